@@ -1,0 +1,75 @@
+/**
+ * The run configuration: one zod schema holds every option with its default. A config file
+ * (`--config clipmill.json`) and command-line flags are merged into it (flags win).
+ */
+import { z } from 'zod';
+
+export const FetchConfig = z.object({
+  /** Seconds without progress before a request is abandoned. */
+  timeoutSec: z.number().positive().default(30),
+  /** Attempts per source for transient failures (network, 5xx, 429). */
+  retries: z.number().int().min(0).default(3),
+  /** First backoff delay; doubles each attempt, with jitter. */
+  backoffSec: z.number().positive().default(1),
+  /** Largest download accepted, in bytes. */
+  maxBytes: z.number().int().positive().default(4 * 1024 ** 3),
+  userAgent: z.string().default('clipmill/0.1 (+https://github.com/clipmill/clipmill)'),
+  /** Concurrent downloads per host. */
+  perHostConcurrency: z.number().int().positive().default(2),
+  /** Requests per second per host (0 = unlimited). */
+  perHostRps: z.number().min(0).default(2),
+  /** yt-dlp executable for web pages that are not media files. */
+  ytDlpPath: z.string().default('yt-dlp'),
+});
+
+export const SegmentConfig = z.object({
+  /** Shortest clip kept, seconds: shorter shots are dropped with reason `too_short`. */
+  minClipSec: z.number().positive().default(2),
+  /** Longest clip, seconds: longer shots are split into pieces no longer than this. */
+  maxClipSec: z.number().positive().default(10),
+  /** Detector sensitivity multiplier (lower finds more cuts). */
+  threshold: z.number().positive().default(1),
+  /** Analysis frame width in pixels (height follows the aspect ratio). */
+  analysisWidth: z.number().int().min(16).default(160),
+});
+
+export const ExtractConfig = z.object({
+  codec: z.enum(['h264', 'vp9', 'av1']).default('h264'),
+  maxHeight: z.number().int().positive().default(720),
+  /** Frame-rate cap (0 = keep the source rate). */
+  maxFps: z.number().min(0).default(0),
+  crf: z.number().int().min(0).max(63).default(23),
+  preset: z.string().default('veryfast'),
+  keepAudio: z.boolean().default(false),
+  /** Stream copy: fast, but boundaries snap to keyframes (recorded in clip metadata). */
+  streamCopy: z.boolean().default(false),
+  /** Crop detected letterbox/pillarbox bars away when extracting. */
+  cropBars: z.boolean().default(false),
+});
+
+export const PackConfig = z.object({
+  /** Target shard size in bytes. */
+  shardBytes: z.number().int().positive().default(1024 ** 3),
+  /** Write a JPEG thumbnail per clip into the shards. */
+  thumbnails: z.boolean().default(false),
+});
+
+export const RunConfig = z.object({
+  /** Concurrent per-source tasks. */
+  workers: z.number().int().positive().default(2),
+  /** Manifest column holding the URL or path (auto-detected when absent). */
+  urlColumn: z.string().optional(),
+  /** Dataset preset for manifest layout (hdvila, panda70m, webvid, internvid, kinetics). */
+  preset: z.string().optional(),
+  fetch: FetchConfig.default(FetchConfig.parse({})),
+  segment: SegmentConfig.default(SegmentConfig.parse({})),
+  extract: ExtractConfig.default(ExtractConfig.parse({})),
+  pack: PackConfig.default(PackConfig.parse({})),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+export type FetchConfig = z.infer<typeof FetchConfig>;
+export type SegmentConfig = z.infer<typeof SegmentConfig>;
+export type ExtractConfig = z.infer<typeof ExtractConfig>;
+export type PackConfig = z.infer<typeof PackConfig>;
+
+export const defaultConfig = (): RunConfig => RunConfig.parse({});

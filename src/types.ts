@@ -1,0 +1,171 @@
+/**
+ * The shapes that cross module boundaries: a source to process, what fetching it produced,
+ * the shots and clips found in it, and the one record a per-source task leaves behind.
+ * Every stage reads and writes these; nothing else is shared between stages.
+ */
+import type { ErrorCode } from './errors.js';
+
+/** Where a source came from in the inputs: a manifest row, a directory walk or a bare argument. */
+export interface SourceOrigin {
+  /** The manifest file, directory or argument the source was read from. */
+  input: string;
+  /** 1-based line (text manifests) or row number (Parquet, JSON arrays) in `input`; absent otherwise. */
+  line?: number;
+}
+
+/** A clip span fixed by the dataset itself (presets): only these spans become clips. */
+export interface PresetSpan {
+  /** Seconds from the start of the source. */
+  start: number;
+  end: number;
+  /** The dataset's own id for the clip, kept as metadata. */
+  datasetClipId?: string;
+  caption?: string;
+  /** Any other per-clip fields the dataset publishes (e.g. Panda-70M matching_score). */
+  metadata?: Record<string, unknown>;
+}
+
+export type SourceKind = 'http' | 'file' | 'ytdlp';
+
+/** One video to process, as ingest produced it. */
+export interface Source {
+  /** Deterministic id derived from the canonical URI (see sources/ids.ts). */
+  id: string;
+  /** Canonical URI: an http(s) URL, or an absolute local path. */
+  uri: string;
+  kind: SourceKind;
+  /** Other manifest columns, kept as they were. */
+  metadata: Record<string, unknown>;
+  origin: SourceOrigin;
+  /** SPDX-normalised licence id when known (policy/licenses.ts), else undefined. */
+  license?: string;
+  /** Spans fixed by a dataset preset; when present no shot detection crosses them. */
+  spans?: PresetSpan[];
+}
+
+/** A manifest row that could not become a source: reported with file and line, then skipped. */
+export interface RowError {
+  input: string;
+  line?: number;
+  message: string;
+}
+
+/** What fetching a source produced: a local file to read, plus provenance of the bytes. */
+export interface FetchResult {
+  path: string;
+  /** True when `path` is a temporary download that the task deletes when done. */
+  temporary: boolean;
+  bytes: number;
+  sha256: string;
+  /** URL after redirects (http), or the path. */
+  finalUri: string;
+  retrievedAt: string;
+  /** Response headers of interest (lower-cased names), e.g. content-type, x-robots-tag. */
+  headers: Record<string, string>;
+  /** Metadata reported by the fetcher (yt-dlp: title, uploader, license, ...). */
+  metadata?: Record<string, unknown>;
+}
+
+/** What ffprobe says about a video, reduced to what the pipeline uses. */
+export interface ProbeInfo {
+  container: string;
+  durationSec: number;
+  sizeBytes: number;
+  bitRate?: number;
+  video: {
+    codec: string;
+    /** Display size after rotation. */
+    width: number;
+    height: number;
+    /** Average frame rate (frames per second). */
+    fps: number;
+    /** Frame count when the container states it, else estimated from duration × fps. */
+    frameCount: number;
+    frameCountExact: boolean;
+    rotation: number;
+    pixFmt?: string;
+    fieldOrder?: string;
+    /** True when r_frame_rate and avg_frame_rate disagree (likely variable frame rate). */
+    variableFrameRate: boolean;
+  };
+  audio?: { codec: string; sampleRate?: number; channels?: number };
+}
+
+/** A shot: frames [startFrame, endFrame] inclusive; times are presentation times in seconds. */
+export interface Shot {
+  startFrame: number;
+  endFrame: number;
+  startTime: number;
+  /** Time of the first frame after the shot (exclusive end). */
+  endTime: number;
+}
+
+/** A transition found between shots. Hard cuts have zero-length spans. */
+export interface Transition {
+  kind: 'cut' | 'gradual';
+  /** For a cut: the first frame of the new shot. For a gradual one: first and last frame of the transition. */
+  startFrame: number;
+  endFrame: number;
+}
+
+export type ClipStatus = 'kept' | 'dropped';
+
+/** One clip of a source: a planned span, its measured signals, and (when kept) its written file. */
+export interface ClipRecord {
+  clipId: string;
+  startFrame: number;
+  /** Inclusive. */
+  endFrame: number;
+  startTime: number;
+  /** Exclusive: the time of the first frame after the clip. */
+  endTime: number;
+  duration: number;
+  status: ClipStatus;
+  /** Why the clip was dropped: `<filter>: <measured value>`; absent when kept. */
+  reason?: string;
+  /** Output file of a kept clip, relative to the output directory. */
+  file?: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  bytes?: number;
+  /** True when boundaries snapped to keyframes (stream copy). */
+  snappedToKeyframes?: boolean;
+  caption?: string;
+  /** Quality signals (motion, sharpness, ...), by name. */
+  signals?: Record<string, number>;
+  /** Perceptual signature for near-duplicate search, hex. */
+  signature?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export type SourceStatus = 'done' | 'failed' | 'refused';
+
+/** The one record a per-source task writes (atomically, last) to sources/<id>.json. */
+export interface SourceRecord {
+  version: 1;
+  id: string;
+  uri: string;
+  kind: SourceKind;
+  status: SourceStatus;
+  origin: SourceOrigin;
+  metadata: Record<string, unknown>;
+  license?: string;
+  provenance?: {
+    finalUri: string;
+    retrievedAt: string;
+    bytes: number;
+    sha256: string;
+    headers?: Record<string, string>;
+    fetcherMetadata?: Record<string, unknown>;
+  };
+  probe?: ProbeInfo;
+  shots?: Shot[];
+  transitions?: Transition[];
+  clips: ClipRecord[];
+  error?: { code: ErrorCode; message: string; transient: boolean };
+  /** Seconds spent per stage (fetch, probe, analyse, extract, total). */
+  timings: Record<string, number>;
+  startedAt: string;
+  finishedAt: string;
+}
