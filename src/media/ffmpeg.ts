@@ -1,0 +1,72 @@
+/**
+ * The one place that starts ffmpeg and ffprobe processes. Arguments are always arrays (no shell),
+ * and input paths go through `ffmpegInput` so names starting with '-' or holding ':' are safe.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+export const FFMPEG = process.env.CLIPMILL_FFMPEG ?? 'ffmpeg';
+export const FFPROBE = process.env.CLIPMILL_FFPROBE ?? 'ffprobe';
+
+/** A local path as an ffmpeg input/output argument that cannot be read as an option or a protocol. */
+export function ffmpegInput(file: string): string {
+  return `file:${path.resolve(file)}`;
+}
+
+export interface ToolResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Keeps only the last `limit` characters of a growing text, so a chatty process cannot fill memory. */
+export class TailBuffer {
+  private text = '';
+  constructor(private readonly limit = 64 * 1024) {}
+  push(chunk: string): void {
+    this.text += chunk;
+    if (this.text.length > 2 * this.limit) this.text = this.text.slice(-this.limit);
+  }
+  toString(): string {
+    return this.text.slice(-this.limit);
+  }
+}
+
+/** Runs a tool to completion and collects its output. Rejects only when it cannot be started. */
+export function runTool(cmd: string, args: string[], opts: { signal?: AbortSignal } = {}): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTool(cmd, args, opts.signal);
+    const out: Buffer[] = [];
+    const err = new TailBuffer();
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b.toString()));
+    child.on('error', (e) => reject(missingToolError(cmd, e)));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err.toString() }));
+  });
+}
+
+export type ToolProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+
+export function spawnTool(cmd: string, args: string[], signal?: AbortSignal): ToolProcess {
+  return spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
+}
+
+/** A spawn failure (ENOENT) says which program to install instead of a bare errno. */
+export function missingToolError(cmd: string, e: Error): Error {
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+    return new Error(`${cmd} was not found. Install ffmpeg (e.g. sudo apt-get install ffmpeg) or run npm run setup.`);
+  }
+  return e;
+}
+
+/** The last meaningful lines of a tool's stderr, for error messages. */
+export function stderrTail(stderr: string, lines = 3): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-lines)
+    .join(' | ');
+}
