@@ -1,0 +1,45 @@
+/** Test fixtures made with ffmpeg, so the truth of every file is known by construction. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+/** Runs ffmpeg quietly with the given arguments (output path last). */
+export async function ffmpeg(args: string[]): Promise<void> {
+  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 1 << 26 });
+}
+
+/** A lavfi source encoded to H.264 MP4: e.g. lavfiVideo(out, 'testsrc2=s=160x90:r=25', 2). */
+export async function lavfiVideo(out: string, source: string, seconds: number, extra: string[] = []): Promise<string> {
+  await ffmpeg(['-f', 'lavfi', '-i', `${source}:d=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...extra, out]);
+  return out;
+}
+
+/**
+ * Several lavfi sources joined by hard cuts. Returns the frame index of each cut (the first frame
+ * of every shot after the first), known from the shot lengths.
+ */
+export async function cutVideo(out: string, shots: { source: string; frames: number }[], size = '160x90', fps = 25): Promise<number[]> {
+  const inputs = shots.flatMap((s) => ['-f', 'lavfi', '-i', `${s.source}:s=${size}:r=${fps}`]);
+  const parts = shots.map((s, i) => `[${i}:v]trim=end_frame=${s.frames},setpts=PTS-STARTPTS,format=yuv420p[v${i}]`);
+  const graph = `${parts.join(';')};${shots.map((_, i) => `[v${i}]`).join('')}concat=n=${shots.length}:v=1:a=0[out]`;
+  await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', out]);
+  const cuts: number[] = [];
+  let at = 0;
+  for (const s of shots.slice(0, -1)) cuts.push((at += s.frames));
+  return cuts;
+}
+
+export interface TempDir {
+  path: string;
+  file(name: string): string;
+  remove(): Promise<void>;
+}
+
+export async function tempDir(prefix = 'clipmill-test-'): Promise<TempDir> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { path: dir, file: (name) => path.join(dir, name), remove: () => rm(dir, { recursive: true, force: true }) };
+}
