@@ -1,0 +1,29 @@
+/**
+ * Video files under a directory, recursively, in a deterministic order (entries sorted by their
+ * UTF-16 code units, not the locale). Symbolic links to files are followed; links to directories
+ * are not, so a link cycle cannot loop.
+ */
+import { opendir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { hasVideoExtension } from './extensions.js';
+
+export async function* walkVideoFiles(dir: string): AsyncGenerator<string> {
+  const entries: { name: string; isDir: boolean; isLink: boolean; isFile: boolean }[] = [];
+  for await (const e of await opendir(dir)) {
+    entries.push({ name: e.name, isDir: e.isDirectory(), isLink: e.isSymbolicLink(), isFile: e.isFile() });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDir) yield* walkVideoFiles(full);
+    else if (hasVideoExtension(e.name) && (e.isFile || (e.isLink && (await isFileTarget(full))))) yield full;
+  }
+}
+
+async function isFileTarget(link: string): Promise<boolean> {
+  try {
+    return (await stat(link)).isFile();
+  } catch {
+    return false; // a dangling link
+  }
+}

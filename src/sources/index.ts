@@ -1,0 +1,96 @@
+/**
+ * Ingest: turns the inputs of `clipmill run` (manifests, directories, URLs, video files) into
+ * one stream of sources and row errors, lazily, so that work starts before a large manifest has
+ * been read and memory stays flat. Each source id is yielded once across all inputs.
+ */
+import { stat } from 'node:fs/promises';
+import { FatalError } from '../errors.js';
+import type { RowError, Source } from '../types.js';
+import { walkVideoFiles } from './directory.js';
+import { IdSet } from './id-set.js';
+import { canonicalUri, isHttpUrl, sourceId, sourceKind } from './ids.js';
+import { manifestFormat, readManifest, type ManifestOptions } from './manifest.js';
+import { getPreset } from './presets/index.js';
+import { isRowError } from './rows.js';
+
+export { canonicalUri, sourceId, sourceKind } from './ids.js';
+export { presetNames } from './presets/index.js';
+export { isRowError };
+
+export interface ReadInputsOptions {
+  /** Manifest column with the URL or path (auto-detected when absent). */
+  urlColumn?: string;
+  /** Dataset preset applied to every manifest input. */
+  preset?: string;
+  /** Manifest column with the licence (auto-detected when absent). */
+  licenseColumn?: string;
+}
+
+type InputPlan = { kind: 'url' | 'video' | 'directory'; arg: string } | { kind: 'manifest'; arg: string; file: string };
+
+/** Classifies every argument before anything is read, so a typo fails the run at once. */
+async function planInputs(inputs: string[]): Promise<InputPlan[]> {
+  const plans: InputPlan[] = [];
+  for (const arg of inputs) {
+    if (isHttpUrl(arg)) {
+      plans.push({ kind: 'url', arg });
+      continue;
+    }
+    let file: string;
+    try {
+      file = canonicalUri(arg);
+    } catch (err) {
+      throw new FatalError(`input ${JSON.stringify(arg)}: ${(err as Error).message}`);
+    }
+    const info = await stat(file).catch(() => undefined);
+    if (!info) throw new FatalError(`input not found: ${arg}`);
+    if (info.isDirectory()) plans.push({ kind: 'directory', arg: file });
+    else if (manifestFormat(file)) plans.push({ kind: 'manifest', arg, file });
+    else plans.push({ kind: 'video', arg: file });
+  }
+  return plans;
+}
+
+function singleSource(raw: string, input: string): Source {
+  const uri = canonicalUri(raw);
+  return { id: sourceId(uri), uri, kind: sourceKind(uri), metadata: {}, origin: { input } };
+}
+
+async function* expand(plan: InputPlan, manifestOpts: ManifestOptions): AsyncGenerator<Source | RowError> {
+  switch (plan.kind) {
+    case 'url':
+    case 'video':
+      yield singleSource(plan.arg, plan.arg);
+      return;
+    case 'directory':
+      for await (const file of walkVideoFiles(plan.arg)) yield singleSource(file, plan.arg);
+      return;
+    case 'manifest':
+      yield* readManifest(plan.file, manifestFormat(plan.file)!, manifestOpts);
+  }
+}
+
+/**
+ * Sources and row errors of all inputs, in argument order. A duplicate source (same id) is
+ * skipped; when the duplicate carries its own preset spans, which cannot be merged once its first
+ * occurrence has gone on, it is reported as a RowError instead of being dropped silently.
+ */
+export async function* readInputs(inputs: string[], opts: ReadInputsOptions = {}): AsyncGenerator<Source | RowError> {
+  const manifestOpts: ManifestOptions = { urlColumn: opts.urlColumn, licenseColumn: opts.licenseColumn };
+  if (opts.preset) manifestOpts.preset = getPreset(opts.preset);
+  const seen = new IdSet();
+  for (const plan of await planInputs(inputs)) {
+    for await (const item of expand(plan, manifestOpts)) {
+      if (isRowError(item) || seen.add(item.id)) {
+        yield item;
+      } else if (item.spans) {
+        yield {
+          input: item.origin.input,
+          line: item.origin.line,
+          message: `${item.uri} appeared earlier with other spans; rows of one video must be consecutive to be merged, so these spans were skipped`,
+        };
+      }
+    }
+  }
+}
+

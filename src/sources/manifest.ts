@@ -1,0 +1,122 @@
+/**
+ * Reads one manifest file into sources: its rows (any format) are mapped either by a dataset
+ * preset or by the generic rule (a URL column, the other columns as metadata). Rows that cannot
+ * become a source are yielded as RowErrors and reading goes on.
+ */
+import path from 'node:path';
+import { FatalError } from '../errors.js';
+import type { RowError, Source } from '../types.js';
+import { licenseColumnOf, requireColumns, urlColumnOf } from './columns.js';
+import { canonicalUri, sourceId, sourceKind } from './ids.js';
+import type { Preset, SourceDraft } from './presets/index.js';
+import { readDelimited } from './readers/csv.js';
+import { readJsonArray } from './readers/json-array.js';
+import { readJsonLines } from './readers/jsonl.js';
+import { readParquet } from './readers/parquet.js';
+import { isRowError, type ManifestRow, type RowStream } from './rows.js';
+
+export type ManifestFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+
+const FORMAT_BY_EXTENSION: Record<string, ManifestFormat> = {
+  csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', ndjson: 'jsonl', json: 'json', parquet: 'parquet',
+};
+
+/** The manifest format a file name announces (text formats may be gzipped), else undefined. */
+export function manifestFormat(file: string): ManifestFormat | undefined {
+  const name = file.toLowerCase();
+  const inner = name.endsWith('.gz') ? name.slice(0, -3) : name;
+  const format = FORMAT_BY_EXTENSION[path.extname(inner).slice(1)];
+  return format === 'parquet' && inner !== name ? undefined : format;
+}
+
+export function readManifestRows(file: string, format: ManifestFormat): RowStream {
+  switch (format) {
+    case 'csv': return readDelimited(file, ',');
+    case 'tsv': return readDelimited(file, '\t');
+    case 'jsonl': return readJsonLines(file);
+    case 'json': return readJsonArray(file);
+    case 'parquet': return readParquet(file);
+  }
+}
+
+export interface ManifestOptions {
+  urlColumn?: string;
+  licenseColumn?: string;
+  preset?: Preset;
+}
+
+type RowMapper = (fields: Record<string, unknown>) => SourceDraft;
+
+/** Decides, from the first row's columns, how every row of this manifest becomes a draft. */
+function mapperFor(file: string, keys: string[], opts: ManifestOptions): RowMapper {
+  const licenseColumn = licenseColumnOf(file, keys, opts.licenseColumn);
+  const withLicense = (draft: SourceDraft, fields: Record<string, unknown>): SourceDraft => {
+    const raw = licenseColumn === undefined ? undefined : fields[licenseColumn];
+    if (raw === undefined || raw === null || raw === '') return draft;
+    return { ...draft, metadata: { ...draft.metadata, license_raw: raw } };
+  };
+  const { preset } = opts;
+  if (preset) {
+    requireColumns(file, keys, preset.columns, `preset ${preset.name}`);
+    return (fields) => withLicense(preset.toDraft(fields), fields);
+  }
+  const urlColumn = urlColumnOf(file, keys, opts.urlColumn);
+  return (fields) => {
+    const uri = fields[urlColumn];
+    if (typeof uri !== 'string' || uri.trim() === '') throw new Error(`missing URL in column "${urlColumn}"`);
+    const { [urlColumn]: _url, ...metadata } = fields;
+    return withLicense({ uri, metadata }, fields);
+  };
+}
+
+function toSource(draft: SourceDraft, file: string, line: number): Source {
+  const uri = canonicalUri(draft.uri, path.dirname(path.resolve(file)));
+  const source: Source = {
+    id: sourceId(uri),
+    uri,
+    kind: sourceKind(uri, { webPages: draft.webPage }),
+    metadata: draft.metadata,
+    origin: { input: file, line },
+  };
+  if (draft.spans) source.spans = draft.spans;
+  return source;
+}
+
+function rowSource(row: ManifestRow, map: RowMapper, file: string): Source | RowError {
+  try {
+    return toSource(map(row.fields), file, row.line);
+  } catch (err) {
+    if (err instanceof FatalError) throw err;
+    return { input: file, line: row.line, message: (err as Error).message };
+  }
+}
+
+/**
+ * Sources of one manifest, in file order. Consecutive rows of the same video that carry spans
+ * (one clip per row, as InternVid and Kinetics publish them) are merged into one source.
+ */
+export async function* readManifest(file: string, format: ManifestFormat, opts: ManifestOptions = {}): AsyncGenerator<Source | RowError> {
+  let map: RowMapper | undefined;
+  let pending: Source | undefined;
+  for await (const row of readManifestRows(file, format)) {
+    if (isRowError(row)) {
+      yield row;
+      continue;
+    }
+    map ??= mapperFor(file, Object.keys(row.fields), opts);
+    const item = rowSource(row, map, file);
+    if (isRowError(item)) {
+      yield item; // a bad row does not break a group of consecutive rows
+      continue;
+    }
+    if (item.spans && pending?.id === item.id) {
+      pending.spans!.push(...item.spans);
+      continue;
+    }
+    if (pending) yield pending;
+    pending = undefined;
+    if (item.spans) pending = item;
+    else yield item;
+  }
+  if (pending) yield pending;
+}
