@@ -1,0 +1,122 @@
+/**
+ * `index.parquet`: one row per clip, kept and dropped, readable by DuckDB, pyarrow, pandas and
+ * Hugging Face `datasets`. Fixed columns come first in a fixed order, then one DOUBLE column per
+ * quality signal (the union of signal names, sorted; null where a clip lacks it). A signal whose
+ * name collides with a fixed column is stored as `signal_<name>`. The signal columns are also
+ * listed in the file's key-value metadata so that `readIndex` maps them back exactly, which lets
+ * `clipmill takedown` read the index, remove rows and write it again.
+ */
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer, type BasicType, type ColumnSource } from 'hyparquet-writer';
+import type { ClipRow } from './rows.js';
+import { writeFileAtomic } from './atomic.js';
+
+type FixedColumn = Exclude<keyof ClipRow, 'signals'>;
+
+/** Parquet type of each fixed column, in column order. */
+const FIXED_COLUMNS: ReadonlyArray<readonly [FixedColumn, BasicType]> = [
+  ['clip_id', 'STRING'],
+  ['source_id', 'STRING'],
+  ['source_uri', 'STRING'],
+  ['source_kind', 'STRING'],
+  ['status', 'STRING'],
+  ['reason', 'STRING'],
+  ['duplicate_of', 'STRING'],
+  ['start_time', 'DOUBLE'],
+  ['end_time', 'DOUBLE'],
+  ['start_frame', 'INT32'],
+  ['end_frame', 'INT32'],
+  ['duration', 'DOUBLE'],
+  ['width', 'INT32'],
+  ['height', 'INT32'],
+  ['fps', 'DOUBLE'],
+  ['bytes', 'INT64'],
+  ['snapped_to_keyframes', 'BOOLEAN'],
+  ['file', 'STRING'],
+  ['shard', 'STRING'],
+  ['license', 'STRING'],
+  ['caption', 'STRING'],
+  ['signature', 'STRING'],
+  ['clip_metadata', 'JSON'],
+  ['source_width', 'INT32'],
+  ['source_height', 'INT32'],
+  ['source_fps', 'DOUBLE'],
+  ['source_duration', 'DOUBLE'],
+  ['final_uri', 'STRING'],
+  ['retrieved_at', 'STRING'],
+  ['source_bytes', 'INT64'],
+  ['sha256', 'STRING'],
+  ['origin_input', 'STRING'],
+  ['origin_line', 'INT32'],
+  ['source_metadata', 'JSON'],
+  ['fetcher_metadata', 'JSON'],
+];
+const FIXED_NAMES = new Set<string>(FIXED_COLUMNS.map(([name]) => name));
+const SIGNALS_KEY = 'clipmill.signal_columns';
+
+const signalColumnName = (signal: string): string => (FIXED_NAMES.has(signal) ? `signal_${signal}` : signal);
+
+function signalNames(rows: readonly ClipRow[]): string[] {
+  const names = new Set<string>();
+  for (const row of rows) for (const name of Object.keys(row.signals)) names.add(name);
+  return [...names].sort();
+}
+
+const toParquet = (type: BasicType, value: unknown): unknown =>
+  type === 'INT64' && typeof value === 'number' ? BigInt(Math.round(value)) : value;
+
+const fromParquet = (value: unknown): unknown => (typeof value === 'bigint' ? Number(value) : (value ?? null));
+
+/** Encodes rows (in the given order) as a Parquet file. */
+export function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
+  const signals = signalNames(rows);
+  const columnData: ColumnSource[] = FIXED_COLUMNS.map(([name, type]) => ({
+    name,
+    type,
+    data: rows.map((row) => toParquet(type, row[name])),
+  }));
+  for (const signal of signals) {
+    columnData.push({
+      name: signalColumnName(signal),
+      type: 'DOUBLE',
+      data: rows.map((row) => row.signals[signal] ?? null),
+    });
+  }
+  const mapping = Object.fromEntries(signals.map((s) => [signalColumnName(s), s]));
+  return parquetWriteBuffer({
+    columnData,
+    createdBy: 'clipmill',
+    kvMetadata: [{ key: SIGNALS_KEY, value: JSON.stringify(mapping) }],
+  });
+}
+
+/** Writes the index atomically (temporary file, then rename). */
+export async function writeIndex(file: string, rows: readonly ClipRow[]): Promise<void> {
+  await writeFileAtomic(file, new Uint8Array(encodeIndex(rows)));
+}
+
+/** Reads an index back into rows, in file order. */
+export async function readIndex(file: string): Promise<ClipRow[]> {
+  const buffer = await asyncBufferFromFile(file);
+  const metadata = await parquetMetadataAsync(buffer);
+  const stored = metadata.key_value_metadata?.find((kv) => kv.key === SIGNALS_KEY)?.value;
+  const signalOf: Record<string, string> = stored ? JSON.parse(stored) : {};
+  const objects = await parquetReadObjects({ file: buffer, metadata });
+  return objects.map((object) => {
+    const row: Record<string, unknown> = { signals: {} };
+    for (const [name] of FIXED_COLUMNS) row[name] = fromParquet(object[name]);
+    const signals = row.signals as Record<string, number>;
+    for (const [column, signal] of Object.entries(signalOf)) {
+      const value = object[column];
+      if (typeof value === 'number') signals[signal] = value;
+    }
+    return row as unknown as ClipRow;
+  });
+}
+
+/** Kept and dropped row counts, reading only the status column. */
+export async function readIndexCounts(file: string): Promise<{ rows: number; kept: number; dropped: number }> {
+  const objects = await parquetReadObjects({ file: await asyncBufferFromFile(file), columns: ['status'] });
+  const kept = objects.filter((o) => o.status === 'kept').length;
+  return { rows: objects.length, kept, dropped: objects.length - kept };
+}

@@ -1,0 +1,180 @@
+/**
+ * Pack: the reduce step at the end of a run (and again after a resume or rerun). Reads every
+ * source record, drops kept clips whose file is missing, lets a duplicate finder drop copies,
+ * writes the WebDataset shards, `index.parquet` and `stats.json`, and removes shards a previous
+ * pack left that this one did not produce. The same records and clip files always give
+ * byte-identical shards and index.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { PackConfig } from '../config/schema.js';
+import { writeFileAtomic } from './atomic.js';
+import { readIndexCounts, writeIndex } from './index-parquet.js';
+import { readSourceRecords, type SkippedRecord } from './records.js';
+import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
+import { planShards, removeStaleShards, writeShard, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
+import { buildStats, SourceTally, type PackStats } from './stats.js';
+
+export type { ClipRow } from './rows.js';
+export type { PackStats } from './stats.js';
+export type { SkippedRecord } from './records.js';
+export type { WrittenShard, ThumbnailMaker } from './shards.js';
+export { readIndex, writeIndex } from './index-parquet.js';
+
+export const INDEX_FILE = 'index.parquet';
+export const STATS_FILE = 'stats.json';
+export const MISSING_FILE = 'missing_file';
+export const DUPLICATE = 'duplicate';
+/** Clip files checked at once; bounded so a million-clip pack does not open a million handles. */
+const STAT_BATCH = 64;
+
+export interface PackHooks {
+  /**
+   * Receives the kept clips (after the missing-file check, in index order) and returns
+   * clip id -> id of the kept clip it duplicates. Mapped clips are dropped with reason
+   * `duplicate` and `duplicate_of` set, and stay out of the shards.
+   */
+  markDuplicates?: (clips: ClipRow[]) => Map<string, string> | Promise<Map<string, string>>;
+  /** Kept clips written into shards so far, of the total to write. */
+  onProgress?: (done: number, total: number) => void;
+  /** Used when `cfg.thumbnails` is on: adds `<key>.jpg` to each sample. */
+  thumbnail?: ThumbnailMaker;
+}
+
+export interface PackSummary {
+  sources: number;
+  /** Record files skipped as partial or unreadable. */
+  skipped: SkippedRecord[];
+  clips: { total: number; kept: number; dropped: number };
+  /** Ids of kept clips whose file was missing (now dropped). */
+  missingFiles: string[];
+  /** Clips dropped as duplicates. */
+  duplicates: number;
+  shards: WrittenShard[];
+  /** Stale shard files removed (relative paths). */
+  removedShards: string[];
+  stats: PackStats;
+  warnings: string[];
+}
+
+async function isFile(file: string): Promise<number | undefined> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat?.isFile() ? stat.size : undefined;
+}
+
+/** Returns the kept rows that have their clip file, with its size; drops the others as `missing_file`. */
+async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs: ShardInput[]; missing: string[] }> {
+  const kept = rows.filter((row) => row.status === 'kept');
+  const inputs: ShardInput[] = [];
+  const missing: string[] = [];
+  for (let i = 0; i < kept.length; i += STAT_BATCH) {
+    const batch = kept.slice(i, i + STAT_BATCH);
+    const sizes = await Promise.all(batch.map((row) => (row.file ? isFile(path.join(outDir, row.file)) : undefined)));
+    batch.forEach((row, j) => {
+      const fileBytes = sizes[j];
+      if (fileBytes === undefined) {
+        dropRow(row, MISSING_FILE);
+        missing.push(row.clip_id);
+      } else inputs.push({ row, fileBytes });
+    });
+  }
+  return { inputs, missing };
+}
+
+/** Applies the duplicate finder's verdicts; returns the inputs still kept and the count dropped. */
+async function applyDuplicates(inputs: ShardInput[], hook: PackHooks['markDuplicates']): Promise<{ inputs: ShardInput[]; dropped: number }> {
+  if (!hook) return { inputs, dropped: 0 };
+  const verdicts = await hook(inputs.map((input) => input.row));
+  const keptIds = new Set(inputs.map((input) => input.row.clip_id));
+  const remaining: ShardInput[] = [];
+  for (const input of inputs) {
+    const original = verdicts.get(input.row.clip_id);
+    // A verdict pointing at itself or at a clip that is not kept would leave no copy: ignore it.
+    if (original !== undefined && original !== input.row.clip_id && keptIds.has(original)) {
+      dropRow(input.row, DUPLICATE, original);
+    } else remaining.push(input);
+  }
+  return { inputs: remaining, dropped: inputs.length - remaining.length };
+}
+
+/** Streams the records once: source counts into a tally, clips into rows (index order). */
+async function collectRecords(outDir: string): Promise<{ tally: SourceTally; skipped: SkippedRecord[]; rows: ClipRow[] }> {
+  const tally = new SourceTally();
+  const skipped: SkippedRecord[] = [];
+  const rows: ClipRow[] = [];
+  for await (const record of readSourceRecords(outDir, (s) => skipped.push(s))) {
+    tally.add(record);
+    rows.push(...clipRows(record));
+  }
+  tally.unreadable = skipped.length;
+  rows.sort(compareRows);
+  return { tally, skipped, rows };
+}
+
+export async function pack(
+  outDir: string,
+  cfg: PackConfig,
+  run: { startedAt: string; finishedAt: string },
+  hooks: PackHooks = {},
+): Promise<PackSummary> {
+  const { tally, skipped, rows } = await collectRecords(outDir);
+
+  const checked = await checkClipFiles(outDir, rows);
+  const deduped = await applyDuplicates(checked.inputs, hooks.markDuplicates);
+  const warnings: string[] = [];
+  const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
+  if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');
+
+  const planned = planShards(deduped.inputs, cfg.shardBytes);
+  const total = deduped.inputs.length;
+  let done = 0;
+  const shards: WrittenShard[] = [];
+  for (const shard of planned) {
+    shards.push(await writeShard(outDir, shard, { thumbnail, onClip: () => hooks.onProgress?.(++done, total) }));
+  }
+  const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
+
+  await writeIndex(path.join(outDir, INDEX_FILE), rows);
+  const clipsByBucket: Record<string, number> = {};
+  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
+  const stats = buildStats(tally, rows, run, {
+    count: shards.length,
+    bytes: shards.reduce((sum, s) => sum + s.bytes, 0),
+    clips_by_bucket: clipsByBucket,
+  });
+  await writeFileAtomic(path.join(outDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
+
+  return {
+    sources: tally.total,
+    skipped,
+    clips: { total: rows.length, kept: stats.clips.kept, dropped: stats.clips.dropped },
+    missingFiles: checked.missing,
+    duplicates: deduped.dropped,
+    shards,
+    removedShards,
+    stats,
+    warnings,
+  };
+}
+
+export interface OutputSummary {
+  sources: PackStats['sources'];
+  /** Clips as the records state them (before pack's duplicate and missing-file checks). */
+  clips: PackStats['clips'];
+  hours: PackStats['hours'];
+  skipped: SkippedRecord[];
+  /** The last pack's stats.json, when there is one. */
+  stats: PackStats | null;
+  /** Row counts of index.parquet, when there is one. */
+  index: { rows: number; kept: number; dropped: number } | null;
+}
+
+/** What `clipmill status` shows: live counts from the records, plus the last pack's outputs. */
+export async function summarizeOutput(outDir: string): Promise<OutputSummary> {
+  const { tally, skipped, rows } = await collectRecords(outDir);
+  const live = buildStats(tally, rows, { startedAt: '', finishedAt: '' }, { count: 0, bytes: 0, clips_by_bucket: {} });
+  const stats = await fs.readFile(path.join(outDir, STATS_FILE), 'utf8').then((text) => JSON.parse(text) as PackStats, () => null);
+  const indexFile = path.join(outDir, INDEX_FILE);
+  const index = (await isFile(indexFile)) === undefined ? null : await readIndexCounts(indexFile);
+  return { sources: live.sources, clips: live.clips, hours: live.hours, skipped, stats, index };
+}
