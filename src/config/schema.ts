@@ -20,6 +20,13 @@ export const FetchConfig = z.object({
   perHostRps: z.number().min(0).default(2),
   /** yt-dlp executable for web pages that are not media files. */
   ytDlpPath: z.string().default('yt-dlp'),
+  /** Tallest video yt-dlp picks (mp4 preferred). */
+  ytDlpMaxHeight: z.number().int().positive().default(720),
+  /**
+   * Longest pause accepted from a host (Retry-After or host-wide backoff), seconds. A host that asks
+   * for more fails its sources with `rate_limited` (transient: a later run retries them).
+   */
+  maxWaitSec: z.number().positive().default(300),
 });
 
 export const SegmentConfig = z.object({
@@ -54,6 +61,29 @@ export const PackConfig = z.object({
   thumbnails: z.boolean().default(false),
 });
 
+/** Rights policy: declared use, licence admission, opt-outs (see src/policy/policy.ts for the defaults). */
+export const PolicyConfig = z.object({
+  /**
+   * Intended use of the dataset: 'commercial', 'research', 'non-commercial', 'internal', or any
+   * name given a licence list in `admit`. Absent: no licence gate (provenance is still recorded).
+   */
+  use: z.string().min(1).optional(),
+  /** Use name → admitted licences (SPDX ids or any spelling; `CC-BY-*` style globs), replacing the defaults for that use. */
+  admit: z.record(z.string(), z.array(z.string())).default({}),
+  /** Admit sources whose licence is unknown under a declared use. */
+  allowUnknownLicense: z.boolean().default(false),
+  /** Licence of sources that state none (`--license`). */
+  defaultLicense: z.string().optional(),
+  /** Manifest column holding the licence (common names are found automatically). */
+  licenseColumn: z.string().optional(),
+  /** Opt-out list files: domains, URL prefixes, glob patterns or source ids, one a line. */
+  optOutList: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v])).default([]),
+  /** Refuse sources whose server sends an opting-out X-Robots-Tag. */
+  honorRobotsTag: z.boolean().default(true),
+  /** X-Robots-Tag directives that refuse a source (noindex/none too: see src/policy/optout.ts). */
+  robotsTagDirectives: z.array(z.string()).default(['noai', 'noimageai', 'noindex', 'noimageindex', 'none']),
+});
+
 export const RunConfig = z.object({
   /** Concurrent per-source tasks. */
   workers: z.number().int().positive().default(2),
@@ -65,11 +95,13 @@ export const RunConfig = z.object({
   segment: SegmentConfig.default(SegmentConfig.parse({})),
   extract: ExtractConfig.default(ExtractConfig.parse({})),
   pack: PackConfig.default(PackConfig.parse({})),
+  policy: PolicyConfig.default(PolicyConfig.parse({})),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type FetchConfig = z.infer<typeof FetchConfig>;
 export type SegmentConfig = z.infer<typeof SegmentConfig>;
 export type ExtractConfig = z.infer<typeof ExtractConfig>;
 export type PackConfig = z.infer<typeof PackConfig>;
+export type PolicyConfig = z.infer<typeof PolicyConfig>;
 
 export const defaultConfig = (): RunConfig => RunConfig.parse({});

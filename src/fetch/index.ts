@@ -1,0 +1,133 @@
+/**
+ * The fetch stage: turns a Source into a local file (FetchResult) or a final SourceError. Transient
+ * failures are retried here with exponential backoff and jitter; a host that says "slow down" is
+ * paused for all its sources through the HostGate, and one that asks for longer than
+ * `maxWaitSec` fails its sources with `rate_limited` instead of being waited on.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FetchConfig } from '../config/schema.js';
+import { describeError, ErrorCode, SourceError } from '../errors.js';
+import type { FetchResult, Source } from '../types.js';
+import { FetchError } from './failure.js';
+import { downloadHttp, type HeadersHook } from './http.js';
+import { readLocalFile } from './local.js';
+import { hostOf, type HostGate } from './politeness.js';
+import { FetchStats } from './stats.js';
+import { fetchWithYtDlp } from './ytdlp.js';
+
+export { FetchError, parseRetryAfter } from './failure.js';
+export { downloadHttp, type HeadersHook, type HttpDownload, type HttpOptions } from './http.js';
+export { createHostGate, hostOf, LocalHostGate, type HostGate, type HostLimits, type Release } from './politeness.js';
+export { FetchStats, type HostStats } from './stats.js';
+export { classifyYtDlpFailure, fetchWithYtDlp } from './ytdlp.js';
+
+export interface FetchDeps {
+  gate: HostGate;
+  /** Sees the final http response's status and headers before the body; throw to refuse the source. */
+  onHeaders?: HeadersHook;
+  signal?: AbortSignal;
+  stats?: FetchStats;
+}
+
+/** The stats key of local files. */
+export const LOCAL_HOST = 'local';
+
+/**
+ * Fetches one source into `workDir` (http, yt-dlp) or reads it in place (file). Resolves to the
+ * result, or rejects with the final SourceError after retries (FatalError when yt-dlp is missing).
+ */
+export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
+  if (source.kind === 'file') return counted(deps.stats, LOCAL_HOST, () => readLocalFile(source.uri));
+  const host = hostOf(source.uri);
+  await mkdir(workDir, { recursive: true });
+  const attempt = (): Promise<FetchResult> =>
+    source.kind === 'ytdlp'
+      ? fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg)
+      : fetchHttp(source, workDir, cfg, deps);
+  return counted(deps.stats, host, () => withRetries(host, cfg, deps, attempt));
+}
+
+async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
+  const dest = path.join(workDir, source.id + urlExtension(source.uri));
+  const download = await downloadHttp(source.uri, dest, {
+    timeoutSec: cfg.timeoutSec,
+    maxBytes: cfg.maxBytes,
+    userAgent: cfg.userAgent,
+    onHeaders: deps.onHeaders,
+    signal: deps.signal,
+  });
+  return {
+    path: download.path,
+    temporary: true,
+    bytes: download.bytes,
+    sha256: download.sha256,
+    finalUri: download.finalUrl,
+    retrievedAt: new Date().toISOString(),
+    headers: download.headers,
+  };
+}
+
+/** Runs `attempt` under the host gate until it succeeds, fails permanently or runs out of retries. */
+async function withRetries<T>(host: string, cfg: FetchConfig, deps: FetchDeps, attempt: () => Promise<T>): Promise<T> {
+  const maxWaitMs = cfg.maxWaitSec * 1000;
+  for (let n = 0; ; n++) {
+    await refuseLongPause(deps.gate, host, maxWaitMs);
+    const release = await deps.gate.acquire(host, deps.signal);
+    let waitMs: number;
+    try {
+      deps.stats?.recordRequest(host);
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof SourceError) || !err.transient) throw err;
+      const asked = err instanceof FetchError ? err.retryAfterMs : undefined;
+      waitMs = asked ?? backoffMs(n, cfg.backoffSec, maxWaitMs);
+      const hostWide = err instanceof FetchError && err.hostWide;
+      if (hostWide) await deps.gate.penalize(host, Date.now() + waitMs);
+      if (waitMs > maxWaitMs) throw pauseTooLong(host, waitMs, maxWaitMs);
+      if (n >= cfg.retries) throw err;
+      // A host-wide pause is waited out inside acquire(), together with the host's other sources.
+      if (hostWide) waitMs = 0;
+    } finally {
+      release();
+    }
+    if (waitMs > 0) await sleep(waitMs, undefined, { signal: deps.signal });
+  }
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so retries of many sources spread out. */
+export function backoffMs(attempt: number, baseSec: number, capMs: number, random = Math.random): number {
+  const full = Math.min(capMs, baseSec * 1000 * 2 ** attempt);
+  return full / 2 + (random() * full) / 2;
+}
+
+async function refuseLongPause(gate: HostGate, host: string, maxWaitMs: number): Promise<void> {
+  const remaining = (await gate.pausedUntil(host)) - Date.now();
+  if (remaining > maxWaitMs) throw pauseTooLong(host, remaining, maxWaitMs);
+}
+
+function pauseTooLong(host: string, waitMs: number, maxWaitMs: number): FetchError {
+  return new FetchError(
+    ErrorCode.RateLimited,
+    `${host} asked us to wait ${Math.ceil(waitMs / 1000)} s, longer than the ${maxWaitMs / 1000} s allowed (fetch.maxWaitSec); try again later.`,
+    true,
+  );
+}
+
+async function counted<T extends { bytes: number }>(stats: FetchStats | undefined, host: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    stats?.recordSuccess(host, result.bytes);
+    return result;
+  } catch (err) {
+    stats?.recordFailure(host, describeError(err).code);
+    throw err;
+  }
+}
+
+/** The URL's file extension when it looks like one (helps tools that go by name), else none. */
+function urlExtension(url: string): string {
+  const ext = path.posix.extname(new URL(url).pathname);
+  return /^\.[a-z0-9]{1,5}$/i.test(ext) ? ext.toLowerCase() : '';
+}
