@@ -268,3 +268,14 @@ test('summarizeOutput counts from the records before a pack, and reads the index
   assert.deepEqual(packed.index, { rows: 6, kept: 4, dropped: 2 });
   assert.equal(packed.stats?.clips.kept, 4);
 });
+
+test('an output directory without records packs to an empty index and zero stats', async () => {
+  const out = await fs.mkdtemp(path.join(path.dirname(clipCache), 'clipmill-pack-empty-'));
+  dirs.push(out);
+  const summary = await pack(out, cfg, RUN);
+  assert.deepEqual(summary.shards, []);
+  const [totals] = await query(`SELECT count(*) AS n FROM read_parquet('${path.join(out, 'index.parquet')}')`);
+  assert.deepEqual(totals, { n: '0' });
+  assert.equal(summary.stats.count, 0);
+  assert.equal(summary.stats.hours.kept_clip_hours, 0);
+});
