@@ -40,7 +40,7 @@ export const LOCAL_HOST = 'local';
  */
 export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
   if (source.kind === 'file') return counted(deps.stats, LOCAL_HOST, () => readLocalFile(source.uri));
-  const host = hostOf(source.uri);
+  const host = hostOfSource(source.uri);
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>
     source.kind === 'ytdlp'
@@ -123,6 +123,14 @@ async function counted<T extends { bytes: number }>(stats: FetchStats | undefine
   } catch (err) {
     stats?.recordFailure(host, describeError(err).code);
     throw err;
+  }
+}
+
+function hostOfSource(uri: string): string {
+  try {
+    return hostOf(uri);
+  } catch {
+    throw new FetchError(ErrorCode.HttpError, `The source URL is not valid: ${uri}`, false);
   }
 }
 

@@ -99,7 +99,8 @@ export function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
     '--max-filesize',
     String(cfg.maxBytes),
     '-f',
-    `b[ext=mp4][height<=${h}]/bv*[ext=mp4][height<=${h}]+ba[ext=m4a]/b[height<=${h}]/bv*[height<=${h}]+ba/b`,
+    // `<=?`: a format whose height is unknown (a bare media URL) still qualifies.
+    `b[ext=mp4][height<=?${h}]/bv*[ext=mp4][height<=?${h}]+ba[ext=m4a]/b[height<=?${h}]/bv*[height<=?${h}]+ba/b`,
     '-o',
     output,
   ];

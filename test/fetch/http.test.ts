@@ -211,6 +211,15 @@ describe('http download', () => {
     assert.deepEqual(await readdir(work), []);
   });
 
+  it('refuses invalid and non-http URLs as permanent http_error without a request', async () => {
+    for (const uri of ['http://', 'ftp://127.0.0.1/video.mp4']) {
+      await assert.rejects(
+        fetchSource(httpSource(uri), dir, testConfig(), { gate: new LocalHostGate({ concurrency: 1, rps: 0 }) }),
+        (err: unknown) => (assertCode(err, ErrorCode.HttpError, false), true),
+      );
+    }
+  });
+
   it('parses Retry-After as seconds or an HTTP date', () => {
     assert.equal(parseRetryAfter('7'), 7000);
     const now = Date.parse('2024-01-01T00:00:00Z');
