@@ -1,0 +1,97 @@
+/**
+ * The dataset's attribution file, `ATTRIBUTION.md`: for every licence that requires attribution
+ * (unknown and proprietary included, since nothing can be assumed of them), the sources whose
+ * clips are in the dataset, their rights holders and URLs; then clips and hours per licence.
+ * Written after each pack and again after each takedown.
+ */
+import path from 'node:path';
+import { writeFileAtomic } from '../pack/atomic.js';
+import { readSourceRecords } from '../pack/records.js';
+import type { SourceRecord } from '../types.js';
+import { readIndexIfAny } from './index-file.js';
+import { UNKNOWN, licenseTerms, licenseUrl } from './licenses.js';
+
+export const ATTRIBUTION_FILE = 'ATTRIBUTION.md';
+
+/** Metadata fields naming the rights holder, most specific first. */
+const HOLDER_FIELDS = ['rights_holder', 'attribution', 'author', 'creator', 'artist', 'uploader', 'channel', 'owner'];
+const TITLE_FIELDS = ['title', 'name'];
+
+export interface LicenseTotals {
+  sources: number;
+  clips: number;
+  hours: number;
+}
+
+/** Kept clips and their hours per licence, over finished sources with at least one kept clip. */
+export function licenseSummary(records: Iterable<SourceRecord>): Record<string, LicenseTotals> {
+  const totals: Record<string, LicenseTotals> = {};
+  for (const record of records) {
+    const kept = record.status === 'done' ? record.clips.filter((c) => c.status === 'kept') : [];
+    if (kept.length === 0) continue;
+    const t = (totals[record.license ?? UNKNOWN] ??= { sources: 0, clips: 0, hours: 0 });
+    t.sources++;
+    t.clips += kept.length;
+    t.hours += kept.reduce((sum, c) => sum + c.duration, 0) / 3600;
+  }
+  return Object.fromEntries(Object.entries(totals).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function firstText(bags: ReadonlyArray<Record<string, unknown> | undefined>, fields: readonly string[]): string | undefined {
+  for (const field of fields) {
+    for (const bag of bags) {
+      const value = bag?.[field];
+      if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    }
+  }
+  return undefined;
+}
+
+const escapeMarkdown = (text: string): string => text.replace(/[\\`*_[\]<>|#]/g, '\\$&').replace(/\s+/g, ' ');
+
+function sourceLine(record: SourceRecord): string {
+  const bags = [record.metadata, record.provenance?.fetcherMetadata];
+  const title = firstText(bags, TITLE_FIELDS);
+  const holder = firstText(bags, HOLDER_FIELDS);
+  const parts = [title ? `"${escapeMarkdown(title)}"` : undefined, holder ? `by ${escapeMarkdown(holder)}` : 'rights holder not stated'];
+  return `- ${parts.filter(Boolean).join(', ')}: <${record.uri.replace(/>/g, '%3E')}>`;
+}
+
+/** The attribution document for the given records (those with kept clips only). */
+export function renderAttribution(records: readonly SourceRecord[]): string {
+  const summary = licenseSummary(records);
+  const lines = [
+    '# Attribution',
+    '',
+    'This dataset holds clips of the works below. For each licence that requires credit, the',
+    'sources, their rights holders (as stated by the inputs or the hosting site) and URLs.',
+    '',
+  ];
+  for (const license of Object.keys(summary)) {
+    if (!licenseTerms(license).attribution) continue;
+    const url = licenseUrl(license);
+    lines.push(`## ${license}${url ? ` (${url})` : ''}`, '');
+    const sources = records.filter((r) => (r.license ?? UNKNOWN) === license).sort((a, b) => (a.uri < b.uri ? -1 : 1));
+    lines.push(...sources.map(sourceLine), '');
+  }
+  lines.push('## Licence summary', '', '| licence | sources | clips | hours |', '|---|---:|---:|---:|');
+  for (const [license, t] of Object.entries(summary)) lines.push(`| ${license} | ${t.sources} | ${t.clips} | ${t.hours.toFixed(3)} |`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Writes `<outDir>/ATTRIBUTION.md` from the source records. When the index exists, only clips it
+ * keeps count (pack may have dropped duplicates; a takedown removed rows). Returns the file path.
+ */
+export async function writeAttribution(outDir: string): Promise<string> {
+  const rows = await readIndexIfAny(outDir);
+  const inIndex = rows && new Set(rows.filter((row) => row.status === 'kept').map((row) => row.clip_id));
+  const records: SourceRecord[] = [];
+  for await (const record of readSourceRecords(outDir)) {
+    const clips = record.clips.filter((c) => c.status === 'kept' && (inIndex === undefined || inIndex.has(c.clipId)));
+    if (record.status === 'done' && clips.length > 0) records.push({ ...record, clips, shots: undefined, transitions: undefined, probe: undefined });
+  }
+  const file = path.join(outDir, ATTRIBUTION_FILE);
+  await writeFileAtomic(file, renderAttribution(records));
+  return file;
+}

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PolicyConfig } from '../../src/config/schema.js';
+import { ErrorCode } from '../../src/errors.js';
+import { writeAttribution } from '../../src/policy/attribution.js';
+import { loadPolicyContext } from '../../src/policy/context.js';
+import { decideAdmission } from '../../src/policy/policy.js';
+import { loadTakedowns, takedown, TAKEDOWNS_FILE } from '../../src/policy/takedown.js';
+import type { Source, SourceRecord } from '../../src/types.js';
+import { listShards, queryIndex, tarMembers } from '../helpers/dataset.js';
+import { buildFixture, sha256, type Fixture } from './dataset-fixture.js';
+
+async function shardHashes(dir: string): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const file of await listShards(dir)) hashes.set(path.relative(dir, file).split(path.sep).join('/'), await sha256(file));
+  return hashes;
+}
+
+const readRecord = async (f: Fixture, name: string): Promise<SourceRecord> =>
+  JSON.parse(await readFile(path.join(f.dir, 'sources', `${f.sources[name]!.id}.json`), 'utf8')) as SourceRecord;
+
+const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
+
+test('takedown removes clips from shards and index, leaves other shards byte-identical, and refuses the sources later', async () => {
+  const f = await buildFixture();
+  try {
+    const { a, b, c, d, e } = f.sources as Record<string, Fixture['sources'][string]>;
+    await writeAttribution(f.dir);
+    assert.match(await readFile(path.join(f.dir, 'ATTRIBUTION.md'), 'utf8'), /Uploader A/);
+    const before = await shardHashes(f.dir);
+    assert.equal(before.size, 4);
+
+    // a by id, c by a differently spelled URI of the same video.
+    const result = await takedown(f.dir, [a!.id, 'HTTPS://Videos.Example.com:443/c.mp4#t=3'], 'rights holder request #12');
+    assert.deepEqual(result.sources, [a!.id, c!.id].sort());
+    assert.equal(result.clips, 5, 'a: 2 kept + 1 dropped, c: 2 kept');
+    assert.equal(result.samples, 4);
+    assert.deepEqual(result.shards, ['shards/90p-16x9-d0-2/shard-000000.tar', 'shards/90p-16x9-d0-2/shard-000001.tar']);
+    assert.deepEqual(result.deletedShards, []);
+
+    // Untouched shards are byte-identical; the two rewritten ones changed.
+    const after = await shardHashes(f.dir);
+    assert.equal(after.get('shards/other/shard-000000.tar'), before.get('shards/other/shard-000000.tar'));
+    assert.equal(after.get('shards/solo/shard-000000.tar'), before.get('shards/solo/shard-000000.tar'));
+    for (const shard of result.shards) assert.notEqual(after.get(shard), before.get(shard));
+
+    // No member of a or c in any tar; every other sample intact, with its bytes.
+    const removed = new Set([...a!.clipIds, ...c!.clipIds]);
+    const remaining: Record<string, string[]> = {};
+    for (const file of await listShards(f.dir)) {
+      const members = await tarMembers(file);
+      for (const m of members) assert.ok(!removed.has(m.name.split('.')[0]!), `${m.name} still in ${file}`);
+      for (const m of members.filter((m) => m.name.endsWith('.mp4'))) assert.equal(m.size, f.clipBytes);
+      remaining[path.relative(f.dir, file).split(path.sep).join('/')] = members.map((m) => m.name);
+    }
+    assert.deepEqual(remaining['shards/90p-16x9-d0-2/shard-000000.tar'], [`${b!.clipIds[0]}.json`, `${b!.clipIds[0]}.mp4`, `${b!.clipIds[0]}.txt`]);
+    assert.deepEqual(remaining['shards/90p-16x9-d0-2/shard-000001.tar'], [`${b!.clipIds[1]}.json`, `${b!.clipIds[1]}.mp4`, `${b!.clipIds[1]}.txt`]);
+
+    // The index (read by DuckDB) has no rows of a or c, and all rows of the others.
+    const bySource = await queryIndex(f.dir, (t) => `SELECT source_id, count(*)::INTEGER AS n FROM ${t} GROUP BY source_id ORDER BY source_id`);
+    assert.deepEqual(
+      bySource.map((r) => [r.source_id, r.n]),
+      [b!, d!, e!].map((s) => [s.id, 2]).sort(([x], [y]) => ((x as string) < (y as string) ? -1 : 1)),
+    );
+
+    // Clip files gone, other clip files kept.
+    assert.equal(await exists(path.join(f.dir, 'clips', a!.id)), false);
+    assert.equal(await exists(path.join(f.dir, 'clips', c!.id)), false);
+    assert.equal(await exists(path.join(f.dir, 'clips', b!.id, `${b!.clipIds[0]}.mp4`)), true);
+
+    // Records kept, marked refused by takedown, without clips; others untouched.
+    for (const name of ['a', 'c']) {
+      const record = await readRecord(f, name);
+      assert.equal(record.status, 'refused');
+      assert.equal(record.error?.code, ErrorCode.RefusedTakedown);
+      assert.match(record.error!.message, /rights holder request #12/);
+      assert.deepEqual(record.clips, []);
+      assert.equal(record.uri, f.sources[name]!.uri);
+    }
+    assert.equal((await readRecord(f, 'b')).status, 'done');
+
+    // takedowns.jsonl entry.
+    const lines = (await readFile(path.join(f.dir, TAKEDOWNS_FILE), 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 1);
+    const entry = JSON.parse(lines[0]!);
+    assert.deepEqual(
+      { sources: entry.sources, clips: entry.clips, reason: entry.reason },
+      { sources: [a!.id, c!.id].sort(), clips: 5, reason: 'rights holder request #12' },
+    );
+    assert.ok(!Number.isNaN(Date.parse(entry.time)));
+
+    // Attribution rewritten without them.
+    const attribution = await readFile(path.join(f.dir, 'ATTRIBUTION.md'), 'utf8');
+    assert.doesNotMatch(attribution, /Uploader A|Uploader C/);
+    assert.match(attribution, /Uploader B/);
+
+    // A later run refuses them whatever its use; others are still admitted.
+    assert.deepEqual(await loadTakedowns(f.dir), new Set([a!.id, c!.id]));
+    const ctx = await loadPolicyContext(PolicyConfig.parse({}), f.dir);
+    const asSource = (s: typeof a): Source => ({ id: s!.id, uri: s!.uri, kind: 'http', metadata: {}, origin: { input: 'x' }, license: s!.license });
+    const verdict = decideAdmission(asSource(a), ctx);
+    assert.ok(!verdict.admit && verdict.code === ErrorCode.RefusedTakedown);
+    assert.ok(decideAdmission(asSource(b), ctx).admit);
+
+    // Taking the same source down again changes no shard.
+    const again = await takedown(f.dir, [a!.id], 'duplicate request');
+    assert.equal(again.samples, 0);
+    assert.deepEqual(again.shards, []);
+    assert.deepEqual(await shardHashes(f.dir), after);
+  } finally {
+    await rm(f.dir, { recursive: true, force: true });
+  }
+});
+
+test('a shard left empty by a takedown is deleted', async () => {
+  const f = await buildFixture();
+  try {
+    const e = f.sources.e!;
+    const result = await takedown(f.dir, [e.uri], 'opted out');
+    assert.deepEqual(result.deletedShards, ['shards/solo/shard-000000.tar']);
+    assert.equal(await exists(path.join(f.dir, 'shards/solo')), false, 'the emptied bucket folder is removed');
+    assert.equal((await listShards(f.dir)).length, 3);
+  } finally {
+    await rm(f.dir, { recursive: true, force: true });
+  }
+});
+
+test('loadTakedowns is empty without a takedown file', async () => {
+  assert.equal((await loadTakedowns('/nonexistent-clipmill-dir')).size, 0);
+});
