@@ -84,6 +84,29 @@ export const PolicyConfig = z.object({
   robotsTagDirectives: z.array(z.string()).default(['noai', 'noimageai', 'noindex', 'noimageindex', 'none']),
 });
 
+/**
+ * Clip filters (src/filters/judge.ts): a clip failing any of them is dropped with a reason naming
+ * the filter and the measured value. Units: luma levels 0..255 at analysis size; shares 0..1.
+ */
+export const FilterConfig = z.object({
+  /** Drop clips whose mean frame-to-frame luma change is below this (a still image, a static title). */
+  minMotion: z.number().min(0).default(0.25),
+  /** Drop clips whose mean change is above this (strobing, noise, shaky chaos). */
+  maxMotion: z.number().positive().default(30),
+  /** Drop clips whose median variance of the Laplacian is below this (blurred or out of focus). */
+  minSharpness: z.number().min(0).default(30),
+  /** Drop clips whose mean luma is below this (too dark)... */
+  minLuma: z.number().min(0).max(255).default(20),
+  /** ...or above this (washed out). */
+  maxLuma: z.number().min(0).max(255).default(235),
+  /** Drop clips where more than this share of frames repeat the previous one (frozen video). */
+  maxFrozenShare: z.number().min(0).max(1).default(0.5),
+  /** Drop clips where more than this share of frames is a single colour (black, test cards). */
+  maxSingleColorShare: z.number().min(0).max(1).default(0.5),
+  /** Drop clips whose letterbox or pillarbox bars cover more than this share of the height or width, unless bars are cropped. */
+  maxBarShare: z.number().min(0).max(1).default(0.1),
+});
+
 export const RunConfig = z.object({
   /** Concurrent per-source tasks. */
   workers: z.number().int().positive().default(2),
@@ -96,6 +119,7 @@ export const RunConfig = z.object({
   extract: ExtractConfig.default(ExtractConfig.parse({})),
   pack: PackConfig.default(PackConfig.parse({})),
   policy: PolicyConfig.default(PolicyConfig.parse({})),
+  filter: FilterConfig.default(FilterConfig.parse({})),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type FetchConfig = z.infer<typeof FetchConfig>;
@@ -103,5 +127,6 @@ export type SegmentConfig = z.infer<typeof SegmentConfig>;
 export type ExtractConfig = z.infer<typeof ExtractConfig>;
 export type PackConfig = z.infer<typeof PackConfig>;
 export type PolicyConfig = z.infer<typeof PolicyConfig>;
+export type FilterConfig = z.infer<typeof FilterConfig>;
 
 export const defaultConfig = (): RunConfig => RunConfig.parse({});

@@ -1,0 +1,131 @@
+/**
+ * Per-frame quality measurements over an RGB24 frame at analysis size: exposure, contrast,
+ * colourfulness, sharpness, change from the previous frame, and dark border bars.
+ * Pure functions over buffers; the caller owns (and reuses) the luma planes.
+ */
+
+/** Luma below this counts as a crushed black, above BRIGHT as a blown highlight (BT.601 studio limits). */
+export const DARK = 16;
+export const BRIGHT = 235;
+/** A border row/column is bar when its mean luma is below BAR_MEAN and no pixel exceeds BAR_MAX. */
+const BAR_MEAN = 24;
+const BAR_MAX = 48;
+
+export interface FrameMetrics {
+  lumaMean: number;
+  /** Standard deviation of luma. */
+  contrast: number;
+  darkShare: number;
+  brightShare: number;
+  /** Hasler & Süsstrunk (2003) colourfulness. */
+  colorfulness: number;
+}
+
+/** Fills `luma` (BT.601, 0..255) from RGB24 and measures exposure, contrast and colourfulness. */
+export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
+  const n = luma.length;
+  let sum = 0;
+  let sumSq = 0;
+  let dark = 0;
+  let bright = 0;
+  let rgSum = 0;
+  let rgSq = 0;
+  let ybSum = 0;
+  let ybSq = 0;
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    const r = rgb[p];
+    const g = rgb[p + 1];
+    const b = rgb[p + 2];
+    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    luma[i] = y;
+    sum += y;
+    sumSq += y * y;
+    if (y < DARK) dark++;
+    else if (y > BRIGHT) bright++;
+    const rg = r - g;
+    const yb = 0.5 * (r + g) - b;
+    rgSum += rg;
+    rgSq += rg * rg;
+    ybSum += yb;
+    ybSq += yb * yb;
+  }
+  const mean = sum / n;
+  const rgMean = rgSum / n;
+  const ybMean = ybSum / n;
+  const rgVar = Math.max(0, rgSq / n - rgMean * rgMean);
+  const ybVar = Math.max(0, ybSq / n - ybMean * ybMean);
+  return {
+    lumaMean: mean,
+    contrast: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+    darkShare: dark / n,
+    brightShare: bright / n,
+    colorfulness: Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean),
+  };
+}
+
+/** Variance of the 4-neighbour Laplacian over the interior pixels: low for blurred frames. */
+export function laplacianVariance(luma: Float32Array, width: number, height: number): number {
+  let sum = 0;
+  let sumSq = 0;
+  let n = 0;
+  for (let y = 1; y < height - 1; y++) {
+    const row = y * width;
+    for (let x = 1; x < width - 1; x++) {
+      const i = row + x;
+      const lap = luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i];
+      sum += lap;
+      sumSq += lap * lap;
+      n++;
+    }
+  }
+  if (n === 0) return 0;
+  const mean = sum / n;
+  return sumSq / n - mean * mean;
+}
+
+/** Mean absolute luma difference between two frames of the same size. */
+export function meanAbsDiff(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+export interface Bars {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Dark bars at each border, in rows/columns. Returns null for a frame that is dark all over, where
+ * bars cannot be told from content.
+ */
+export function measureBars(luma: Float32Array, width: number, height: number): Bars | null {
+  const rowDark = (y: number) => isDarkLine(luma, y * width, 1, width);
+  const colDark = (x: number) => isDarkLine(luma, x, width, height);
+  const top = countWhile(height, (i) => rowDark(i));
+  if (top === height) return null;
+  return {
+    top,
+    bottom: countWhile(height, (i) => rowDark(height - 1 - i)),
+    left: countWhile(width, (i) => colDark(i)),
+    right: countWhile(width, (i) => colDark(width - 1 - i)),
+  };
+}
+
+function isDarkLine(luma: Float32Array, start: number, step: number, count: number): boolean {
+  let sum = 0;
+  for (let k = 0, i = start; k < count; k++, i += step) {
+    const v = luma[i];
+    if (v > BAR_MAX) return false;
+    sum += v;
+  }
+  return sum / count < BAR_MEAN;
+}
+
+function countWhile(limit: number, test: (i: number) => boolean): number {
+  let i = 0;
+  while (i < limit && test(i)) i++;
+  return i;
+}

@@ -1,0 +1,96 @@
+/**
+ * 64-bit DCT perceptual hash (pHash) of a luma image: shrink to 32x32 by area averaging, take the
+ * 8x8 lowest frequencies of the 2-D DCT-II, and set a bit for every coefficient above their median.
+ * The DC term is left out of the median and its bit is always 0, so a uniform brightness shift
+ * does not change the hash. A hash is two unsigned 32-bit words (hi, lo).
+ */
+
+export const THUMB = 32;
+const LOW = 8;
+
+/** cos((2x+1)uπ / 2N) for u < 8, x < 32: the only DCT rows the hash needs. */
+const COS = (() => {
+  const table = new Float64Array(LOW * THUMB);
+  for (let u = 0; u < LOW; u++) {
+    for (let x = 0; x < THUMB; x++) table[u * THUMB + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * THUMB));
+  }
+  return table;
+})();
+
+/** Maps each pixel of a width x height image to its cell of the 32x32 thumbnail. */
+export class Thumbnailer {
+  private readonly cellOfPixel: Uint16Array;
+  private readonly pixelsPerCell = new Float32Array(THUMB * THUMB);
+
+  constructor(width: number, height: number) {
+    this.cellOfPixel = new Uint16Array(width * height);
+    for (let y = 0; y < height; y++) {
+      const cy = Math.floor((y * THUMB) / height);
+      for (let x = 0; x < width; x++) {
+        const cell = cy * THUMB + Math.floor((x * THUMB) / width);
+        this.cellOfPixel[y * width + x] = cell;
+        this.pixelsPerCell[cell]++;
+      }
+    }
+  }
+
+  /** Adds the cell means of `luma` into `into` (32x32), so thumbnails of several frames can be averaged. */
+  accumulate(luma: Float32Array, into: Float32Array): void {
+    const sums = new Float32Array(THUMB * THUMB);
+    for (let i = 0; i < luma.length; i++) sums[this.cellOfPixel[i]] += luma[i];
+    for (let c = 0; c < sums.length; c++) into[c] += sums[c] / this.pixelsPerCell[c];
+  }
+}
+
+/** pHash of a 32x32 thumbnail; returns [hi, lo] as unsigned 32-bit integers. */
+export function phash(thumb: Float32Array): [number, number] {
+  // Rows first: 32 rows x 8 frequencies, then columns: 8 x 8.
+  const rows = new Float64Array(THUMB * LOW);
+  for (let y = 0; y < THUMB; y++) {
+    for (let u = 0; u < LOW; u++) {
+      let s = 0;
+      for (let x = 0; x < THUMB; x++) s += thumb[y * THUMB + x] * COS[u * THUMB + x];
+      rows[y * LOW + u] = s;
+    }
+  }
+  const coef = new Float64Array(LOW * LOW);
+  for (let v = 0; v < LOW; v++) {
+    for (let u = 0; u < LOW; u++) {
+      let s = 0;
+      for (let y = 0; y < THUMB; y++) s += rows[y * LOW + u] * COS[v * THUMB + y];
+      coef[v * LOW + u] = s;
+    }
+  }
+  const median = medianOf(coef.subarray(1));
+  let hi = 0;
+  let lo = 0;
+  for (let i = 1; i < 64; i++) {
+    if (coef[i] <= median) continue;
+    if (i < 32) hi |= 1 << (31 - i);
+    else lo |= 1 << (63 - i);
+  }
+  return [hi >>> 0, lo >>> 0];
+}
+
+function medianOf(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Number of set bits of a 32-bit integer. */
+export function popcount32(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Hamming distance of two 64-bit hashes given as word pairs. */
+export function hamming64(aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return popcount32((aHi ^ bHi) >>> 0) + popcount32((aLo ^ bLo) >>> 0);
+}
+
+/** 16 hex digits of a hash. */
+export function hashHex(hi: number, lo: number): string {
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}

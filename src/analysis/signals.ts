@@ -1,0 +1,167 @@
+/**
+ * Quality signals and the perceptual signature, fed frame by frame from the single decode pass.
+ * Per frame it keeps a handful of float32 numbers (about 44 bytes); per 0.25 s it keeps one 64-bit
+ * pHash of the averaged thumbnail (averaging makes the hash less sensitive to where a copy's
+ * samples fall in time). No pixels are kept beyond the previous frame's luma.
+ */
+import type { Frame } from '../media/frames.js';
+import { FloatSeries } from '../segment/series.js';
+import { laplacianVariance, meanAbsDiff, measureBars, measureFrame } from './frame-metrics.js';
+import { THUMB, Thumbnailer, hashHex, phash } from './phash.js';
+
+/** Mean absolute luma change (0..255) below which a frame counts as a repeat of the previous one. */
+export const FROZEN_DIFF = 0.5;
+/** Luma standard deviation below which a frame counts as a single colour. */
+export const SINGLE_COLOR_STD = 4;
+/** Width of a hash bin in seconds. */
+export const HASH_BIN_SEC = 0.25;
+/** Hashes in a clip signature. */
+export const SIGNATURE_SAMPLES = 8;
+
+const PER_FRAME = [
+  'motion', 'sharpness', 'luma', 'dark', 'bright', 'contrast', 'colorfulness',
+  'barTop', 'barBottom', 'barLeft', 'barRight',
+] as const;
+type PerFrame = (typeof PER_FRAME)[number];
+
+export type ClipSignals = Record<string, number>;
+
+export class FrameSignals {
+  private readonly series = Object.fromEntries(PER_FRAME.map((k) => [k, new FloatSeries()])) as Record<PerFrame, FloatSeries>;
+  private luma: Float32Array;
+  private prevLuma: Float32Array;
+  private hasPrev = false;
+  private frames = 0;
+
+  private readonly thumbnailer: Thumbnailer;
+  private readonly binThumb = new Float32Array(THUMB * THUMB);
+  private binIndex = -1;
+  private binFrames = 0;
+  private binFirstFrame = 0;
+  /** Per bin: first and last frame index, hash words. */
+  private readonly bins = { first: new FloatSeries(), last: new FloatSeries(), hi: [] as number[], lo: [] as number[] };
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.luma = new Float32Array(width * height);
+    this.prevLuma = new Float32Array(width * height);
+    this.thumbnailer = new Thumbnailer(width, height);
+  }
+
+  push(frame: Frame): void {
+    const { width, height } = this;
+    const m = measureFrame(frame.data, this.luma);
+    const s = this.series;
+    s.motion.push(this.hasPrev ? meanAbsDiff(this.luma, this.prevLuma) : Number.NaN);
+    s.sharpness.push(laplacianVariance(this.luma, width, height));
+    s.luma.push(m.lumaMean);
+    s.dark.push(m.darkShare);
+    s.bright.push(m.brightShare);
+    s.contrast.push(m.contrast);
+    s.colorfulness.push(m.colorfulness);
+    const bars = measureBars(this.luma, width, height);
+    s.barTop.push(bars ? bars.top / height : Number.NaN);
+    s.barBottom.push(bars ? bars.bottom / height : Number.NaN);
+    s.barLeft.push(bars ? bars.left / width : Number.NaN);
+    s.barRight.push(bars ? bars.right / width : Number.NaN);
+
+    const bin = Math.floor(frame.time / HASH_BIN_SEC);
+    if (bin !== this.binIndex) this.closeBin();
+    if (this.binFrames === 0) {
+      this.binIndex = bin;
+      this.binFirstFrame = this.frames;
+    }
+    this.thumbnailer.accumulate(this.luma, this.binThumb);
+    this.binFrames++;
+
+    [this.luma, this.prevLuma] = [this.prevLuma, this.luma];
+    this.hasPrev = true;
+    this.frames++;
+  }
+
+  /** Signals of frames [startFrame, endFrame] (inclusive). Motion skips the first frame (its change is from before the clip). */
+  clipSignals(startFrame: number, endFrame: number): ClipSignals {
+    const s = this.series;
+    const span = (k: PerFrame, from = startFrame) => finite(s[k].view().subarray(from, endFrame + 1));
+    const motion = span('motion', startFrame + 1);
+    const contrast = span('contrast');
+    const sharpness = span('sharpness');
+    return {
+      motion_mean: mean(motion),
+      motion_p90: quantile(motion, 0.9),
+      sharpness: quantile(sharpness, 0.5),
+      luma_mean: mean(span('luma')),
+      dark_share: mean(span('dark')),
+      bright_share: mean(span('bright')),
+      contrast: mean(contrast),
+      colorfulness: mean(span('colorfulness')),
+      frozen_share: share(motion, (v) => v < FROZEN_DIFF),
+      single_color_share: share(contrast, (v) => v < SINGLE_COLOR_STD),
+      // A bar must be present in every frame that is not dark all over.
+      bar_top: min(span('barTop')),
+      bar_bottom: min(span('barBottom')),
+      bar_left: min(span('barLeft')),
+      bar_right: min(span('barRight')),
+    };
+  }
+
+  /**
+   * SIGNATURE_SAMPLES hashes (16 hex digits each) evenly spaced over the clip's hash bins: a copy cut
+   * a little earlier or later shares most of them. Empty when the span has no bin.
+   */
+  clipSignature(startFrame: number, endFrame: number): string {
+    this.closeBin();
+    const { first, last, hi, lo } = this.bins;
+    const inside: number[] = [];
+    const touching: number[] = [];
+    for (let b = 0; b < hi.length; b++) {
+      const f = first.at(b);
+      const l = last.at(b);
+      if (l < startFrame || f > endFrame) continue;
+      touching.push(b);
+      if (f >= startFrame && l <= endFrame) inside.push(b);
+    }
+    // Bins that straddle the clip's ends mix in other footage; use them only when nothing else exists.
+    const pool = inside.length > 0 ? inside : touching;
+    if (pool.length === 0) return '';
+    let out = '';
+    for (let k = 0; k < SIGNATURE_SAMPLES; k++) {
+      const b = pool[Math.floor(((k + 0.5) * pool.length) / SIGNATURE_SAMPLES)];
+      out += hashHex(hi[b], lo[b]);
+    }
+    return out;
+  }
+
+  /** Hashes the averaged thumbnail of the open bin, if it holds frames. */
+  private closeBin(): void {
+    if (this.binFrames === 0) return;
+    const thumb = this.binThumb;
+    for (let i = 0; i < thumb.length; i++) thumb[i] /= this.binFrames;
+    const [h, l] = phash(thumb);
+    const n = this.bins.hi.length;
+    this.bins.first.set(n, this.binFirstFrame);
+    this.bins.last.set(n, this.frames - 1);
+    this.bins.hi.push(h);
+    this.bins.lo.push(l);
+    thumb.fill(0);
+    this.binFrames = 0;
+  }
+}
+
+function finite(values: Float32Array): number[] {
+  const out: number[] = [];
+  for (const v of values) if (Number.isFinite(v)) out.push(v);
+  return out;
+}
+
+const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+const min = (v: number[]) => (v.length ? v.reduce((a, b) => Math.min(a, b)) : 0);
+const share = (v: number[], test: (x: number) => boolean) => (v.length ? v.filter(test).length / v.length : 0);
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}

@@ -1,0 +1,92 @@
+/**
+ * End to end over real decodes: clips built with ffmpeg so their faults are known by construction,
+ * measured by FrameSignals from one readFrames pass, then judged with the default thresholds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FrameSignals } from '../../src/analysis/signals.js';
+import { FilterConfig } from '../../src/config/schema.js';
+import { cropFor, judgeClip } from '../../src/filters/judge.js';
+import { analysisSize, readFrames } from '../../src/media/frames.js';
+import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
+
+const cfg = FilterConfig.parse({});
+
+async function measure(file: string, width: number, height: number): Promise<Record<string, number>> {
+  const size = analysisSize(width, height, 160);
+  const signals = new FrameSignals(size.width, size.height);
+  let frames = 0;
+  for await (const frame of readFrames(file, size)) {
+    signals.push(frame);
+    frames++;
+  }
+  assert.ok(frames > 40, `decoded ${frames} frames`);
+  return signals.clipSignals(0, frames - 1);
+}
+
+describe('quality filters on generated clips', () => {
+  let dir: TempDir;
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(async () => dir.remove());
+
+  /** Two seconds of a lavfi source (mandelbrot has no duration option, hence -t). */
+  async function clip(name: string, source: string, vf?: string): Promise<string> {
+    const out = dir.file(name);
+    await ffmpeg(['-f', 'lavfi', '-i', source, '-t', '2', ...(vf ? ['-vf', vf] : []), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out]);
+    return out;
+  }
+
+  it('keeps moving, sharp footage (testsrc2, mandelbrot)', async () => {
+    for (const source of ['testsrc2=s=320x180:r=25', 'mandelbrot=s=320x180:r=25']) {
+      const s = await measure(await clip('ok.mp4', source), 320, 180);
+      assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true }, `${source}: ${JSON.stringify(s)}`);
+      assert.ok(s.motion_mean > 0.5 && s.sharpness > 100);
+    }
+  });
+
+  it('drops a still image shown for two seconds as frozen', async () => {
+    const s = await measure(await clip('still.mp4', 'testsrc2=s=320x180:r=25', 'trim=end_frame=1,loop=loop=-1:size=1,trim=duration=2'), 320, 180);
+    assert.equal(s.frozen_share, 1);
+    assert.ok(s.motion_mean < 0.25);
+    const v = judgeClip(s, cfg, { cropBars: false });
+    assert.equal(v.keep, false);
+    assert.match(!v.keep ? v.reason : '', /^frozen: frozen_share=1 > 0\.5$/);
+    // With the frozen filter off, the static filter still catches it.
+    const v2 = judgeClip(s, { ...cfg, maxFrozenShare: 1 }, { cropBars: false });
+    assert.match(!v2.keep ? v2.reason : '', /^static: motion_mean=[\d.e-]+ < 0\.25$/);
+  });
+
+  it('drops a black clip as single colour', async () => {
+    const s = await measure(await clip('black.mp4', 'color=c=black:s=160x90:r=25'), 160, 90);
+    assert.equal(s.single_color_share, 1);
+    assert.equal(s.dark_share, 1);
+    const v = judgeClip(s, cfg, { cropBars: false });
+    assert.match(!v.keep ? v.reason : '', /^single_color: single_color_share=1 > 0\.5$/);
+  });
+
+  it('drops a heavily blurred clip as blurry', async () => {
+    const s = await measure(await clip('blur.mp4', 'testsrc2=s=320x180:r=25', 'boxblur=10:2'), 320, 180);
+    const v = judgeClip(s, cfg, { cropBars: false });
+    assert.match(!v.keep ? v.reason : '', /^blurry: sharpness=[\d.]+ < 30$/);
+  });
+
+  it('drops a letterboxed clip unless bars are cropped, and gives the crop', async () => {
+    // 320x136 picture padded to 320x180: 22 rows of black above and below (12.2% each).
+    const s = await measure(await clip('letterbox.mp4', 'testsrc2=s=320x136:r=25', 'pad=320:180:0:22:black'), 320, 180);
+    const off = judgeClip(s, cfg, { cropBars: false });
+    assert.match(!off.keep ? off.reason : '', /^letterbox: bar_share=0\.2\d* > 0\.1$/);
+    assert.deepEqual(judgeClip(s, cfg, { cropBars: true }), { keep: true });
+    const crop = cropFor(s);
+    assert.equal(crop.left, 0);
+    assert.equal(crop.right, 0);
+    for (const side of [crop.top, crop.bottom]) assert.ok(side > 0.1 && side <= 22 / 180 + 0.012, `bar ${side}`);
+  });
+
+  it('finds pillarbox bars on the left and right', async () => {
+    const s = await measure(await clip('pillar.mp4', 'mandelbrot=s=240x180:r=25', 'pad=320:180:40:0:black'), 320, 180);
+    assert.ok(Math.abs(s.bar_left - 40 / 320) < 0.02 && Math.abs(s.bar_right - 40 / 320) < 0.02, JSON.stringify(s));
+    assert.equal(s.bar_top, 0);
+  });
+});
