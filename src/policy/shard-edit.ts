@@ -110,6 +110,7 @@ export async function rewriteTarWithout(file: string, keys: ReadonlySet<string>)
     body.pipe(pack.entry(header, (err) => next(err)));
   });
   extract.on('finish', () => pack.finalize());
+  extract.on('error', (err) => pack.destroy(err)); // a corrupt shard must not leave the writer waiting
   try {
     await Promise.all([pipeline(createReadStream(file), extract), pipeline(pack, createWriteStream(tmp))]);
   } catch (err) {
