@@ -25,7 +25,12 @@ export function canonicalUri(raw: string, baseDir?: string): string {
   if (text === '') throw new Error('empty URI');
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
-    const url = new URL(text);
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new Error(`invalid URL ${text}`);
+    }
     url.hash = '';
     return url.href;
   }

@@ -32,15 +32,15 @@ type InputPlan = { kind: 'url' | 'video' | 'directory'; arg: string } | { kind: 
 async function planInputs(inputs: string[]): Promise<InputPlan[]> {
   const plans: InputPlan[] = [];
   for (const arg of inputs) {
-    if (isHttpUrl(arg)) {
-      plans.push({ kind: 'url', arg });
-      continue;
-    }
     let file: string;
     try {
       file = canonicalUri(arg);
     } catch (err) {
       throw new FatalError(`input ${JSON.stringify(arg)}: ${(err as Error).message}`);
+    }
+    if (isHttpUrl(arg)) {
+      plans.push({ kind: 'url', arg });
+      continue;
     }
     const info = await stat(file).catch(() => undefined);
     if (!info) throw new FatalError(`input not found: ${arg}`);

@@ -18,6 +18,7 @@ test('local paths become absolute and normalised; file:// URLs become paths', ()
   assert.equal(canonicalUri('rel.mp4'), path.resolve('rel.mp4'));
   assert.throws(() => canonicalUri('s3://bucket/key.mp4'), /unsupported URI scheme "s3:"/);
   assert.throws(() => canonicalUri('   '), /empty URI/);
+  assert.throws(() => canonicalUri('http://exa mple.com/a.mp4'), /invalid URL http:\/\/exa mple\.com/);
 });
 
 test('source ids are short, hex, deterministic and follow the canonical URI', () => {

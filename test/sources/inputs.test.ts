@@ -33,6 +33,7 @@ test('single arguments: URL, video file, manifest; a missing path is fatal befor
   ]);
   const stream = readInputs(['https://example.com/first.mp4', path.join(dir, 'nope.csv')]);
   await assert.rejects(stream.next(), (err) => err instanceof FatalError && /input not found: .*nope\.csv/.test(err.message));
+  await assert.rejects(readInputs(['https://']).next(), (err) => err instanceof FatalError && /input "https:\/\/": invalid URL/.test(err.message));
 });
 
 test('the same source named by several inputs is yielded once', async () => {
