@@ -1,0 +1,152 @@
+/**
+ * The distributed executor, worker side: BullMQ workers that take source jobs and pack jobs of any
+ * run from the queue. Delivery is at least once: a worker killed mid-task leaves its job locked
+ * until the lock expires, then another worker takes it again. That is safe because a task clears
+ * its clip directory first and writes its record atomically last.
+ */
+import os from 'node:os';
+import { Worker, WaitingError, type Job } from 'bullmq';
+import { RunConfig } from '../config/schema.js';
+import { OutputDir } from '../store/output.js';
+import type { Source, SourceRecord } from '../types.js';
+import { needsRedo, type PackJobData, type PackJobResult, type SourceJobData, type SourceJobResult } from './bullmq.js';
+import { openRedis, PACK_QUEUE, readRunMeta, redisOptions, type RunMeta, SOURCES_QUEUE } from './redis.js';
+
+/** What a worker knows about the run a job belongs to. */
+export interface RunContext {
+  runId: string;
+  out: OutputDir;
+  cfg: RunConfig;
+  enqueuedAt?: string;
+}
+
+/** The work itself, kept apart so the queue layer can be tested and measured with any task. */
+export interface QueueTasks {
+  /** Processes one source; must leave its record in `run.out` (see processSource). */
+  source(source: Source, run: RunContext, signal: AbortSignal): Promise<SourceRecord>;
+  /** Reduces a finished run's records to the dataset. */
+  pack(run: RunContext): Promise<PackJobResult>;
+}
+
+export interface QueueWorkerOptions {
+  queueUrl: string;
+  /** Source jobs processed at once by this process. */
+  concurrency: number;
+  tasks: QueueTasks;
+  /**
+   * How long a job stays locked to a worker that stopped renewing it (killed, frozen) before
+   * another worker takes it again. Renewed every half of it while the worker is alive.
+   */
+  lockMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface QueueWorker {
+  /**
+   * Stops taking jobs. By default waits for the running ones to finish; with `release`, stops
+   * them and puts them back in the queue at once for another worker.
+   */
+  close(opts?: { release?: boolean }): Promise<void>;
+}
+
+/** How often running jobs check whether their run was cancelled. */
+const CANCEL_POLL_MS = 2000;
+
+interface Running {
+  runId: string;
+  controller: AbortController;
+}
+
+export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
+  const connection = redisOptions(opts.queueUrl);
+  const redis = openRedis(opts.queueUrl);
+  const log = opts.log ?? (() => {});
+  const running = new Map<string, Running>();
+  const lockDuration = opts.lockMs ?? 30_000;
+  const common = {
+    connection,
+    lockDuration,
+    stalledInterval: lockDuration,
+    // A job may be orphaned by more than one crash before it counts as failed.
+    maxStalledCount: 3,
+    name: `${os.hostname()}:${process.pid}`,
+  };
+
+  const processSourceJob = async (job: Job<SourceJobData, SourceJobResult>, token?: string): Promise<SourceJobResult> => {
+    const { runId, source } = job.data;
+    const meta = await readRunMeta(redis, runId);
+    if (!meta || meta.state === 'cancelled') return { status: 'cancelled' };
+    const run = runContext(runId, meta);
+    // A redelivered job whose task already finished (the worker died between record and ack).
+    const earlier = await run.out.readRecord(source.id);
+    if (earlier && (!needsRedo(earlier) || Date.parse(earlier.finishedAt) >= job.timestamp)) return { status: earlier.status };
+
+    const controller = new AbortController();
+    running.set(job.id!, { runId, controller });
+    try {
+      const record = await opts.tasks.source(source, run, controller.signal);
+      return { status: record.status };
+    } catch (err) {
+      if (controller.signal.reason === CANCELLED) return { status: 'cancelled' };
+      if (controller.signal.reason === RELEASED) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      throw err;
+    } finally {
+      running.delete(job.id!);
+    }
+  };
+
+  const processPackJob = async (job: Job<PackJobData, PackJobResult>): Promise<PackJobResult> => {
+    const meta = await readRunMeta(redis, job.data.runId);
+    if (!meta || meta.state === 'cancelled') return { cancelled: true };
+    log(`packing run ${job.data.runId} in ${meta.outDir}`);
+    const result = await opts.tasks.pack(runContext(job.data.runId, meta));
+    log(`packed run ${job.data.runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
+    return result;
+  };
+
+  const sourceWorker = new Worker<SourceJobData, SourceJobResult>(SOURCES_QUEUE, processSourceJob, {
+    ...common, concurrency: Math.max(1, opts.concurrency),
+  });
+  const packWorker = new Worker<PackJobData, PackJobResult>(PACK_QUEUE, processPackJob, { ...common, concurrency: 1 });
+  for (const w of [sourceWorker, packWorker]) {
+    w.on('failed', (job, err) => {
+      if (job && !(err instanceof WaitingError)) log(`job ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
+    });
+    w.on('error', (err) => log(`queue error: ${err.message}`));
+  }
+
+  const cancelWatch = setInterval(() => void abortCancelled(), CANCEL_POLL_MS);
+  async function abortCancelled(): Promise<void> {
+    const runIds = new Set([...running.values()].map((r) => r.runId));
+    for (const runId of runIds) {
+      if ((await readRunMeta(redis, runId).catch(() => undefined))?.state !== 'cancelled') continue;
+      for (const r of running.values()) if (r.runId === runId) r.controller.abort(CANCELLED);
+    }
+  }
+
+  await Promise.all([sourceWorker.waitUntilReady(), packWorker.waitUntilReady()]);
+  return {
+    async close(closeOpts = {}) {
+      clearInterval(cancelWatch);
+      if (closeOpts.release) for (const r of running.values()) r.controller.abort(RELEASED);
+      await Promise.all([sourceWorker.close(), packWorker.close()]);
+      redis.disconnect();
+    },
+  };
+}
+
+const CANCELLED = new Error('run cancelled');
+const RELEASED = new Error('worker stopping; job released');
+
+/** Run contexts are rebuilt only when the run's settings change (a re-enqueue with other flags). */
+const contexts = new Map<string, { cfgJson: string; context: RunContext }>();
+function runContext(runId: string, meta: RunMeta): RunContext {
+  const cached = contexts.get(runId);
+  if (cached && cached.cfgJson === meta.cfg && cached.context.out.root === meta.outDir) return cached.context;
+  const context: RunContext = { runId, out: new OutputDir(meta.outDir), cfg: RunConfig.parse(JSON.parse(meta.cfg)), enqueuedAt: meta.enqueuedAt };
+  contexts.set(runId, { cfgJson: meta.cfg, context });
+  return context;
+}

@@ -1,0 +1,151 @@
+/**
+ * The queue layer with a stand-in task (no media): every source is processed once across two
+ * workers, the pack step runs once after all of them, enqueueing twice adds nothing twice, and a
+ * cancelled run does no work until it is enqueued again.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { defaultConfig } from '../../src/config/schema.js';
+import { cancelRun, enqueueRun, followRun, queueStatus, runIdFor } from '../../src/executors/bullmq.js';
+import { startQueueWorker, type QueueTasks, type QueueWorker } from '../../src/executors/bullmq-worker.js';
+import { redisOptions, SOURCES_QUEUE } from '../../src/executors/redis.js';
+import type { Source, SourceRecord } from '../../src/types.js';
+import { tempDir, type TempDir } from '../helpers/media.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+
+const SOURCES = 24;
+
+/** A task that leaves a one-clip record, counting how often each source and pack ran. */
+function countingTasks(): QueueTasks & { runs: Map<string, number>; packs: number } {
+  const runs = new Map<string, number>();
+  const tasks = {
+    runs,
+    packs: 0,
+    async source(source: Source, run: Parameters<QueueTasks['source']>[1]): Promise<SourceRecord> {
+      runs.set(source.id, (runs.get(source.id) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+      const now = new Date().toISOString();
+      const record: SourceRecord = {
+        version: 1, id: source.id, uri: source.uri, kind: source.kind, status: 'done', origin: source.origin,
+        metadata: source.metadata, clips: [], timings: {}, startedAt: now, finishedAt: now,
+      };
+      await run.out.writeRecord(record);
+      return record;
+    },
+    async pack() {
+      tasks.packs++;
+      return { sources: runs.size };
+    },
+  };
+  return tasks;
+}
+
+describe('BullMQ executor (stand-in task)', () => {
+  let redis: TestRedis;
+  let dir: TempDir;
+  let manifest: string;
+  const cfg = defaultConfig();
+
+  before(async () => {
+    redis = await startRedis();
+    dir = await tempDir('clipmill-queue-');
+    manifest = dir.file('list.csv');
+    const rows = Array.from({ length: SOURCES }, (_, i) => `https://videos.example.com/v${i}.mp4`);
+    await writeFile(manifest, ['url', ...rows].join('\n') + '\n');
+  });
+  after(async () => {
+    await redis?.stop();
+    await dir?.remove();
+  });
+
+  it('processes every source once over two workers, then packs once; a rerun skips them and packs again', async () => {
+    const outDir = dir.file('out-a');
+    const runId = runIdFor(outDir);
+    const tasks = countingTasks();
+    const workers: QueueWorker[] = [];
+    try {
+      const first = await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+      assert.deepEqual({ seen: first.seen, skipped: first.skipped, enqueued: first.enqueued }, { seen: SOURCES, skipped: 0, enqueued: SOURCES });
+      for (let i = 0; i < 2; i++) workers.push(await startQueueWorker({ queueUrl: redis.url, concurrency: 3, tasks }));
+      const followed = await followRun({ queueUrl: redis.url, runId });
+      assert.equal(followed.cancelled, false);
+      assert.equal(followed.pack?.sources, SOURCES);
+      assert.equal(tasks.runs.size, SOURCES);
+      assert.ok([...tasks.runs.values()].every((n) => n === 1), 'no source processed twice');
+      assert.equal(tasks.packs, 1);
+
+      const again = await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+      assert.deepEqual({ skipped: again.skipped, enqueued: again.enqueued }, { skipped: SOURCES, enqueued: 0 });
+      await followRun({ queueUrl: redis.url, runId });
+      assert.equal(tasks.packs, 2);
+      assert.ok([...tasks.runs.values()].every((n) => n === 1));
+      const status = await queueStatus(redis.url, runId);
+      assert.equal(status.workers.length, 2);
+      assert.equal(status.run?.pack, 'completed');
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+    }
+  });
+
+  it('enqueueing the same run twice adds each source job once', async () => {
+    const outDir = dir.file('out-b');
+    const runId = runIdFor(outDir);
+    const sourcesQueue = new Queue(SOURCES_QUEUE, { connection: redisOptions(redis.url) });
+    try {
+      const before = await sourcesQueue.getWaitingCount();
+      await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+      await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+      assert.equal((await sourcesQueue.getWaitingCount()) - before, SOURCES);
+      const status = await queueStatus(redis.url, runId);
+      assert.equal(status.run?.unprocessed, SOURCES);
+      assert.equal(status.run?.pack, 'waiting-children');
+
+      const tasks = countingTasks();
+      const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks });
+      try {
+        await followRun({ queueUrl: redis.url, runId });
+      } finally {
+        await worker.close();
+      }
+      assert.equal(tasks.runs.size, SOURCES);
+      assert.ok([...tasks.runs.values()].every((n) => n === 1));
+      assert.equal(tasks.packs, 1);
+    } finally {
+      await sourcesQueue.close();
+    }
+  });
+
+  it('a cancelled run does no work and does not pack; enqueueing it again resumes it', async () => {
+    const outDir = dir.file('out-c');
+    const runId = runIdFor(outDir);
+    const tasks = countingTasks();
+    await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+    await cancelRun(redis.url, runId);
+    const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks });
+    try {
+      assert.deepEqual(await followRun({ queueUrl: redis.url, runId }), { cancelled: true });
+      await until(async () => (await queueStatus(redis.url, runId)).run?.pack === 'completed');
+      assert.equal(tasks.runs.size, 0);
+      assert.equal(tasks.packs, 0);
+
+      const resumed = await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+      assert.equal(resumed.enqueued, SOURCES);
+      const followed = await followRun({ queueUrl: redis.url, runId });
+      assert.equal(followed.cancelled, false);
+      assert.equal(tasks.runs.size, SOURCES);
+      assert.equal(tasks.packs, 1);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
