@@ -35,12 +35,13 @@ const NO_CROP: CropFractions = { left: 0, top: 0, right: 0, bottom: 0 };
 const evenDown = (n: number) => Math.max(2, 2 * Math.floor(n / 2));
 const evenNearest = (n: number) => Math.max(2, 2 * Math.round(n / 2));
 
-/** Output size: the cropped display size, scaled down (never up) to `maxHeight`, aspect kept, both even. */
+/** Output size: the cropped display size (even), scaled down (never up) to `maxHeight`, aspect kept, both even. */
 export function outputSize(probe: ProbeInfo, crop: CropFractions | undefined, maxHeight: number): OutputSize {
   const c = crop ?? NO_CROP;
-  const w = probe.video.width * (1 - c.left - c.right);
-  const h = probe.video.height * (1 - c.top - c.bottom);
-  const height = evenDown(Math.min(h, maxHeight));
+  const w = evenDown(probe.video.width * (1 - c.left - c.right));
+  const h = evenDown(probe.video.height * (1 - c.top - c.bottom));
+  if (h <= maxHeight) return { width: w, height: h };
+  const height = evenDown(maxHeight);
   return { width: evenNearest((height * w) / h), height };
 }
 

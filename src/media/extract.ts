@@ -234,7 +234,7 @@ function buildArgs(
     );
     // Without split points the segment muxer would cut every 2 s by default.
     if (splits.length > 0) args.push('-segment_frames', splits.join(','));
-    else args.push('-segment_time', '1e9');
+    else args.push('-segment_time', '999999999');
     if (pass.ext === 'mp4') args.push('-segment_format_options', 'movflags=+faststart');
     args.push(ffmpegInput(path.join(work, segmentName(g, pass.ext))));
   }
