@@ -18,7 +18,7 @@ export { presetNames } from './presets/index.js';
 export { isRowError };
 
 export interface ReadInputsOptions {
-  /** Manifest column with the URL or path (auto-detected when absent). */
+  /** Manifest column with the URL or path (auto-detected when absent; URL lists have no columns). */
   urlColumn?: string;
   /** Dataset preset applied to every manifest input. */
   preset?: string;

@@ -1,6 +1,7 @@
 /**
  * Reads one manifest file into sources: its rows (any format) are mapped either by a dataset
- * preset or by the generic rule (a URL column, the other columns as metadata). Rows that cannot
+ * preset or by the generic rule (a URL column, the other columns as metadata); a bare URL (a line
+ * of a URL list, a string in a JSON manifest) becomes a source without metadata. Rows that cannot
  * become a source are yielded as RowErrors and reading goes on.
  */
 import path from 'node:path';
@@ -13,12 +14,14 @@ import { readDelimited } from './readers/csv.js';
 import { readJsonArray } from './readers/json-array.js';
 import { readJsonLines } from './readers/jsonl.js';
 import { readParquet } from './readers/parquet.js';
+import { readUrlList } from './readers/url-list.js';
 import { isRowError, type ManifestRow, type RowStream } from './rows.js';
 
-export type ManifestFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+export type ManifestFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet' | 'urls';
 
 const FORMAT_BY_EXTENSION: Record<string, ManifestFormat> = {
   csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', ndjson: 'jsonl', json: 'json', parquet: 'parquet',
+  txt: 'urls', urls: 'urls', list: 'urls',
 };
 
 /** The manifest format a file name announces (text formats may be gzipped), else undefined. */
@@ -36,6 +39,7 @@ export function readManifestRows(file: string, format: ManifestFormat): RowStrea
     case 'jsonl': return readJsonLines(file);
     case 'json': return readJsonArray(file);
     case 'parquet': return readParquet(file);
+    case 'urls': return readUrlList(file);
   }
 }
 
@@ -82,9 +86,15 @@ function toSource(draft: SourceDraft, file: string, line: number): Source {
   return source;
 }
 
-function rowSource(row: ManifestRow, map: RowMapper, file: string): Source | RowError {
+/** A bare URL has no columns: a preset, which reads named columns, cannot map it. */
+function bareDraft(uri: string, file: string, preset: Preset | undefined): SourceDraft {
+  if (preset) throw new FatalError(`${file}: preset ${preset.name} reads the columns ${preset.columns.join(', ')}, but this manifest lists bare URLs`);
+  return { uri, metadata: {} };
+}
+
+function rowSource(row: ManifestRow, draftOf: (row: ManifestRow) => SourceDraft, file: string): Source | RowError {
   try {
-    return toSource(map(row.fields), file, row.line);
+    return toSource(draftOf(row), file, row.line);
   } catch (err) {
     if (err instanceof FatalError) throw err;
     return { input: file, line: row.line, message: (err as Error).message };
@@ -97,14 +107,18 @@ function rowSource(row: ManifestRow, map: RowMapper, file: string): Source | Row
  */
 export async function* readManifest(file: string, format: ManifestFormat, opts: ManifestOptions = {}): AsyncGenerator<Source | RowError> {
   let map: RowMapper | undefined;
+  const draftOf = (row: ManifestRow): SourceDraft => {
+    if ('uri' in row) return bareDraft(row.uri, file, opts.preset);
+    map ??= mapperFor(file, Object.keys(row.fields), opts);
+    return map(row.fields);
+  };
   let pending: Source | undefined;
   for await (const row of readManifestRows(file, format)) {
     if (isRowError(row)) {
       yield row;
       continue;
     }
-    map ??= mapperFor(file, Object.keys(row.fields), opts);
-    const item = rowSource(row, map, file);
+    const item = rowSource(row, draftOf, file);
     if (isRowError(item)) {
       yield item; // a bad row does not break a group of consecutive rows
       continue;

@@ -1,14 +1,15 @@
 /**
- * Streaming reader for a manifest that is one JSON array of objects. A small scanner splits the
- * text into top-level elements (tracking strings and nesting) so that each element is parsed on
- * its own and memory holds one element at a time. Rows are numbered by element (1-based).
+ * Streaming reader for a manifest that is one JSON array of objects (rows of fields) or strings
+ * (bare URLs or paths), which may be mixed. A small scanner splits the text into top-level
+ * elements (tracking strings and nesting) so that each element is parsed on its own and memory
+ * holds one element at a time. Rows are numbered by element (1-based).
  * An element with unbalanced brackets cannot be delimited: it swallows the rest of the array and
  * is reported once at the end.
  */
 import { FatalError } from '../../errors.js';
 import type { RowStream } from '../rows.js';
 import { openManifest } from './open.js';
-import { objectOrError } from './json-value.js';
+import { rowOrError } from './json-value.js';
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r', '\ufeff']);
 
@@ -36,19 +37,19 @@ export async function* readJsonArray(file: string): RowStream {
           if (depth === 0) {
             // The array's closing bracket ends the last element.
             element += chunk.slice(start, i);
-            yield objectOrError(element, file, row);
+            yield rowOrError(element, file, row);
             state = 'after';
           } else depth--;
         } else if (c === ',' && depth === 0) {
           element += chunk.slice(start, i);
-          yield objectOrError(element, file, row);
+          yield rowOrError(element, file, row);
           state = 'between';
         }
         continue;
       }
       if (WHITESPACE.has(c)) continue;
       if (state === 'before') {
-        if (c !== '[') throw new FatalError(`${file}: a .json manifest must be a JSON array of objects (use .jsonl for one object per line)`);
+        if (c !== '[') throw new FatalError(`${file}: a .json manifest must be a JSON array of objects or URL strings (use .jsonl for one object per line)`);
         state = 'between';
       } else if (state === 'between') {
         if (c === ']') state = 'after';

@@ -1,0 +1,13 @@
+/**
+ * Streaming reader for a plain URL list: one URL or path per line. Blank lines and lines whose
+ * first non-blank character is `#` are skipped; a `#` later in a line is kept, as it may be part
+ * of a URL.
+ */
+import type { RowStream } from '../rows.js';
+import { nonBlankLines } from './lines.js';
+
+export async function* readUrlList(file: string): RowStream {
+  for await (const { line, text } of nonBlankLines(file)) {
+    if (!text.startsWith('#')) yield { line, uri: text };
+  }
+}
