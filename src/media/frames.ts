@@ -52,7 +52,8 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
   if (opts.hwaccel) args.push('-hwaccel', opts.hwaccel);
   args.push(
     '-i', ffmpegInput(file),
-    '-an', '-sn', '-dn',
+    // The first real video stream (not cover art), as probe and extraction pick it, so frame indices agree.
+    '-map', '0:V:0',
     '-vf', `scale=${width}:${height}:flags=area,format=rgb24,showinfo=checksum=0`,
     '-fps_mode', 'passthrough',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
