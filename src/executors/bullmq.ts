@@ -202,7 +202,7 @@ export interface FollowResult {
   pack?: PackJobResult;
 }
 
-const POLL_MS = 1000;
+const POLL_MS = 200;
 
 /**
  * Follows a run until its pack job finishes: every completed source job is read back from the

@@ -13,7 +13,7 @@ import { startQueueWorker, type QueueTasks, type QueueWorker } from '../../src/e
 import { redisOptions, SOURCES_QUEUE } from '../../src/executors/redis.js';
 import type { Source, SourceRecord } from '../../src/types.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedis, until, type TestRedis } from '../helpers/redis.js';
 
 const SOURCES = 24;
 
@@ -141,11 +141,3 @@ describe('BullMQ executor (stand-in task)', () => {
     }
   });
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -53,3 +53,12 @@ async function waitForPing(url: string, child: ChildProcess): Promise<void> {
   }
   throw new Error('redis-server did not answer');
 }
+
+/** Polls `check` until it holds; throws after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

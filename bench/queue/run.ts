@@ -1,0 +1,117 @@
+/**
+ * Queue benchmark: (1) per-task overhead of the BullMQ executor against the in-process pool, with
+ * empty tasks; (2) sources per minute on a small generated corpus with a local run, one worker
+ * process and two worker processes. Starts its own redis-server; prints a Markdown table.
+ *
+ *   node --import tsx bench/queue/run.ts [--videos 8] [--seconds 4] [--empty 2000]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { RunProgress } from '../../src/cli/progress.js';
+import { RunConfig } from '../../src/config/schema.js';
+import { enqueueRun, followRun, runIdFor } from '../../src/executors/bullmq.js';
+import { startQueueWorker, type QueueTasks } from '../../src/executors/bullmq-worker.js';
+import { runPool } from '../../src/executors/local.js';
+import { runDataset } from '../../src/pipeline/run.js';
+import type { SourceRecord } from '../../src/types.js';
+import { cutVideo, tempDir } from '../../test/helpers/media.js';
+import { startRedis } from '../../test/helpers/redis.js';
+
+const { values } = parseArgs({ options: { videos: { type: 'string', default: '8' }, seconds: { type: 'string', default: '4' }, empty: { type: 'string', default: '2000' } } });
+const VIDEOS = Number(values.videos);
+const SECONDS = Number(values.seconds);
+const EMPTY = Number(values.empty);
+const CONCURRENCY = 2;
+const WORKER_ENTRY = path.resolve('test/executors/worker-main.ts');
+
+const redis = await startRedis();
+const dir = await tempDir('clipmill-bench-queue-');
+const quiet = { write: () => true } as unknown as NodeJS.WriteStream;
+const rows: string[] = [];
+try {
+  await emptyTaskOverhead();
+  await corpusThroughput();
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}\n`);
+  console.log('| measure | value |\n|---|---|');
+  for (const row of rows) console.log(row);
+} finally {
+  await redis.stop();
+  await dir.remove();
+}
+
+/** Empty tasks: what the queue itself costs per source, end to end (enqueue → done → pack). */
+async function emptyTaskOverhead(): Promise<void> {
+  const manifest = dir.file('empty.csv');
+  await writeFile(manifest, ['url', ...Array.from({ length: EMPTY }, (_, i) => `https://bench.example.com/v${i}.mp4`)].join('\n') + '\n');
+
+  let t = performance.now();
+  await runPool((async function* () { for (let i = 0; i < EMPTY; i++) yield i; })(), 8, async () => {});
+  const inProcess = (performance.now() - t) / EMPTY;
+
+  const noop: QueueTasks = {
+    source: async (source) => ({ status: 'done', id: source.id } as SourceRecord),
+    pack: async () => ({}),
+  };
+  const outDir = dir.file('empty-out');
+  const runId = runIdFor(outDir);
+  t = performance.now();
+  await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg: RunConfig.parse({}) });
+  const enqueueMs = performance.now() - t;
+  const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 8, tasks: noop });
+  await followRun({ queueUrl: redis.url, runId });
+  const totalMs = performance.now() - t;
+  await worker.close();
+  rows.push(`| empty task, in-process pool (concurrency 8) | ${(inProcess * 1000).toFixed(1)} µs/task |`);
+  rows.push(`| empty task, enqueue only (${EMPTY} jobs, batches of 500) | ${(enqueueMs / EMPTY).toFixed(3)} ms/task |`);
+  rows.push(`| empty task, BullMQ end to end (1 worker, concurrency 8) | ${(totalMs / EMPTY).toFixed(3)} ms/task (${Math.round(EMPTY / (totalMs / 1000))} tasks/s) |`);
+}
+
+/** Real sources (files on local disk): local run, then 1 and 2 worker processes, same corpus. */
+async function corpusThroughput(): Promise<void> {
+  const names = ['testsrc2=d=60', 'mandelbrot=maxiter=64', 'smptebars=d=60', 'cellauto=rule=30', 'life=ratio=0.2', 'rgbtestsrc=d=60'];
+  const fps = 25;
+  const files: string[] = [];
+  for (let i = 0; i < VIDEOS; i++) {
+    const file = dir.file(`v${i}.mp4`);
+    const half = Math.round((SECONDS * fps) / 2);
+    await cutVideo(file, [{ source: names[i % names.length]!, frames: half }, { source: names[(i + 1) % names.length]!, frames: half }], '320x180', fps);
+    files.push(file);
+  }
+  const manifest = dir.file('corpus.csv');
+  await writeFile(manifest, ['path', ...files].join('\n') + '\n');
+  const cfg = RunConfig.parse({ workers: CONCURRENCY, segment: { minClipSec: 1 } });
+
+  let t = performance.now();
+  await runDataset({ inputs: [manifest], outDir: dir.file('local'), cfg, progress: new RunProgress(quiet, false) });
+  record('local run', performance.now() - t);
+
+  for (const n of [1, 2]) {
+    const outDir = dir.file(`workers-${n}`);
+    const runId = runIdFor(outDir);
+    const workers = Array.from({ length: n }, () => startWorker());
+    await new Promise((r) => setTimeout(r, 1500)); // let them connect, so start-up is not timed
+    t = performance.now();
+    await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+    await followRun({ queueUrl: redis.url, runId });
+    record(`${n} worker process${n > 1 ? 'es' : ''}`, performance.now() - t);
+    await Promise.all(workers.map(stop));
+  }
+
+  function record(what: string, ms: number): void {
+    const perMin = VIDEOS / (ms / 60000);
+    rows.push(`| ${what}, ${VIDEOS} sources of ${SECONDS} s 320x180, concurrency ${CONCURRENCY} each | ${(ms / 1000).toFixed(1)} s, ${perMin.toFixed(1)} sources/min, ${((VIDEOS * SECONDS) / (ms / 1000)).toFixed(1)}× realtime |`);
+  }
+}
+
+function startWorker(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY)], { stdio: 'ignore' });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

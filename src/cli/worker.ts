@@ -1,0 +1,51 @@
+/** `clipmill worker`: takes jobs of distributed runs from a Redis queue until stopped. */
+import type { Command } from 'commander';
+import { pipelineTasks } from '../executors/bullmq-tasks.js';
+import { startQueueWorker } from '../executors/bullmq-worker.js';
+import { openRedis } from '../executors/redis.js';
+import { integer, number } from './options.js';
+
+interface WorkerFlags {
+  queue: string;
+  concurrency: number;
+  lockSec: number;
+  hwaccel?: 'cuda';
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('Process jobs of runs enqueued with `clipmill run --queue`, on this machine, until stopped (SIGTERM/SIGINT: finish current jobs; twice: hand them back now).')
+    .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://host:6379')
+    .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
+    .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
+    .option('--hwaccel <api>', 'decode on the GPU: cuda')
+    .action(async (flags: WorkerFlags) => {
+      const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+      const gateRedis = openRedis(flags.queue);
+      const worker = await startQueueWorker({
+        queueUrl: flags.queue,
+        concurrency: flags.concurrency,
+        lockMs: Math.round(flags.lockSec * 1000),
+        tasks: pipelineTasks({ redis: gateRedis, hwaccel: flags.hwaccel }),
+        log,
+      });
+      log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const onSignal = (): void => {
+          const release = stopping;
+          stopping = true;
+          log(release ? 'stopping now; handing running jobs back to the queue' : 'stopping after the running jobs (signal again to hand them back now)');
+          worker.close({ release }).then(resolve, (err: Error) => {
+            log(`error while stopping: ${err.message}`);
+            resolve();
+          });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+      gateRedis.disconnect();
+      log('worker stopped');
+    });
+}

@@ -1,0 +1,44 @@
+/**
+ * The real work of a `clipmill worker`: source jobs run the per-source task with the run's
+ * settings and a host gate shared through Redis; the pack job runs the pack step, as a local run does.
+ */
+import type { Redis } from 'ioredis';
+import { RedisHostGate } from '../fetch/redis-gate.js';
+import { markDuplicates } from '../pack/dedup.js';
+import { pack } from '../pack/index.js';
+import { writeAttribution } from '../policy/attribution.js';
+import { loadPolicyContext } from '../policy/context.js';
+import type { PolicyContext } from '../policy/policy.js';
+import { processSource } from '../pipeline/task.js';
+import type { QueueTasks, RunContext } from './bullmq-worker.js';
+
+export interface PipelineTaskOptions {
+  /** Connection for the shared host gate. */
+  redis: Redis;
+  hwaccel?: 'cuda';
+}
+
+export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
+  // Loaded once per run (and again when the run's settings change), like a local run does at start.
+  const policies = new WeakMap<RunContext, Promise<PolicyContext>>();
+  const policyOf = (run: RunContext): Promise<PolicyContext> => {
+    let p = policies.get(run);
+    if (!p) policies.set(run, (p = loadPolicyContext(run.cfg.policy, run.out.root)));
+    return p;
+  };
+  return {
+    async source(source, run, signal) {
+      const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
+      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal });
+    },
+    async pack(run) {
+      const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };
+      const summary = await pack(run.out.root, run.cfg.pack, times, { markDuplicates });
+      await writeAttribution(run.out.root);
+      return {
+        sources: summary.sources, clipsKept: summary.clips.kept, clipsDropped: summary.clips.dropped,
+        duplicates: summary.duplicates, shards: summary.shards.length,
+      };
+    },
+  };
+}
