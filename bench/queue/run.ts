@@ -9,11 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { RunProgress } from '../../src/cli/progress.js';
 import { RunConfig } from '../../src/config/schema.js';
 import { enqueueRun, followRun, runIdFor } from '../../src/executors/bullmq.js';
 import { startQueueWorker, type QueueTasks } from '../../src/executors/bullmq-worker.js';
+import { openRedis } from '../../src/executors/redis.js';
 import { runPool } from '../../src/executors/local.js';
 import { runDataset } from '../../src/pipeline/run.js';
 import type { SourceRecord } from '../../src/types.js';
@@ -57,15 +59,20 @@ async function emptyTaskOverhead(): Promise<void> {
   };
   const outDir = dir.file('empty-out');
   const runId = runIdFor(outDir);
+  const client = openRedis(redis.url);
+  const memoryBefore = await usedMemory(client);
   t = performance.now();
   await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg: RunConfig.parse({}) });
   const enqueueMs = performance.now() - t;
+  const bytesPerJob = ((await usedMemory(client)) - memoryBefore) / EMPTY;
+  client.disconnect();
   const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 8, tasks: noop });
   await followRun({ queueUrl: redis.url, runId });
   const totalMs = performance.now() - t;
   await worker.close();
   rows.push(`| empty task, in-process pool (concurrency 8) | ${(inProcess * 1000).toFixed(1)} µs/task |`);
   rows.push(`| empty task, enqueue only (${EMPTY} jobs, batches of 500) | ${(enqueueMs / EMPTY).toFixed(3)} ms/task |`);
+  rows.push(`| Redis memory per waiting source job | ${Math.round(bytesPerJob)} bytes |`);
   rows.push(`| empty task, BullMQ end to end (1 worker, concurrency 8) | ${(totalMs / EMPTY).toFixed(3)} ms/task (${Math.round(EMPTY / (totalMs / 1000))} tasks/s) |`);
 }
 
@@ -104,6 +111,10 @@ async function corpusThroughput(): Promise<void> {
     const perMin = VIDEOS / (ms / 60000);
     rows.push(`| ${what}, ${VIDEOS} sources of ${SECONDS} s 320x180, concurrency ${CONCURRENCY} each | ${(ms / 1000).toFixed(1)} s, ${perMin.toFixed(1)} sources/min, ${((VIDEOS * SECONDS) / (ms / 1000)).toFixed(1)}× realtime |`);
   }
+}
+
+async function usedMemory(client: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);
 }
 
 function startWorker(): ChildProcess {

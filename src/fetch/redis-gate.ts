@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { HostGate, HostLimits, Release } from './politeness.js';
 
 /** A lease lapses if its holder stops renewing it for this long (the holder renews every third of it). */
-const LEASE_TTL_MS = 60_000;
+const LEASE_TTL_MS = 15_000;
 /** Longest sleep between tries while a host is busy (a release elsewhere is not signalled). */
 const BUSY_POLL_MS = 100;
 
