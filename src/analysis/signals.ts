@@ -15,8 +15,8 @@ export const FROZEN_DIFF = 0.5;
 export const SINGLE_COLOR_STD = 4;
 /** Width of a hash bin in seconds. */
 export const HASH_BIN_SEC = 0.25;
-/** Hashes in a clip signature. */
-export const SIGNATURE_SAMPLES = 8;
+/** Most hashes in a clip signature (a clip of up to 4 s gives one per bin). */
+export const SIGNATURE_SAMPLES = 16;
 
 const PER_FRAME = [
   'motion', 'sharpness', 'luma', 'dark', 'bright', 'contrast', 'colorfulness',
@@ -108,8 +108,9 @@ export class FrameSignals {
   }
 
   /**
-   * SIGNATURE_SAMPLES hashes (16 hex digits each) evenly spaced over the clip's hash bins: a copy cut
-   * a little earlier or later shares most of them. Empty when the span has no bin.
+   * Up to SIGNATURE_SAMPLES hashes (16 hex digits each) evenly spaced over the clip's hash bins: a
+   * copy cut a little earlier or later shares those of the overlap. Empty when the span has no bin.
+   * Call after the last frame.
    */
   clipSignature(startFrame: number, endFrame: number): string {
     this.closeBin();
@@ -126,9 +127,10 @@ export class FrameSignals {
     // Bins that straddle the clip's ends mix in other footage; use them only when nothing else exists.
     const pool = inside.length > 0 ? inside : touching;
     if (pool.length === 0) return '';
+    const samples = Math.min(SIGNATURE_SAMPLES, pool.length);
     let out = '';
-    for (let k = 0; k < SIGNATURE_SAMPLES; k++) {
-      const b = pool[Math.floor(((k + 0.5) * pool.length) / SIGNATURE_SAMPLES)];
+    for (let k = 0; k < samples; k++) {
+      const b = pool[Math.floor(((k + 0.5) * pool.length) / samples)];
       out += hashHex(hi[b], lo[b]);
     }
     return out;

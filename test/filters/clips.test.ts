@@ -4,22 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FrameSignals } from '../../src/analysis/signals.js';
+import { measureFile } from '../../src/analysis/measure-file.js';
 import { FilterConfig } from '../../src/config/schema.js';
 import { cropFor, judgeClip } from '../../src/filters/judge.js';
-import { analysisSize, readFrames } from '../../src/media/frames.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
 
 const cfg = FilterConfig.parse({});
 
 async function measure(file: string, width: number, height: number): Promise<Record<string, number>> {
-  const size = analysisSize(width, height, 160);
-  const signals = new FrameSignals(size.width, size.height);
-  let frames = 0;
-  for await (const frame of readFrames(file, size)) {
-    signals.push(frame);
-    frames++;
-  }
+  const { signals, frames } = await measureFile(file, width, height);
   assert.ok(frames > 40, `decoded ${frames} frames`);
   return signals.clipSignals(0, frames - 1);
 }
