@@ -4,11 +4,9 @@
  */
 import type { Redis } from 'ioredis';
 import { RedisHostGate } from '../fetch/redis-gate.js';
-import { markDuplicates } from '../pack/dedup.js';
-import { pack } from '../pack/index.js';
-import { writeAttribution } from '../policy/attribution.js';
 import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
+import { packOutput } from '../pipeline/run.js';
 import { processSource } from '../pipeline/task.js';
 import type { QueueTasks, RunContext } from './bullmq-worker.js';
 
@@ -33,8 +31,7 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };
-      const summary = await pack(run.out.root, run.cfg.pack, times, { markDuplicates });
-      await writeAttribution(run.out.root);
+      const summary = await packOutput(run.out.root, run.cfg, times);
       return {
         sources: summary.sources, clipsKept: summary.clips.kept, clipsDropped: summary.clips.dropped,
         duplicates: summary.duplicates, shards: summary.shards.length,

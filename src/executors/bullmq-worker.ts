@@ -9,7 +9,8 @@ import { Worker, WaitingError, type Job } from 'bullmq';
 import { RunConfig } from '../config/schema.js';
 import { OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
-import { needsRedo, type PackJobData, type PackJobResult, type SourceJobData, type SourceJobResult } from './bullmq.js';
+import { needsRedo } from '../store/output.js';
+import { type PackJobData, type PackJobResult, type SourceJobData, type SourceJobResult } from './bullmq.js';
 import { openRedis, PACK_QUEUE, readRunMeta, redisOptions, type RunMeta, SOURCES_QUEUE } from './redis.js';
 
 /** What a worker knows about the run a job belongs to. */

@@ -13,8 +13,8 @@ import type { RunProgress } from '../cli/progress.js';
 import type { RunConfig } from '../config/schema.js';
 import { FatalError } from '../errors.js';
 import { isRowError, readInputs } from '../sources/index.js';
-import { OutputDir } from '../store/output.js';
-import type { Source, SourceRecord, SourceStatus } from '../types.js';
+import { needsRedo, OutputDir } from '../store/output.js';
+import type { Source, SourceStatus } from '../types.js';
 import {
   HOLD_QUEUE, holdJobId, openRedis, PACK_QUEUE, packJobId, readRunMeta, redisOptions, runKey, runOfJob,
   SOURCES_QUEUE, sourceJobId,
@@ -161,11 +161,6 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
     await Promise.allSettled([sourcesQueue.close(), packQueue.close(), holdQueue.close(), flows.close()]);
     redis.disconnect();
   }
-}
-
-/** A source is redone when it has no record, or only a transient failure (as in a local rerun). */
-export function needsRedo(record: SourceRecord | undefined): boolean {
-  return !record || (record.status === 'failed' && record.error?.transient === true);
 }
 
 /**

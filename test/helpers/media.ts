@@ -23,7 +23,8 @@ export async function lavfiVideo(out: string, source: string, seconds: number, e
  * of every shot after the first), known from the shot lengths.
  */
 export async function cutVideo(out: string, shots: { source: string; frames: number }[], size = '160x90', fps = 25): Promise<number[]> {
-  const inputs = shots.flatMap((s) => ['-f', 'lavfi', '-i', `${s.source}:s=${size}:r=${fps}`]);
+  const withOptions = (source: string) => `${source}${source.includes('=') ? ':' : '='}s=${size}:r=${fps}`;
+  const inputs = shots.flatMap((s) => ['-f', 'lavfi', '-i', withOptions(s.source)]);
   const parts = shots.map((s, i) => `[${i}:v]trim=end_frame=${s.frames},setpts=PTS-STARTPTS,format=yuv420p[v${i}]`);
   const graph = `${parts.join(';')};${shots.map((_, i) => `[v${i}]`).join('')}concat=n=${shots.length}:v=1:a=0[out]`;
   await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', out]);

@@ -1,0 +1,16 @@
+/** `clipmill cancel <dir> --queue <url>`: stop a distributed run; `clipmill run` with the same arguments resumes it. */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { cancelRun, runIdFor } from '../executors/bullmq.js';
+
+export function registerCancel(program: Command): void {
+  program
+    .command('cancel')
+    .description('Cancel a distributed run: workers skip its remaining jobs and stop its running ones. Rerun `clipmill run` to resume.')
+    .argument('<dir>', 'output directory of the run')
+    .requiredOption('-q, --queue <url>', 'Redis URL of the queue')
+    .action(async (dir: string, flags: { queue: string }) => {
+      await cancelRun(flags.queue, runIdFor(path.resolve(dir)));
+      process.stderr.write(`cancelled the run writing to ${path.resolve(dir)}\n`);
+    });
+}

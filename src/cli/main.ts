@@ -1,0 +1,41 @@
+/**
+ * The clipmill command line. Each command lives in its own module; this file only wires them
+ * together and turns fatal errors into a clear message and a non-zero exit status.
+ */
+import { Command, CommanderError } from 'commander';
+import { FatalError } from '../errors.js';
+import { registerInspect } from './inspect.js';
+import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
+import { registerTakedown } from './takedown.js';
+import { registerCancel } from './cancel.js';
+import { registerWorker } from './worker.js';
+
+const program = new Command('clipmill')
+  .description('A video data factory: turns URL lists, dataset manifests and folders into shot-split, filtered, rights-aware WebDataset clip datasets.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerRun(program);
+registerInspect(program);
+registerStatus(program);
+registerTakedown(program);
+registerWorker(program);
+registerCancel(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = exitCodeFor(err);
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (err instanceof FatalError) {
+    process.stderr.write(`clipmill: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`clipmill: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

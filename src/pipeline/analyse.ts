@@ -1,0 +1,57 @@
+/**
+ * The single decode pass of a source: every frame goes once through the shot detector and the
+ * quality-signal accumulator, and its time into the frame-time store.
+ */
+import { FrameSignals } from '../analysis/signals.js';
+import { ErrorCode, SourceError } from '../errors.js';
+import type { FrameTimes } from '../media/frame-times.js';
+import { analysisSize, readFrames, type DecodeSummary } from '../media/frames.js';
+import { ShotDetector } from '../segment/detector.js';
+import type { ProbeInfo, Shot, Transition } from '../types.js';
+
+export interface Analysis {
+  times: FrameTimes;
+  shots: Shot[];
+  transitions: Transition[];
+  signals: FrameSignals;
+  decode: DecodeSummary;
+}
+
+export interface AnalyseOptions {
+  analysisWidth: number;
+  threshold: number;
+  hwaccel?: 'cuda';
+  signal?: AbortSignal;
+}
+
+/** Share of the expected frames below which a decode that reported errors counts as a cut-off file. */
+const TRUNCATION_RATIO = 0.95;
+
+export async function analyseVideo(file: string, probe: ProbeInfo, opts: AnalyseOptions): Promise<Analysis> {
+  const size = analysisSize(probe.video.width, probe.video.height, opts.analysisWidth);
+  const detector = new ShotDetector({ fps: probe.video.fps || 25, threshold: opts.threshold });
+  const times = detector.times;
+  const signals = new FrameSignals(size.width, size.height);
+  const decode: DecodeSummary = { frames: 0, errors: 0, stderrTail: '' };
+  for await (const frame of readFrames(file, { ...size, hwaccel: opts.hwaccel, signal: opts.signal }, decode)) {
+    detector.push(frame);
+    signals.push(frame);
+  }
+  checkDecode(decode, probe);
+  const { shots, transitions } = detector.finish();
+  return { times, shots, transitions, signals, decode };
+}
+
+/** A decode that produced nothing, or stopped well short of the stated length with errors, fails the source. */
+function checkDecode(decode: DecodeSummary, probe: ProbeInfo): void {
+  if (decode.frames === 0) {
+    throw new SourceError(ErrorCode.CorruptVideo, `No frame of the video could be decoded (${decode.stderrTail || 'no details'}).`);
+  }
+  const expected = probe.video.frameCount;
+  if (decode.errors > 0 && expected > 0 && decode.frames < TRUNCATION_RATIO * expected) {
+    throw new SourceError(
+      ErrorCode.TruncatedVideo,
+      `The video is cut off or damaged: only ${decode.frames} of ${expected} frames could be decoded.`,
+    );
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * From shots (or a dataset's own spans) to clip records: plan spans, measure and filter each one,
+ * then write only the kept clips, in one extraction pass over the source.
+ */
+import path from 'node:path';
+import type { RunConfig } from '../config/schema.js';
+import { cropFor, judgeClip } from '../filters/judge.js';
+import { extractClips, type ExtractSpan } from '../media/extract.js';
+import { clipId } from '../segment/ids.js';
+import { planClips, planPresetClips, type ClipSpan } from '../segment/plan.js';
+import type { ClipRecord, PresetSpan, ProbeInfo, Source } from '../types.js';
+import type { Analysis } from './analyse.js';
+
+export interface BuildClipsOptions {
+  cfg: RunConfig;
+  /** Where in the original video the fetched file starts (yt-dlp downloads only the needed section). */
+  sectionStart?: number;
+  outDir: string;
+  clipsDirRel: string;
+  hwaccel?: 'cuda';
+  signal?: AbortSignal;
+}
+
+export async function buildClips(
+  source: Source,
+  file: string,
+  probe: ProbeInfo,
+  analysis: Analysis,
+  opts: BuildClipsOptions,
+): Promise<ClipRecord[]> {
+  const { cfg } = opts;
+  const spans = plannedSpans(source, analysis, cfg, opts.sectionStart ?? 0);
+  const clips: ClipRecord[] = [];
+  const toExtract: ExtractSpan[] = [];
+  const seen = new Set<string>();
+  for (const span of spans) {
+    const clip: ClipRecord = {
+      clipId: clipId(source.id, span.startFrame, span.endFrame),
+      startFrame: span.startFrame,
+      endFrame: span.endFrame,
+      startTime: span.startTime,
+      endTime: span.endTime,
+      duration: span.endTime - span.startTime,
+      status: 'kept',
+      fps: probe.video.fps,
+      caption: span.caption,
+      metadata: span.metadata,
+    };
+    // Two empty preset spans can map to the same frame; the index keeps one row per clip id.
+    if (seen.has(clip.clipId)) continue;
+    seen.add(clip.clipId);
+    clips.push(clip);
+    if (span.dropReason) {
+      drop(clip, span.dropReason);
+      continue;
+    }
+    clip.signals = analysis.signals.clipSignals(span.startFrame, span.endFrame);
+    clip.signature = analysis.signals.clipSignature(span.startFrame, span.endFrame);
+    const verdict = judgeClip(clip.signals, cfg.filter, { cropBars: cfg.extract.cropBars });
+    if (!verdict.keep) {
+      drop(clip, verdict.reason);
+      continue;
+    }
+    toExtract.push({
+      clipId: clip.clipId,
+      startFrame: clip.startFrame,
+      endFrame: clip.endFrame,
+      startTime: clip.startTime,
+      endTime: clip.endTime,
+      crop: cfg.extract.cropBars ? cropFor(clip.signals) : undefined,
+    });
+  }
+
+  if (toExtract.length > 0) {
+    const absDir = path.join(opts.outDir, opts.clipsDirRel);
+    const written = await extractClips(file, probe, toExtract, absDir, cfg.extract, {
+      signal: opts.signal,
+      hwaccel: opts.hwaccel,
+    });
+    const byId = new Map(written.map((w) => [w.clipId, w]));
+    for (const clip of clips) {
+      const w = byId.get(clip.clipId);
+      if (!w) continue;
+      Object.assign(clip, {
+        file: path.join(opts.clipsDirRel, path.basename(w.file)),
+        bytes: w.bytes,
+        width: w.width,
+        height: w.height,
+        fps: w.fps,
+        snappedToKeyframes: w.snappedToKeyframes || undefined,
+      });
+      if (w.snappedToKeyframes) {
+        clip.startTime = w.startTime;
+        clip.endTime = w.endTime;
+        clip.duration = w.endTime - w.startTime;
+      }
+    }
+  }
+  return clips;
+}
+
+interface PlannedSpan extends ClipSpan {
+  dropReason?: string;
+  caption?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Kept and dropped spans of a source in frame order: from its shots, or from the dataset's own spans. */
+function plannedSpans(source: Source, analysis: Analysis, cfg: RunConfig, sectionStart: number): PlannedSpan[] {
+  let spans: PlannedSpan[];
+  if (source.spans) {
+    const plan = planPresetClips(shiftSpans(source.spans, sectionStart), analysis.times);
+    spans = [
+      ...plan.clips.map(({ span, ...frames }) => ({
+        ...frames,
+        caption: span.caption,
+        metadata: span.datasetClipId || span.metadata ? { dataset_clip_id: span.datasetClipId, ...span.metadata } : undefined,
+      })),
+      ...plan.dropped.map(({ reason, ...frames }) => ({ ...frames, dropReason: reason })),
+    ];
+  } else {
+    const plan = planClips(analysis.shots, analysis.times, cfg.segment);
+    spans = [...plan.clips, ...plan.dropped.map(({ reason, ...frames }) => ({ ...frames, dropReason: reason }))];
+  }
+  return spans.sort((a, b) => a.startFrame - b.startFrame || a.endFrame - b.endFrame);
+}
+
+/** Dataset spans are times in the original video; the fetched file may start later. */
+function shiftSpans(spans: PresetSpan[], offset: number): PresetSpan[] {
+  if (!offset) return spans;
+  return spans.map((s) => ({ ...s, start: Math.max(0, s.start - offset), end: s.end - offset }));
+}
+
+function drop(clip: ClipRecord, reason: string): void {
+  clip.status = 'dropped';
+  clip.reason = reason;
+}

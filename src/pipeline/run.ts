@@ -1,0 +1,93 @@
+/**
+ * A whole local run: stream sources from the inputs, skip those an earlier run finished,
+ * process the rest with bounded concurrency, then pack the dataset from the records.
+ */
+import type { RunConfig } from '../config/schema.js';
+import { runPool } from '../executors/local.js';
+import { createHostGate } from '../fetch/politeness.js';
+import { pack, type PackSummary } from '../pack/index.js';
+import { markDuplicateClipRows } from '../pack/dedup.js';
+import { writeAttribution } from '../policy/attribution.js';
+import { licenseWarning } from '../policy/policy.js';
+import { loadPolicyContext } from '../policy/context.js';
+import { isRowError, readInputs } from '../sources/index.js';
+import { needsRedo, OutputDir } from '../store/output.js';
+import type { RunProgress } from '../cli/progress.js';
+import type { Source } from '../types.js';
+import { processSource } from './task.js';
+
+export interface RunOptions {
+  inputs: string[];
+  outDir: string;
+  cfg: RunConfig;
+  progress: RunProgress;
+  hwaccel?: 'cuda';
+  signal?: AbortSignal;
+  /** Skip the pack step (e.g. when a distributed run packs once at the end). */
+  noPack?: boolean;
+}
+
+export interface RunResult {
+  pack?: PackSummary;
+  warning?: string;
+}
+
+export async function runDataset(opts: RunOptions): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const out = new OutputDir(opts.outDir);
+  await out.prepare();
+  const policy = await loadPolicyContext(opts.cfg.policy, out.root);
+  const gate = createHostGate(opts.cfg.fetch);
+  const recorded = await out.recordedIds();
+  const { progress } = opts;
+
+  /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
+  async function* pending(): AsyncGenerator<Source> {
+    for await (const item of readInputs(opts.inputs, {
+      urlColumn: opts.cfg.urlColumn,
+      preset: opts.cfg.preset,
+      licenseColumn: opts.cfg.policy.licenseColumn,
+    })) {
+      if (isRowError(item)) {
+        progress.badRow(item.line ? `${item.input}:${item.line}` : item.input, item.message);
+        continue;
+      }
+      progress.sourceSeen();
+      if (recorded.has(item.id) && !needsRedo(await out.readRecord(item.id))) {
+        progress.skipped();
+        continue;
+      }
+      yield item;
+    }
+    progress.inputsExhausted();
+  }
+
+  progress.start();
+  try {
+    await runPool(
+      pending(),
+      opts.cfg.workers,
+      async (source) => {
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal: opts.signal });
+        progress.finished(record);
+      },
+      opts.signal,
+    );
+  } finally {
+    progress.stop();
+  }
+  if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
+  if (opts.noPack) return {};
+
+  progress.log('packing shards, index and stats');
+  const summary = await packOutput(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() });
+  const sourcesByLicense = Object.fromEntries(Object.entries(summary.stats.licences).map(([id, t]) => [id, t.sources]));
+  return { pack: summary, warning: licenseWarning(sourcesByLicense, opts.cfg.policy) };
+}
+
+/** The reduce step of every run, local or distributed: dedup across sources, shards, index, stats, attribution. */
+export async function packOutput(outDir: string, cfg: RunConfig, run: { startedAt: string; finishedAt: string }): Promise<PackSummary> {
+  const summary = await pack(outDir, cfg.pack, run, { markDuplicates: (rows) => markDuplicateClipRows(rows) });
+  await writeAttribution(outDir);
+  return summary;
+}

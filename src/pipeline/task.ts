@@ -1,0 +1,130 @@
+/**
+ * The per-source task, the unit of work and of resume: admit → fetch → probe → analyse (one
+ * decode) → plan clips → filter → extract. It always ends by writing exactly one record.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunConfig } from '../config/schema.js';
+import { describeError, ErrorCode, SourceError } from '../errors.js';
+import { fetchSource } from '../fetch/index.js';
+import type { HostGate } from '../fetch/politeness.js';
+import { probe } from '../media/probe.js';
+import { decideAdmission, type PolicyContext } from '../policy/policy.js';
+import { robotsTagRefusal, userAgentToken } from '../policy/optout.js';
+import type { OutputDir } from '../store/output.js';
+import type { FetchResult, Source, SourceRecord } from '../types.js';
+import { analyseVideo } from './analyse.js';
+import { buildClips } from './clips.js';
+
+export interface TaskContext {
+  out: OutputDir;
+  cfg: RunConfig;
+  gate: HostGate;
+  policy: PolicyContext;
+  hwaccel?: 'cuda';
+  signal?: AbortSignal;
+}
+
+/** Seconds since `t0` (from performance.now()), rounded to milliseconds. */
+function since(t0: number): number {
+  return Math.round(performance.now() - t0) / 1000;
+}
+
+export async function processSource(source: Source, ctx: TaskContext): Promise<SourceRecord> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const record: SourceRecord = {
+    version: 1,
+    id: source.id,
+    uri: source.uri,
+    kind: source.kind,
+    status: 'done',
+    origin: source.origin,
+    metadata: source.metadata,
+    license: source.license,
+    clips: [],
+    timings,
+    startedAt,
+    finishedAt: startedAt,
+  };
+  const workDir = ctx.out.workDir(source.id);
+  const clipsDirRel = ctx.out.clipsDirRel(source.id);
+  let fetched: FetchResult | undefined;
+  try {
+    const admission = decideAdmission(source, ctx.policy);
+    if (!admission.admit) {
+      record.status = 'refused';
+      record.error = { code: admission.code, message: admission.reason, transient: false };
+      return await finish();
+    }
+    record.license = admission.license;
+
+    // A source redone after a crash starts from a clean slate: no half-written clips survive.
+    await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
+    await mkdir(workDir, { recursive: true });
+
+    let t = performance.now();
+    fetched = await fetchSource(source, workDir, ctx.cfg.fetch, {
+      gate: ctx.gate,
+      signal: ctx.signal,
+      onHeaders: (_status, headers) => {
+        if (!ctx.cfg.policy.honorRobotsTag) return;
+        const refusal = robotsTagRefusal(headers, userAgentToken(ctx.cfg.fetch.userAgent), ctx.cfg.policy.robotsTagDirectives);
+        if (refusal) throw new SourceError(ErrorCode.RefusedOptOut, refusal);
+      },
+    });
+    timings.fetch = since(t);
+    record.provenance = {
+      finalUri: fetched.finalUri,
+      retrievedAt: fetched.retrievedAt,
+      bytes: fetched.bytes,
+      sha256: fetched.sha256,
+      headers: fetched.headers,
+      fetcherMetadata: fetched.metadata,
+    };
+
+    t = performance.now();
+    record.probe = await probe(fetched.path);
+    timings.probe = since(t);
+
+    t = performance.now();
+    const analysis = await analyseVideo(fetched.path, record.probe, {
+      analysisWidth: ctx.cfg.segment.analysisWidth,
+      threshold: ctx.cfg.segment.threshold,
+      hwaccel: ctx.hwaccel,
+      signal: ctx.signal,
+    });
+    timings.analyse = since(t);
+    record.shots = analysis.shots;
+    record.transitions = analysis.transitions;
+
+    t = performance.now();
+    record.clips = await buildClips(source, fetched.path, record.probe, analysis, {
+      cfg: ctx.cfg,
+      outDir: ctx.out.root,
+      clipsDirRel,
+      sectionStart: Number(fetched.metadata?.section_start ?? 0) || 0,
+      hwaccel: ctx.hwaccel,
+      signal: ctx.signal,
+    });
+    timings.extract = since(t);
+  } catch (err) {
+    if (ctx.signal?.aborted) throw err;
+    const { code, message } = describeError(err);
+    record.status = code.startsWith('refused_') ? 'refused' : 'failed';
+    record.error = { code, message, transient: err instanceof SourceError && err.transient };
+    record.clips = [];
+    await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return finish();
+
+  async function finish(): Promise<SourceRecord> {
+    timings.total = since(t0);
+    record.finishedAt = new Date().toISOString();
+    await ctx.out.writeRecord(record);
+    return record;
+  }
+}

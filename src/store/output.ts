@@ -1,0 +1,79 @@
+/**
+ * The output directory is the source of truth of a run: one record per finished source,
+ * written atomically and last, so a killed run resumes by skipping what has a record.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FatalError } from '../errors.js';
+import type { SourceRecord } from '../types.js';
+
+export class OutputDir {
+  constructor(readonly root: string) {}
+
+  get sourcesDir(): string {
+    return path.join(this.root, 'sources');
+  }
+  recordPath(sourceId: string): string {
+    return path.join(this.sourcesDir, `${sourceId}.json`);
+  }
+  /** Kept clip files of one source, relative to the root (as stored in ClipRecord.file). */
+  clipsDirRel(sourceId: string): string {
+    return path.join('clips', sourceId);
+  }
+  /** Scratch space for one source's download; removed when the task ends. */
+  workDir(sourceId: string): string {
+    return path.join(this.root, '.work', sourceId);
+  }
+
+  /** Creates the layout and proves it is writable; a FatalError otherwise. */
+  async prepare(): Promise<void> {
+    try {
+      await mkdir(this.sourcesDir, { recursive: true });
+      const probe = path.join(this.root, `.write-test-${randomBytes(4).toString('hex')}`);
+      await writeFile(probe, 'ok');
+      await rm(probe);
+    } catch (e) {
+      throw new FatalError(`The output directory ${this.root} is not writable: ${(e as Error).message}`);
+    }
+  }
+
+  async readRecord(sourceId: string): Promise<SourceRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.recordPath(sourceId), 'utf8')) as SourceRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeRecord(record: SourceRecord): Promise<void> {
+    await writeJsonAtomic(this.recordPath(record.id), record);
+  }
+
+  /** Ids of sources that have a record, i.e. finished in an earlier or the current run. */
+  async recordedIds(): Promise<Set<string>> {
+    let names: string[] = [];
+    try {
+      names = await readdir(this.sourcesDir);
+    } catch {
+      return new Set();
+    }
+    return new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
+  }
+}
+
+/**
+ * A source is (re)done when it has no record, or only a transient failure (network, rate limit)
+ * that a later run may get past; done, refused and permanently failed sources are not redone.
+ */
+export function needsRedo(record: SourceRecord | undefined): boolean {
+  return !record || (record.status === 'failed' && record.error?.transient === true);
+}
+
+/** Writes JSON to a temporary name in the same directory and renames it, so readers never see half a file. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, file);
+}

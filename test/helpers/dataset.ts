@@ -1,0 +1,55 @@
+/** Readers for a finished output directory: tar members, the Parquet index through DuckDB, records. */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import tar from 'tar-stream';
+import type { SourceRecord } from '../../src/types.js';
+
+export async function listShards(outDir: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith('.tar')) found.push(p);
+    }
+  }
+  await walk(path.join(outDir, 'shards'));
+  return found.sort();
+}
+
+export async function tarMembers(file: string): Promise<{ name: string; size: number }[]> {
+  const members: { name: string; size: number }[] = [];
+  const extract = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      members.push({ name: header.name, size: header.size ?? 0 });
+      stream.on('end', next);
+      stream.resume();
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  createReadStream(file).pipe(extract);
+  await done;
+  return members;
+}
+
+export async function queryIndex(outDir: string, sql: (table: string) => string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const table = `read_parquet('${path.join(outDir, 'index.parquet').replace(/'/g, "''")}')`;
+    const reader = await conn.runAndReadAll(sql(table));
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+  }
+}
+
+export async function readRecords(outDir: string): Promise<SourceRecord[]> {
+  const dir = path.join(outDir, 'sources');
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  return Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(dir, n), 'utf8')) as SourceRecord));
+}
