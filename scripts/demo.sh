@@ -17,8 +17,8 @@ if [ ! -f "$in/manifest.csv" ]; then
      -filter_complex "[1:v]trim=end_frame=125,setpts=PTS-STARTPTS,format=yuv420p[b];[2:v]trim=end_frame=75,setpts=PTS-STARTPTS,format=yuv420p[c];[0:v]format=yuv420p[a];[a][b][c]concat=n=3:v=1:a=0" \
      -c:v libx264 -preset veryfast "$in/cuts.mp4"
   # Two shots joined by a one-second dissolve, with a sine tone.
-  ff -f lavfi -i "smptehdbars=s=640x360:r=30:d=5" -f lavfi -i "testsrc=s=640x360:r=30:d=5" -f lavfi -i "sine=f=440:d=9" \
-     -filter_complex "[0:v][1:v]xfade=transition=fade:duration=1:offset=4,format=yuv420p" -c:v libx264 -preset veryfast -c:a aac -shortest "$in/dissolve.mp4"
+  ff -f lavfi -i "testsrc2=s=640x360:r=30:d=5" -f lavfi -i "mandelbrot=s=640x360:r=30:end_scale=0.001" -f lavfi -i "sine=f=440:d=9" \
+     -filter_complex "[1:v]trim=duration=5[m];[0:v][m]xfade=transition=fade:duration=1:offset=4,format=yuv420p" -c:v libx264 -preset veryfast -c:a aac -shortest "$in/dissolve.mp4"
   # A still picture held for 6 s: static, dropped by the motion filter.
   ff -f lavfi -i "smptebars=s=640x360:r=25:d=6" -c:v libx264 -preset veryfast -pix_fmt yuv420p "$in/static.mp4"
   # Not a video at all: recorded as a failed source, the run goes on.

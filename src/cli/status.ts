@@ -1,5 +1,7 @@
 /** `clipmill status <dir>`: what a finished or running output directory holds. */
 import type { Command } from 'commander';
+import path from 'node:path';
+import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js';
 import { summarizeOutput, type OutputSummary } from '../pack/index.js';
 
 export function registerStatus(program: Command): void {
@@ -8,9 +10,15 @@ export function registerStatus(program: Command): void {
     .description('Summarise an output directory: sources done, failed and refused (by reason), clips, hours, shards.')
     .argument('<dir>', 'output directory of clipmill run')
     .option('--json', 'print JSON')
-    .action(async (dir: string, flags: { json?: boolean }) => {
+    .option('-q, --queue <url>', 'also show the queue of a distributed run: depth, active workers, failures')
+    .action(async (dir: string, flags: { json?: boolean; queue?: string }) => {
       const summary = await summarizeOutput(dir);
-      process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(dir, summary));
+      const queue = flags.queue ? await queueStatus(flags.queue, runIdFor(path.resolve(dir))) : undefined;
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(queue ? { ...summary, queue } : summary, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatSummary(dir, summary) + (queue ? formatQueue(queue) : ''));
     });
 }
 
@@ -27,10 +35,13 @@ export function formatSummary(dir: string, s: OutputSummary): string {
       (s.sources.unreadable ? `, ${s.sources.unreadable} unreadable records` : ''),
     `  failed   ${counts(s.sources.by_error_code)}`,
     `  refused  ${counts(s.sources.refused_by_reason)}`,
-    `  clips    ${s.clips.kept} kept, ${s.clips.dropped} dropped (${counts(s.clips.dropped_by_reason)})`,
+    `  clips    ${s.clips.kept} kept, ${s.clips.dropped} dropped by the per-source filters (${counts(s.clips.dropped_by_reason)})`,
     `  hours    ${s.hours.source_video_hours.toFixed(3)} h of source video, ${s.hours.kept_clip_hours.toFixed(3)} h in kept clips`,
   ];
-  if (s.index) lines.push(`  index    ${s.index.rows} rows (${s.index.kept} kept, ${s.index.dropped} dropped)`);
+  if (s.index) {
+    const reasons = s.stats ? ` (${counts(s.stats.clips.dropped_by_reason)})` : '';
+    lines.push(`  dataset  ${s.index.kept} clips kept, ${s.index.dropped} dropped after cross-source dedup${reasons}; ${s.index.rows} index rows`);
+  }
   if (s.stats) {
     lines.push(
       `  shards   ${s.stats.shards.count} shards, ${(s.stats.shards.bytes / 1e6).toFixed(1)} MB`,
@@ -38,6 +49,20 @@ export function formatSummary(dir: string, s: OutputSummary): string {
     );
   } else {
     lines.push('  not packed yet (the run is in progress, or was interrupted: rerun it to finish)');
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function formatQueue(q: QueueStatus): string {
+  const lines = [
+    `  queue    ${q.waiting} waiting, ${q.active} active, ${q.delayed} delayed, ${q.completed} completed, ${q.failed} failed (all runs)`,
+    `  workers  ${q.workers.length} connected${q.workers.length ? ': ' + q.workers.map((w) => w.addr || w.name).join(', ') : ''}`,
+  ];
+  if (q.run) {
+    lines.push(
+      `  this run ${q.run.state}: ${q.run.processed} of ${q.run.enqueued} source jobs processed, ${q.run.unprocessed} to do, ` +
+        `${q.run.failedJobs} failed jobs; pack ${q.run.pack}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
