@@ -13,7 +13,7 @@ import { readIndexCounts, writeIndex } from './index-parquet.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
 import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
 import { planShards, removeStaleShards, writeShard, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
-import { buildStats, SourceTally, type PackStats } from './stats.js';
+import { buildStats, SourceTally, type PackStats, type ShardTotals } from './stats.js';
 
 export type { ClipRow } from './rows.js';
 export type { PackStats } from './stats.js';
@@ -111,6 +111,46 @@ async function collectRecords(outDir: string): Promise<{ tally: SourceTally; ski
   return { tally, skipped, rows };
 }
 
+function shardTotals(shards: readonly Pick<WrittenShard, 'bucket' | 'clips' | 'bytes'>[]): ShardTotals {
+  const clipsByBucket: Record<string, number> = {};
+  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
+  return { count: shards.length, bytes: shards.reduce((sum, s) => sum + s.bytes, 0), clips_by_bucket: clipsByBucket };
+}
+
+const writeStats = (outDir: string, stats: PackStats): Promise<void> =>
+  writeFileAtomic(path.join(outDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
+
+const readStats = (outDir: string): Promise<PackStats | null> =>
+  fs.readFile(path.join(outDir, STATS_FILE), 'utf8').then((text) => JSON.parse(text) as PackStats, () => null);
+
+/** The shards that the kept rows name, as they are on disk now (bucket = the shard's folder). */
+async function shardsOnDisk(outDir: string, rows: readonly ClipRow[]): Promise<Pick<WrittenShard, 'bucket' | 'clips' | 'bytes'>[]> {
+  const clipsByShard = new Map<string, number>();
+  for (const row of rows) if (row.status === 'kept' && row.shard) clipsByShard.set(row.shard, (clipsByShard.get(row.shard) ?? 0) + 1);
+  const shards = [];
+  for (const [shard, clips] of clipsByShard) {
+    const bytes = await isFile(path.join(outDir, shard));
+    if (bytes !== undefined) shards.push({ bucket: path.posix.basename(path.posix.dirname(shard)), clips, bytes });
+  }
+  return shards;
+}
+
+/**
+ * Rewrites `stats.json` after the dataset was edited in place (a takedown): source figures from the
+ * records as they are now, clip and licence figures from `rows` (the index as it now stands), shard
+ * figures from the shard files those rows name. The run's start and end times are kept from the
+ * previous stats.json. Does nothing and returns null when there is no stats.json (never packed).
+ */
+export async function refreshStats(outDir: string, rows: readonly ClipRow[]): Promise<PackStats | null> {
+  const previous = await readStats(outDir);
+  if (!previous) return null;
+  const { tally } = await collectRecords(outDir);
+  const run = { startedAt: previous.start_time, finishedAt: previous.end_time };
+  const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)));
+  await writeStats(outDir, stats);
+  return stats;
+}
+
 export async function pack(
   outDir: string,
   cfg: PackConfig,
@@ -135,14 +175,8 @@ export async function pack(
   const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
 
   await writeIndex(path.join(outDir, INDEX_FILE), rows);
-  const clipsByBucket: Record<string, number> = {};
-  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
-  const stats = buildStats(tally, rows, run, {
-    count: shards.length,
-    bytes: shards.reduce((sum, s) => sum + s.bytes, 0),
-    clips_by_bucket: clipsByBucket,
-  });
-  await writeFileAtomic(path.join(outDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
+  const stats = buildStats(tally, rows, run, shardTotals(shards));
+  await writeStats(outDir, stats);
 
   return {
     sources: tally.total,
@@ -173,7 +207,7 @@ export interface OutputSummary {
 export async function summarizeOutput(outDir: string): Promise<OutputSummary> {
   const { tally, skipped, rows } = await collectRecords(outDir);
   const live = buildStats(tally, rows, { startedAt: '', finishedAt: '' }, { count: 0, bytes: 0, clips_by_bucket: {} });
-  const stats = await fs.readFile(path.join(outDir, STATS_FILE), 'utf8').then((text) => JSON.parse(text) as PackStats, () => null);
+  const stats = await readStats(outDir);
   const indexFile = path.join(outDir, INDEX_FILE);
   const index = (await isFile(indexFile)) === undefined ? null : await readIndexCounts(indexFile);
   return { sources: live.sources, clips: live.clips, hours: live.hours, skipped, stats, index };

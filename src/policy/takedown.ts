@@ -9,7 +9,7 @@
 import { appendFile, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FatalError } from '../errors.js';
-import { writeIndex } from '../pack/index.js';
+import { refreshStats, writeIndex } from '../pack/index.js';
 import { memberKey, SHARDS_DIR } from '../pack/shards.js';
 import { canonicalUri, sourceId } from '../sources/ids.js';
 import { OutputDir, writeJsonAtomic } from '../store/output.js';
@@ -122,8 +122,9 @@ async function markRecord(out: OutputDir, record: SourceRecord, message: string)
 /**
  * Takes sources (ids, URLs or paths) down from the dataset in `outDir`: their samples leave the
  * shards (only the shards holding them are rewritten) and their rows leave the index; their clip
- * files are deleted; their records become `refused` / `refused_takedown`; an entry is appended
- * to `takedowns.jsonl`; ATTRIBUTION.md, when present, is written again without them.
+ * files are deleted; their records become `refused` / `refused_takedown`; `stats.json`, when
+ * present, is recomputed; an entry is appended to `takedowns.jsonl`; ATTRIBUTION.md, when
+ * present, is written again without them.
  */
 export async function takedown(outDir: string, refs: readonly string[], reason: string): Promise<TakedownResult> {
   if (refs.length === 0) throw new FatalError('Nothing to take down: name at least one source (--source or --list).');
@@ -143,16 +144,16 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
   for (const row of rows ?? []) if (idSet.has(row.source_id)) clipIds.add(row.clip_id);
 
   const { shards, deleted, samples } = await pruneShards(outDir, new Set([...clipIds].map(memberKey)));
-  if (rows) {
-    const remaining = rows.filter((row) => !idSet.has(row.source_id));
-    if (remaining.length !== rows.length) await writeIndex(indexPath(outDir), remaining);
-  }
+  const remaining = rows?.filter((row) => !idSet.has(row.source_id));
+  if (rows && remaining && remaining.length !== rows.length) await writeIndex(indexPath(outDir), remaining);
 
   for (const id of ids) await rm(path.join(outDir, out.clipsDirRel(id)), { recursive: true, force: true });
   for (const record of records.values()) {
     for (const clip of record.clips) if (clip.file) await rm(path.join(outDir, clip.file), { force: true });
     await markRecord(out, record, `Taken down on ${time}: ${reason}`);
   }
+  // Clip, licence and shard figures follow the edited index; refusals follow the marked records.
+  if (remaining) await refreshStats(outDir, remaining);
 
   const entry: TakedownEntry = { time, sources: ids, clips: clipIds.size, samples, reason, shards };
   await appendFile(path.join(outDir, TAKEDOWNS_FILE), JSON.stringify(entry) + '\n');
