@@ -93,13 +93,19 @@ export class RunProgress {
       `sources ${finished}/${total} (done ${c.done}, failed ${c.failed}, refused ${c.refused}` +
       (c.skipped ? `, resumed past ${c.skipped}` : '') +
       `) · clips kept ${c.clipsKept} · video ${(c.videoSeconds / 3600).toFixed(3)} h` +
-      ` · ${(rate * 60).toFixed(1)} sources/min · ${(c.videoSeconds / Math.max(elapsed, 1e-3)).toFixed(1)}× realtime · ETA ${eta}`
+      ` · ${(rate * 60).toFixed(1)} sources/min · ${formatThroughput(c.bytes, elapsed)}` +
+      ` · ${(c.videoSeconds / Math.max(elapsed, 1e-3)).toFixed(1)}× realtime · ETA ${eta}`
     );
   }
 
   private redraw(): void {
     this.stream.write(`\r\x1b[2K${this.line()}`);
   }
+}
+
+/** Download throughput of finished sources in MB/s (10^6 bytes), as download tools show it. */
+export function formatThroughput(bytes: number, seconds: number): string {
+  return `${(bytes / 1e6 / Math.max(seconds, 1e-3)).toFixed(2)} MB/s`;
 }
 
 export function formatDuration(seconds: number): string {

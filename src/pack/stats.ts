@@ -10,6 +10,8 @@
  * decode, encode, ...) is a subsample failure, and refusals are counted on their own.
  */
 import { ErrorCode } from '../errors.js';
+import { LOCAL_HOST } from '../fetch/index.js';
+import { hostOf } from '../fetch/politeness.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipRow } from './rows.js';
 
@@ -27,6 +29,16 @@ export interface LicenceTotals {
   clips: number;
   /** Hours of kept clips. */
   hours: number;
+}
+
+/** Sources of one host (`host[:port]` of the URI; `local` for files), from the records alone. */
+export interface HostTotals {
+  sources: number;
+  done: number;
+  failed: number;
+  /** Bytes fetched from the host (read in place, for `local`). */
+  bytes: number;
+  failures_by_code: Record<string, number>;
 }
 
 export interface ShardTotals {
@@ -68,6 +80,8 @@ export interface PackStats {
   };
   hours: { source_video_hours: number; kept_clip_hours: number };
   licences: Record<string, LicenceTotals>;
+  /** Per host, so a distributed run's stats need nothing but the records. */
+  hosts: Record<string, HostTotals>;
   /** Seconds per stage, summed over sources. */
   timings: Record<string, number>;
   throughput: {
@@ -104,9 +118,11 @@ export class SourceTally {
   readonly refusedByReason: Record<string, number> = {};
   readonly timings: Record<string, number> = {};
   readonly sourcesByLicence: Record<string, number> = {};
+  readonly hosts: Record<string, HostTotals> = {};
 
   add(record: SourceRecord): void {
     this.total++;
+    this.addToHost(record);
     for (const [stage, seconds] of Object.entries(record.timings)) bump(this.timings, stage, seconds);
     if (record.kind !== 'file' && record.provenance) this.bytesDownloaded += record.provenance.bytes;
     const code = record.error?.code ?? ErrorCode.Internal;
@@ -126,6 +142,26 @@ export class SourceTally {
       if (DOWNLOAD_FAILURES.has(code)) this.failedToDownload++;
       else this.failedToSubsample++;
     }
+  }
+
+  private addToHost(record: SourceRecord): void {
+    const host = (this.hosts[recordHost(record)] ??= { sources: 0, done: 0, failed: 0, bytes: 0, failures_by_code: {} });
+    host.sources++;
+    host.bytes += record.provenance?.bytes ?? 0;
+    if (record.status === 'done') host.done++;
+    else if (record.status === 'failed') {
+      host.failed++;
+      bump(host.failures_by_code, record.error?.code ?? ErrorCode.Internal);
+    }
+  }
+}
+
+function recordHost(record: SourceRecord): string {
+  if (record.kind === 'file') return LOCAL_HOST;
+  try {
+    return hostOf(record.uri);
+  } catch {
+    return 'invalid';
   }
 }
 
@@ -185,6 +221,9 @@ export function buildStats(
     clips,
     hours: { source_video_hours: tally.sourceSeconds / SECONDS_PER_HOUR, kept_clip_hours: keptSeconds / SECONDS_PER_HOUR },
     licences: sortedKeys(licences),
+    hosts: sortedKeys(
+      Object.fromEntries(Object.entries(tally.hosts).map(([h, t]) => [h, { ...t, failures_by_code: sortedKeys(t.failures_by_code) }])),
+    ),
     timings: sortedKeys(tally.timings),
     throughput: {
       sources_per_sec: perSecond(tally.total, wallSec),
