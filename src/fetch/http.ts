@@ -16,9 +16,15 @@ import { hashFileInto } from './hash.js';
 
 /**
  * Called with the final response's status and lower-cased headers before any of the body is read.
+ * `headers` joins a header sent on several lines into one value; `lines` keeps each line apart
+ * (what X-Robots-Tag needs: a scope on one line must not reach into the next).
  * Throwing (e.g. a SourceError for an opt-out header) abandons the download.
  */
-export type HeadersHook = (status: number, headers: Record<string, string>) => void | Promise<void>;
+export type HeadersHook = (
+  status: number,
+  headers: Record<string, string>,
+  lines: Record<string, string[]>,
+) => void | Promise<void>;
 
 export interface HttpOptions {
   /** Seconds allowed for connecting and, after that, without any bytes arriving. */
@@ -99,7 +105,7 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
       throw tooLarge(total, opts.maxBytes);
     }
     try {
-      await opts.onHeaders?.(status, headers);
+      await opts.onHeaders?.(status, headers, headerLines(res));
     } catch (err) {
       res.destroy();
       await discardPart(part);
@@ -220,6 +226,13 @@ function flattenHeaders(raw: IncomingHttpHeaders): Record<string, string> {
     const text = headerValue(value);
     if (text !== undefined) out[name.toLowerCase()] = text;
   }
+  return out;
+}
+
+/** Each header's lines as sent, names lower-cased. */
+function headerLines(res: IncomingMessage): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(res.headersDistinct)) if (values) out[name] = values;
   return out;
 }
 

@@ -68,23 +68,30 @@ export async function fetchWithYtDlp(req: YtDlpRequest, cfg: FetchConfig): Promi
     finalUri: typeof info.webpage_url === 'string' ? info.webpage_url : req.url,
     retrievedAt: new Date().toISOString(),
     headers: {},
-    metadata: Object.fromEntries(KEPT_FIELDS.filter((k) => info[k] != null).map((k) => [k, info[k]])),
+    metadata: keptFields(info),
   };
 }
 
-export function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
-  const h = cfg.ytDlpMaxHeight;
-  // '%' starts a yt-dlp template field, so literal ones in the path are doubled.
-  const output = path.join(path.resolve(req.workDir), req.name).replaceAll('%', '%%') + '.%(ext)s';
-  const args = [
+/**
+ * Asks yt-dlp what it knows of a page without downloading any media (only what extraction reads,
+ * e.g. the page itself): the info fields kept as provenance, `license` among them.
+ */
+export async function ytDlpMetadata(url: string, cfg: FetchConfig, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  const run = await runYtDlp(cfg.ytDlpPath, [...commonArgs(cfg), '--skip-download', '--dump-single-json', '--', url], signal);
+  const info = lastJsonLine(run.stdout);
+  if (run.code !== 0 || !info) throw classifyYtDlpFailure(run.stderr);
+  return keptFields(info);
+}
+
+const keptFields = (info: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(KEPT_FIELDS.filter((k) => info[k] != null).map((k) => [k, info[k]]));
+
+/** Options of every invocation: no user config, one video, our user agent, timeout and retry policy. */
+function commonArgs(cfg: FetchConfig): string[] {
+  return [
     '--ignore-config',
     '--no-playlist',
-    '--no-progress',
     '--no-colors',
-    '--no-mtime',
-    '--no-simulate',
-    '--print',
-    'after_move:%()j',
     '--user-agent',
     cfg.userAgent,
     '--socket-timeout',
@@ -94,6 +101,20 @@ export function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
     '0',
     '--extractor-retries',
     '0',
+  ];
+}
+
+export function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
+  const h = cfg.ytDlpMaxHeight;
+  // '%' starts a yt-dlp template field, so literal ones in the path are doubled.
+  const output = path.join(path.resolve(req.workDir), req.name).replaceAll('%', '%%') + '.%(ext)s';
+  const args = [
+    ...commonArgs(cfg),
+    '--no-progress',
+    '--no-mtime',
+    '--no-simulate',
+    '--print',
+    'after_move:%()j',
     '--fragment-retries',
     String(cfg.retries),
     '--max-filesize',

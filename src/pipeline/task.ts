@@ -6,10 +6,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { describeError, ErrorCode, SourceError } from '../errors.js';
-import { fetchSource } from '../fetch/index.js';
+import { fetchSource, hostOf } from '../fetch/index.js';
+import { ytDlpMetadata } from '../fetch/ytdlp.js';
 import type { HostGate } from '../fetch/politeness.js';
 import { probe } from '../media/probe.js';
-import { decideAdmission, type PolicyContext } from '../policy/policy.js';
+import type { PolicyContext } from '../policy/policy.js';
+import { decideAdmissionWithLookup } from '../policy/reported-license.js';
 import { robotsTagRefusal, userAgentToken } from '../policy/optout.js';
 import type { OutputDir } from '../store/output.js';
 import type { FetchResult, Source, SourceRecord } from '../types.js';
@@ -28,6 +30,16 @@ export interface TaskContext {
 /** Seconds since `t0` (from performance.now()), rounded to milliseconds. */
 function since(t0: number): number {
   return Math.round(performance.now() - t0) / 1000;
+}
+
+/** yt-dlp metadata of a page (no media), taking a slot of the host's politeness gate like a download. */
+async function askYtDlp(source: Source, ctx: TaskContext): Promise<Record<string, unknown>> {
+  const release = await ctx.gate.acquire(hostOf(source.uri), ctx.signal);
+  try {
+    return await ytDlpMetadata(source.uri, ctx.cfg.fetch, ctx.signal);
+  } finally {
+    release();
+  }
 }
 
 export async function processSource(source: Source, ctx: TaskContext): Promise<SourceRecord> {
@@ -52,7 +64,7 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   const clipsDirRel = ctx.out.clipsDirRel(source.id);
   let fetched: FetchResult | undefined;
   try {
-    const admission = decideAdmission(source, ctx.policy);
+    const admission = await decideAdmissionWithLookup(source, ctx.policy, (s) => askYtDlp(s, ctx));
     if (!admission.admit) {
       record.status = 'refused';
       record.error = { code: admission.code, message: admission.reason, transient: false };
@@ -68,9 +80,10 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
     fetched = await fetchSource(source, workDir, ctx.cfg.fetch, {
       gate: ctx.gate,
       signal: ctx.signal,
-      onHeaders: (_status, headers) => {
+      onHeaders: (_status, _headers, lines) => {
         if (!ctx.cfg.policy.honorRobotsTag) return;
-        const refusal = robotsTagRefusal(headers, userAgentToken(ctx.cfg.fetch.userAgent), ctx.cfg.policy.robotsTagDirectives);
+        // Header lines kept apart: a scope on one X-Robots-Tag line ends with that line.
+        const refusal = robotsTagRefusal(lines, userAgentToken(ctx.cfg.fetch.userAgent), ctx.cfg.policy.robotsTagDirectives);
         if (refusal) throw new SourceError(ErrorCode.RefusedOptOut, refusal);
       },
     });
