@@ -1,48 +1,60 @@
 /**
- * A distributed run end to end: real videos served over loopback HTTP, real worker processes.
- * The same input gives the same clips and shards as a local run; the per-host rate holds across
- * two workers as the server sees it; a worker killed mid-run (SIGKILL) still leaves a complete dataset.
+ * A distributed run end to end, through the real command line: videos served over loopback HTTP,
+ * `clipmill worker` processes and `clipmill run --queue`. The same input gives the clips, shards
+ * and index of a local run; the per-host rate holds across two workers as the server sees it; a
+ * rerun skips everything; a worker killed mid-run (SIGKILL) still leaves a complete dataset; a
+ * cancelled run does nothing until the same command resumes it.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
-import { RunProgress } from '../../src/cli/progress.js';
-import { RunConfig } from '../../src/config/schema.js';
-import { enqueueRun, followRun, queueStatus, runIdFor } from '../../src/executors/bullmq.js';
-import { runDataset } from '../../src/pipeline/run.js';
-import type { SourceRecord } from '../../src/types.js';
+import { queueStatus, runIdFor } from '../../src/executors/bullmq.js';
+import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
 
 const VIDEOS = 6;
 const RPS = 4;
-const WORKER_ENTRY = path.resolve('test/executors/worker-main.ts');
+/** Shot sources with motion and texture, so the filters keep their clips. */
+const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10'];
+const RUN_FLAGS = ['--min-clip', '1', '--max-clip', '4', '--host-rps', String(RPS), '--host-concurrency', '2'];
+/** Fields that legitimately differ between two runs of the same input (when a source was fetched). */
+const VOLATILE = new Set(['retrieved_at']);
 
-describe('distributed run (BullMQ workers)', () => {
+describe('distributed run (clipmill worker processes)', () => {
   let redis: TestRedis;
   let dir: TempDir;
   let server: http.Server;
   let manifest: string;
   const requests: number[] = [];
-  const cfg = RunConfig.parse({ segment: { minClipSec: 1, maxClipSec: 4 }, fetch: { perHostRps: RPS, perHostConcurrency: 2 } });
   let local: Dataset;
+  const workers: ChildProcess[] = [];
+
+  const startWorker = (): ChildProcess => {
+    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2']);
+    workers.push(child);
+    return child;
+  };
+  const runOnQueue = (outDir: string, flags = RUN_FLAGS) => startCli(['run', manifest, '--out', outDir, '--queue', redis.url, ...flags]);
+  const stopWorkers = async () => {
+    await Promise.all(workers.map(stopWorker));
+    workers.length = 0;
+  };
+  const connectedWorkers = async (n: number) => until(async () => (await queueStatus(redis.url)).workers.length >= n, 30_000, 50);
 
   before(async () => {
     redis = await startRedis();
     dir = await tempDir('clipmill-dist-');
-    const sources = ['testsrc2=d=60', 'mandelbrot=maxiter=64', 'smptebars=d=60', 'cellauto=rule=30', 'life=ratio=0.2', 'rgbtestsrc=d=60'];
-    for (let i = 0; i < VIDEOS; i++) {
-      const a = sources[i % sources.length]!;
-      const b = sources[(i + 1) % sources.length]!;
-      await cutVideo(dir.file(`v${i}.mp4`), [{ source: a, frames: 40 + 5 * i }, { source: b, frames: 50 }]);
-    }
+    await Promise.all(Array.from({ length: VIDEOS }, (_, i) => cutVideo(dir.file(`v${i}.mp4`),
+      [0, 1, 2].map((k) => ({ source: SHOTS[(i + k) % SHOTS.length]!, frames: 50 + 5 * ((i + k) % 5) })), '320x180')));
     server = http.createServer((req, res) => {
       requests.push(Date.now());
       const file = dir.file(path.basename(req.url ?? ''));
@@ -61,60 +73,82 @@ describe('distributed run (BullMQ workers)', () => {
     await writeFile(manifest, ['url', ...Array.from({ length: VIDEOS }, (_, i) => `http://127.0.0.1:${port}/v${i}.mp4`)].join('\n') + '\n');
 
     const outDir = dir.file('local');
-    await runDataset({ inputs: [manifest], outDir, cfg, progress: new RunProgress(process.stderr, false) });
+    expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS]), 0);
     local = await readDataset(outDir);
-    assert.ok(local.clipIds.length >= VIDEOS, 'the local run made clips to compare with');
+    assert.equal(local.sources.filter((s) => s.endsWith(' done')).length, VIDEOS);
+    assert.ok(local.clips.filter((c) => c.endsWith(' kept')).length >= VIDEOS, `the local run kept clips: ${local.clips.join(', ')}`);
+    assert.ok(local.shardMembers.some((m) => m.includes('.mp4 ')), 'the local run packed clips into shards');
   });
   after(async () => {
+    await stopWorkers();
+    server?.closeAllConnections();
     server?.close();
     await redis?.stop();
     await dir?.remove();
   });
 
-  it('two workers give the clips and shards of a local run, with the per-host rate held between them', async () => {
+  it('run --queue with two workers gives the local dataset, holds the per-host rate, and a rerun skips everything', async () => {
     const outDir = dir.file('two-workers');
-    const runId = runIdFor(outDir);
-    await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+    startWorker();
+    startWorker();
+    await connectedWorkers(2);
     requests.length = 0;
-    const workers = [startWorker(redis.url), startWorker(redis.url)];
-    try {
-      const followed = await followRun({ queueUrl: redis.url, runId });
-      assert.equal(followed.pack?.sources, VIDEOS);
-      assert.ok((await queueStatus(redis.url)).workers.length >= 2, 'both workers were connected');
-    } finally {
-      await Promise.all(workers.map(stopWorker));
-    }
+    const first = expectExit(await runOnQueue(outDir).done, 0);
+    assert.match(first.stderr, new RegExp(`finished: ${VIDEOS} done, 0 failed, 0 refused, 0 from earlier runs`));
     assert.deepEqual(await readDataset(outDir), local);
+
     const starts = [...requests].sort((a, b) => a - b);
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
     assert.ok(starts.length >= VIDEOS);
     // 250 ms apart by the shared bucket; the slack covers scheduling and the trip to the server.
     assert.ok(Math.min(...gaps) >= 0.6 * (1000 / RPS), `request gaps ${gaps.join(', ')} ms`);
+
+    requests.length = 0;
+    const again = expectExit(await runOnQueue(outDir).done, 0);
+    assert.match(again.stderr, new RegExp(`finished: 0 done, 0 failed, 0 refused, ${VIDEOS} from earlier runs`));
+    assert.equal(requests.length, 0, 'nothing was fetched again');
+    assert.deepEqual(await readDataset(outDir), local, 'the repack gives the same dataset');
+    await stopWorkers();
   });
 
   it('a worker killed mid-run leaves its jobs to another: the dataset is complete, nothing twice', async () => {
     const outDir = dir.file('killed');
-    const runId = runIdFor(outDir);
     // Download slots of the killed worker come back only when their leases lapse; more slots keep this test short.
-    const roomy = RunConfig.parse({ ...cfg, fetch: { ...cfg.fetch, perHostConcurrency: 8 } });
-    await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg: roomy });
-    const doomed = startWorker(redis.url);
-    await until(async () => (await queueStatus(redis.url)).active > 0, 30_000, 20);
+    const run = runOnQueue(outDir, [...RUN_FLAGS, '--host-concurrency', '8']);
+    const doomed = startWorker();
+    // Mid-run: some sources recorded, others in the doomed worker's hands.
+    await until(async () => (await recordCount(outDir)) > 0 && (await queueStatus(redis.url)).active > 0, 60_000, 20);
     doomed.kill('SIGKILL');
-    const survivor = startWorker(redis.url);
-    try {
-      await followRun({ queueUrl: redis.url, runId });
-    } finally {
-      await stopWorker(survivor);
-    }
+    assert.ok((await recordCount(outDir)) < VIDEOS, 'the worker was killed before the run finished');
+    startWorker();
+    expectExit(await run.done, 0);
+    assert.deepEqual(await readDataset(outDir), local);
+    await stopWorkers();
+  });
+
+  it('clipmill cancel stops a queued run; the same run command resumes it', async () => {
+    const outDir = dir.file('cancelled');
+    const runId = runIdFor(outDir);
+    const run = runOnQueue(outDir);
+    await until(async () => (await queueStatus(redis.url, runId).catch(() => undefined))?.run?.state === 'queued', 30_000, 50);
+    expectExit(await runCli(['cancel', outDir, '--queue', redis.url]), 0);
+    const followed = expectExit(await run.done, 1);
+    assert.match(followed.stderr, /cancelled/);
+
+    // A worker started now drains the cancelled run's jobs without doing them, and does not pack.
+    startWorker();
+    await until(async () => (await queueStatus(redis.url, runId)).run?.pack === 'completed', 30_000, 50);
+    assert.equal(await recordCount(outDir), 0);
+    assert.deepEqual(await listShards(outDir), []);
+
+    expectExit(await runOnQueue(outDir).done, 0);
     assert.deepEqual(await readDataset(outDir), local);
   });
 });
 
-function startWorker(queueUrl: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY, 'worker', '--queue', queueUrl, '--concurrency', '2', '--lock-sec', '2'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+function expectExit(result: CliResult, code: number): CliResult {
+  assert.equal(result.code, code, `exit ${result.code} (${result.signal ?? 'no signal'}), stderr:\n${result.stderr}`);
+  return result;
 }
 
 async function stopWorker(child: ChildProcess): Promise<void> {
@@ -124,40 +158,53 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-interface Dataset {
-  /** Clip ids with their status, from the records. */
-  clipIds: string[];
-  statuses: string[];
-  /** Shard members: `<shard>/<member>` with the sha256 of media members. */
-  shardMembers: string[];
+async function recordCount(outDir: string): Promise<number> {
+  return (await readdir(path.join(outDir, 'sources')).catch(() => [])).filter((n) => n.endsWith('.json')).length;
 }
 
-/** What must match between runs: clip ids, source outcomes and the shards' clip bytes. */
+interface Dataset {
+  /** `<source id> <status>` from the records. */
+  sources: string[];
+  /** `<clip id> <status>` from the records. */
+  clips: string[];
+  /** Clip files left on disk, relative to the output directory. */
+  clipFiles: string[];
+  /** `<shard>/<member> <sha256>` for every member of every shard. */
+  shardMembers: string[];
+  /** sha256 of every index row, by clip id. */
+  indexRows: string[];
+}
+
+/** What must match between runs of the same input: outcomes, files, shard bytes and index rows. */
 async function readDataset(outDir: string): Promise<Dataset> {
-  const recordFiles = (await readdir(path.join(outDir, 'sources'))).filter((n) => n.endsWith('.json')).sort();
-  const records = await Promise.all(recordFiles.map(async (n) => JSON.parse(await readFile(path.join(outDir, 'sources', n), 'utf8')) as SourceRecord));
-  const shardFiles = (await readdir(path.join(outDir, 'shards'), { recursive: true }).catch(() => [])).filter((n) => n.endsWith('.tar')).sort();
+  const records = await readRecords(outDir);
+  const clipFiles = (await readdir(path.join(outDir, 'clips'), { recursive: true }))
+    .filter((n) => n.endsWith('.mp4')).sort();
   const shardMembers: string[] = [];
-  for (const shard of shardFiles) {
-    for (const [name, body] of await tarMembers(path.join(outDir, 'shards', shard))) {
-      shardMembers.push(name.endsWith('.json') ? `${shard}/${name}` : `${shard}/${name} ${createHash('sha256').update(body).digest('hex')}`);
-    }
+  for (const shard of await listShards(outDir)) {
+    const rel = path.relative(outDir, shard);
+    for (const [name, digest] of await memberDigests(shard)) shardMembers.push(`${rel}/${name} ${digest}`);
   }
+  const rows = await queryIndex(outDir, (t) => `SELECT * FROM ${t} ORDER BY clip_id`);
   return {
-    clipIds: records.flatMap((r) => r.clips.map((c) => `${c.clipId} ${c.status}`)).sort(),
-    statuses: records.map((r) => `${r.id} ${r.status}`),
+    sources: records.map((r) => `${r.id} ${r.status}`),
+    clips: records.flatMap((r) => r.clips.map((c) => `${c.clipId} ${c.status}`)).sort(),
+    clipFiles,
     shardMembers,
+    indexRows: rows.map((row) => `${String(row.clip_id)} ${sha256(stableJson(row))}`),
   };
 }
 
-async function tarMembers(file: string): Promise<[string, Buffer][]> {
-  const members: [string, Buffer][] = [];
+/** Every member of a tar with the sha256 of its bytes (of its stable fields, for JSON metadata). */
+async function memberDigests(file: string): Promise<[string, string][]> {
+  const digests: [string, string][] = [];
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c) => chunks.push(c as Buffer));
     stream.on('end', () => {
-      members.push([header.name, Buffer.concat(chunks)]);
+      const body = Buffer.concat(chunks);
+      digests.push([header.name, sha256(header.name.endsWith('.json') ? stableJson(JSON.parse(body.toString('utf8'))) : body)]);
       next();
     });
   });
@@ -167,5 +214,14 @@ async function tarMembers(file: string): Promise<[string, Buffer][]> {
   });
   createReadStream(file).pipe(extract);
   await done;
-  return members;
+  return digests;
+}
+
+function stableJson(value: Record<string, unknown>): string {
+  const kept = Object.entries(value).filter(([k]) => !VOLATILE.has(k));
+  return JSON.stringify(Object.fromEntries(kept), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
