@@ -32,6 +32,8 @@ import {
   type OutputSize,
 } from './extract-plan.js';
 import { ffmpegInput } from './ffmpeg.js';
+import { DEINTERLACE } from './frames.js';
+import { isInterlaced } from './probe.js';
 
 export type { CropFractions, ExtractSpan } from './extract-plan.js';
 
@@ -99,7 +101,7 @@ export async function extractClips(
   const work = await makeWorkDir(dir);
   try {
     const pass = video.forcesKeyframes ? finalPass(cfg, audio !== undefined) : INTERMEDIATE;
-    await runEncoder(buildArgs(input, groups, pass, work, audio, opts.hwaccel), opts.signal);
+    await runEncoder(buildArgs(input, groups, pass, work, audio, opts.hwaccel, isInterlaced(probe)), opts.signal);
     const results: ExtractedClip[] = [];
     const moves: { from: string; to: string }[] = [];
     for (const [g, group] of groups.entries()) {
@@ -203,12 +205,14 @@ function buildArgs(
   work: string,
   audio: AudioPlan | undefined,
   hwaccel: 'cuda' | undefined,
+  interlaced: boolean,
 ): string[] {
   const lastFrame = Math.max(...groups.flatMap((g) => g.spans.map((s) => s.endFrame)));
   const lastTime = Math.max(...groups.flatMap((g) => g.spans.map((s) => s.endTime)));
   const graph: string[] = [];
   // Decoding stops after the last kept frame: trim ends the stream there.
-  graph.push(`[0:V:0]trim=end_frame=${lastFrame + 1}${fanOut('split', groups.length, 'vin')}`);
+  const deinterlace = interlaced ? `,${DEINTERLACE}` : '';
+  graph.push(`[0:V:0]trim=end_frame=${lastFrame + 1}${deinterlace}${fanOut('split', groups.length, 'vin')}`);
   if (audio) {
     const resample = audio.resample ? `aresample=${audio.sampleRate},` : '';
     graph.push(`[0:a:0]atrim=end=${lastTime + 1},${resample}asetnsamples=n=${AUDIO_CHUNK}:p=0${fanOut('asplit', groups.length, 'ain')}`);

@@ -22,6 +22,8 @@ export interface FrameReaderOptions {
   height: number;
   /** Decode on the GPU (NVDEC) instead of the CPU. */
   hwaccel?: 'cuda';
+  /** Deinterlace first (one output frame per input frame, so indices and times are kept). */
+  deinterlace?: boolean;
   signal?: AbortSignal;
 }
 
@@ -37,6 +39,9 @@ export function analysisSize(displayWidth: number, displayHeight: number, width:
   const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
   return { width: even(width), height: even((width * displayHeight) / displayWidth) };
 }
+
+/** yadif in frame mode, touching only frames flagged interlaced. */
+export const DEINTERLACE = 'yadif=mode=send_frame:deint=interlaced';
 
 const SHOWINFO = /\] n:\s*(\d+)\s+pts:\s*\S+\s+pts_time:\s*(-?[\d.e+-]+)/;
 const DECODE_ERROR = /error|invalid|corrupt|partial file|missing picture|concealing/i;
@@ -54,7 +59,7 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
     '-i', ffmpegInput(file),
     // The first real video stream (not cover art), as probe and extraction pick it, so frame indices agree.
     '-map', '0:V:0',
-    '-vf', `scale=${width}:${height}:flags=area,format=rgb24,showinfo=checksum=0`,
+    '-vf', `${opts.deinterlace ? `${DEINTERLACE},` : ''}scale=${width}:${height}:flags=area,format=rgb24,showinfo=checksum=0`,
     '-fps_mode', 'passthrough',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   );

@@ -141,6 +141,11 @@ function toProbeInfo(raw: RawProbe, size: number): ProbeInfo {
   };
 }
 
+/** Interlaced material (field order top/bottom first) is deinterlaced before analysis and encoding. */
+export function isInterlaced(info: ProbeInfo): boolean {
+  return ['tt', 'bb', 'tb', 'bt'].includes(info.video.fieldOrder ?? '');
+}
+
 function readRotation(video: RawStream): number {
   const fromSide = video.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
   const fromTag = video.tags?.rotate ? Number(video.tags.rotate) : undefined;

@@ -6,6 +6,7 @@ import { FrameSignals } from '../analysis/signals.js';
 import { ErrorCode, SourceError } from '../errors.js';
 import type { FrameTimes } from '../media/frame-times.js';
 import { analysisSize, readFrames, type DecodeSummary } from '../media/frames.js';
+import { isInterlaced } from '../media/probe.js';
 import { ShotDetector } from '../segment/detector.js';
 import type { ProbeInfo, Shot, Transition } from '../types.js';
 
@@ -33,7 +34,8 @@ export async function analyseVideo(file: string, probe: ProbeInfo, opts: Analyse
   const times = detector.times;
   const signals = new FrameSignals(size.width, size.height);
   const decode: DecodeSummary = { frames: 0, errors: 0, stderrTail: '' };
-  for await (const frame of readFrames(file, { ...size, hwaccel: opts.hwaccel, signal: opts.signal }, decode)) {
+  const reader = readFrames(file, { ...size, hwaccel: opts.hwaccel, deinterlace: isInterlaced(probe), signal: opts.signal }, decode);
+  for await (const frame of reader) {
     detector.push(frame);
     signals.push(frame);
   }
