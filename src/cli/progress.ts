@@ -38,6 +38,7 @@ export class RunProgress {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     if (this.live) this.stream.write(`\r\x1b[2K${this.line()}\n`);
   }
 
@@ -77,7 +78,8 @@ export class RunProgress {
 
   /** Messages go above the status line on a terminal, as plain lines otherwise. */
   log(message: string): void {
-    if (this.live) this.stream.write(`\r\x1b[2K${message}\n${this.line()}`);
+    if (this.live && this.timer) this.stream.write(`\r\x1b[2K${message}\n${this.fitted()}`);
+    else if (this.live) this.stream.write(`${message}\n`);
     else this.stream.write(`${new Date().toISOString()} ${message}\n`);
   }
 
@@ -90,16 +92,23 @@ export class RunProgress {
     const remaining = c.total !== undefined ? c.total - c.skipped - finished : undefined;
     const eta = remaining !== undefined && rate > 0 ? formatDuration(remaining / rate) : '?';
     return (
-      `sources ${finished}/${total} (done ${c.done}, failed ${c.failed}, refused ${c.refused}` +
-      (c.skipped ? `, resumed past ${c.skipped}` : '') +
-      `) · clips kept ${c.clipsKept} · video ${(c.videoSeconds / 3600).toFixed(3)} h` +
-      ` · ${(rate * 60).toFixed(1)} sources/min · ${formatThroughput(c.bytes, elapsed)}` +
+      `${finished}/${total} sources (${c.done} done, ${c.failed} failed, ${c.refused} refused` +
+      (c.skipped ? `, ${c.skipped} done earlier` : '') +
+      `) · ${c.clipsKept} clips · ${(c.videoSeconds / 3600).toFixed(3)} h video` +
+      ` · ${(rate * 60).toFixed(1)}/min · ${formatThroughput(c.bytes, elapsed)}` +
       ` · ${(c.videoSeconds / Math.max(elapsed, 1e-3)).toFixed(1)}× realtime · ETA ${eta}`
     );
   }
 
   private redraw(): void {
-    this.stream.write(`\r\x1b[2K${this.line()}`);
+    this.stream.write(`\r\x1b[2K${this.fitted()}`);
+  }
+
+  /** The status line cut to the terminal width: a wrapped line could not be redrawn in place. */
+  private fitted(): string {
+    const width = this.stream.columns || 120;
+    const line = this.line();
+    return line.length < width ? line : `${line.slice(0, width - 2)}…`;
   }
 }
 
