@@ -5,7 +5,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
-import { describeError, ErrorCode, SourceError } from '../errors.js';
+import { describeError, ErrorCode, FatalError, SourceError } from '../errors.js';
 import { fetchSource, hostOf } from '../fetch/index.js';
 import { ytDlpMetadata } from '../fetch/ytdlp.js';
 import type { HostGate } from '../fetch/politeness.js';
@@ -40,6 +40,13 @@ async function askYtDlp(source: Source, ctx: TaskContext): Promise<Record<string
   } finally {
     release();
   }
+}
+
+function diskFull(outDir: string): FatalError {
+  return new FatalError(
+    `The output disk is full (${outDir}). Free some space and run the same command again: ` +
+      'finished sources are kept, and the source being processed is redone.',
+  );
 }
 
 export async function processSource(source: Source, ctx: TaskContext): Promise<SourceRecord> {
@@ -125,6 +132,11 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
     const { code, message } = describeError(err);
+    if (code === ErrorCode.DiskFull) {
+      // Every later source would fail the same way, and a record would mark this one as finished.
+      await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
+      throw diskFull(ctx.out.root);
+    }
     record.status = code.startsWith('refused_') ? 'refused' : 'failed';
     record.error = { code, message, transient: err instanceof SourceError && err.transient };
     record.clips = [];
@@ -137,7 +149,11 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   async function finish(): Promise<SourceRecord> {
     timings.total = since(t0);
     record.finishedAt = new Date().toISOString();
-    await ctx.out.writeRecord(record);
+    try {
+      await ctx.out.writeRecord(record);
+    } catch (err) {
+      throw describeError(err).code === ErrorCode.DiskFull ? diskFull(ctx.out.root) : err;
+    }
     return record;
   }
 }

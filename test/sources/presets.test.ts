@@ -50,12 +50,12 @@ test('panda70m: Python-literal lists become spans with captions and scores; a ma
   assert.match(errors[1]!.message, /differ in length \(1, 2, 1\)/);
 });
 
-test('webvid: one span-less http source per row, name kept as the caption', async () => {
+test('webvid: one http source per row, its whole length one span captioned by name', async () => {
   const url = 'https://ak.picdn.net/shutterstock/videos/21179416/preview/stock-footage-aerial-shot-winter-forest.mp4';
   const file = await put(dir, 'webvid.csv', `videoid,name,page_idx,page_dir,duration,contentUrl\n21179416,"Aerial shot, winter forest",2,006001_006050,PT00H00M11S,${url}\n`);
   const { sources, errors } = await drain(readInputs([file], { preset: 'webvid' }));
   assert.deepEqual(errors, []);
-  assert.deepEqual(sources.map((s) => [s.uri, s.kind, s.spans]), [[url, 'http', undefined]]);
+  assert.deepEqual(sources.map((s) => [s.uri, s.kind, s.spans]), [[url, 'http', [{ start: 0, end: 12, caption: 'Aerial shot, winter forest', datasetClipId: '21179416' }]]]);
   assert.deepEqual(sources[0]!.metadata, {
     videoid: '21179416', name: 'Aerial shot, winter forest', page_idx: '2', page_dir: '006001_006050', duration: 'PT00H00M11S', caption: 'Aerial shot, winter forest',
   });
