@@ -49,15 +49,33 @@ export async function fetchSource(source: Source, workDir: string, cfg: FetchCon
   return counted(deps.stats, host, () => withRetries(host, cfg, deps, attempt));
 }
 
+/** Thrown from the headers hook when an http source turns out to be a web page, not a media file. */
+class WebPage extends Error {}
+
+const HTML_TYPES = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
+
+/**
+ * Downloads a media URL. A URL that answers with an HTML page is handed to yt-dlp instead (the
+ * page may embed a video), without reading the page body.
+ */
 async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
   const dest = path.join(workDir, source.id + urlExtension(source.uri));
-  const download = await downloadHttp(source.uri, dest, {
-    timeoutSec: cfg.timeoutSec,
-    maxBytes: cfg.maxBytes,
-    userAgent: cfg.userAgent,
-    onHeaders: deps.onHeaders,
-    signal: deps.signal,
-  });
+  let download;
+  try {
+    download = await downloadHttp(source.uri, dest, {
+      timeoutSec: cfg.timeoutSec,
+      maxBytes: cfg.maxBytes,
+      userAgent: cfg.userAgent,
+      onHeaders: async (status, headers, lines) => {
+        await deps.onHeaders?.(status, headers, lines);
+        if (HTML_TYPES.test(String(headers['content-type'] ?? ''))) throw new WebPage();
+      },
+      signal: deps.signal,
+    });
+  } catch (err) {
+    if (!(err instanceof WebPage)) throw err;
+    return fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg);
+  }
   return {
     path: download.path,
     temporary: true,

@@ -69,6 +69,13 @@ describe('yt-dlp fetcher', () => {
     assert.equal(result.metadata?.webpage_url, `${server.base}/watch.html`);
   });
 
+  it('hands a plain http source that answers with an HTML page to yt-dlp, without reading the page', async () => {
+    const work = await mkdtemp(path.join(dir, 'w-'));
+    const result = await fetchSource(httpSource(`${server.base}/watch.html`, 'page-as-http', 'http'), work, cfg, deps());
+    assert.equal(result.sha256, createHash('sha256').update(video).digest('hex'));
+    assert.match(String(result.metadata?.title), /A test video page/);
+  });
+
   it('downloads only the span a preset asks for', async () => {
     const work = await mkdtemp(path.join(dir, 'w-'));
     const source = { ...httpSource(`${server.base}/media/clip.mp4`, 'span', 'ytdlp'), spans: [{ start: 1, end: 2 }] };
