@@ -96,7 +96,20 @@ export async function buildClips(
       }
     }
   }
+  if (opts.sectionStart) toOriginalTimeline(clips, opts.sectionStart);
   return clips;
+}
+
+/**
+ * A section download starts `offset` seconds into the original video: clip times are moved back
+ * onto the original's timeline (frames still count from the start of the downloaded section).
+ */
+function toOriginalTimeline(clips: ClipRecord[], offset: number): void {
+  for (const clip of clips) {
+    clip.startTime += offset;
+    clip.endTime += offset;
+    clip.metadata = { ...clip.metadata, section_start: offset };
+  }
 }
 
 interface PlannedSpan extends ClipSpan {

@@ -67,13 +67,14 @@ describe('clipmill run on a web page through yt-dlp', () => {
     // Only the section was fetched: it lasts 2.5 s of the 6 s video.
     assert.ok(Math.abs(record!.probe!.durationSec - 2.5) < 2 * FRAME, `section of ${record!.probe!.durationSec} s`);
 
-    // Clip times are in the section file; plus section_start they are the dataset's times, to a frame.
+    // Clip times are on the original video's timeline: the dataset's span times, to a frame.
     assert.equal(record!.clips.length, 2);
     for (const [i, clip] of record!.clips.entries()) {
       const [start, end] = spans[i]!.span.map((t) => Number(t.slice(6)));
       assert.equal(clip.status, 'kept', clip.reason);
-      assert.ok(Math.abs(clip.startTime + 2.5 - start!) <= FRAME + 1e-6, `clip ${i} starts at ${clip.startTime} + 2.5, span at ${start}`);
-      assert.ok(Math.abs(clip.endTime + 2.5 - end!) <= FRAME + 1e-6, `clip ${i} ends at ${clip.endTime} + 2.5, span at ${end}`);
+      assert.ok(Math.abs(clip.startTime - start!) <= FRAME + 1e-6, `clip ${i} starts at ${clip.startTime}, span at ${start}`);
+      assert.ok(Math.abs(clip.endTime - end!) <= FRAME + 1e-6, `clip ${i} ends at ${clip.endTime}, span at ${end}`);
+      assert.equal(clip.metadata?.section_start, 2.5);
     }
     const rows = await queryIndex(out, (t) => `SELECT json_extract_string(fetcher_metadata::JSON, '$.title') AS title, json_extract_string(clip_metadata::JSON, '$.dataset_clip_id') AS id FROM ${t} ORDER BY start_frame`);
     assert.deepEqual(rows, [{ title: 'A loopback video page (1)', id: 'loop1.1' }, { title: 'A loopback video page (1)', id: 'loop1.2' }]);
