@@ -105,6 +105,13 @@ export const FilterConfig = z.object({
   maxSingleColorShare: z.number().min(0).max(1).default(0.5),
   /** Drop clips whose letterbox or pillarbox bars cover more than this share of the height or width, unless bars are cropped. */
   maxBarShare: z.number().min(0).max(1).default(0.1),
+  /**
+   * Score clips with the NSFW classifier bundled in the nsfwjs package (src/analysis/safety.ts):
+   * about a second of CPU per sampled frame, so off by default.
+   */
+  safety: z.boolean().default(false),
+  /** With `safety` on, drop clips whose nsfw score (0..1, see src/analysis/safety.ts) is above this. */
+  maxNsfw: z.number().min(0).max(1).default(0.5),
 });
 
 export const RunConfig = z.object({

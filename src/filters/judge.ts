@@ -30,6 +30,8 @@ const RULES: Rule[] = [
   { filter: 'too_dark', signal: 'luma_mean', op: '<', limit: (c) => c.minLuma },
   { filter: 'too_bright', signal: 'luma_mean', op: '>', limit: (c) => c.maxLuma },
   { filter: 'blurry', signal: 'sharpness', op: '<', limit: (c) => c.minSharpness },
+  // Present only when the safety option is on (the score is costly, so it is measured last).
+  { filter: 'unsafe', signal: 'nsfw', op: '>', limit: (c) => c.maxNsfw },
 ];
 
 /** Share of the height or width (whichever is larger) covered by dark border bars. */
