@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import type { RunProgress } from '../cli/progress.js';
 import type { RunConfig } from '../config/schema.js';
 import { FatalError } from '../errors.js';
-import { isRowError, readInputs } from '../sources/index.js';
+import { isRowError } from '../sources/index.js';
+import { readRunInputs } from '../pipeline/run.js';
 import { needsRedo, OutputDir } from '../store/output.js';
 import type { Source, SourceStatus } from '../types.js';
 import {
@@ -127,9 +128,7 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
       result.enqueued += batch.length;
       batch = [];
     };
-    for await (const item of readInputs(opts.inputs, {
-      urlColumn: opts.cfg.urlColumn, preset: opts.cfg.preset, licenseColumn: opts.cfg.policy.licenseColumn,
-    })) {
+    for await (const item of readRunInputs(opts.inputs, opts.cfg)) {
       if (isRowError(item)) {
         result.badRows++;
         progress?.badRow(item.line ? `${item.input}:${item.line}` : item.input, item.message);

@@ -13,7 +13,7 @@ import { loadPolicyContext } from '../policy/context.js';
 import { isRowError, readInputs } from '../sources/index.js';
 import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
-import type { Source } from '../types.js';
+import type { RowError, Source } from '../types.js';
 import { processSource } from './task.js';
 
 export interface RunOptions {
@@ -43,11 +43,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
 
   /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
   async function* pending(): AsyncGenerator<Source> {
-    for await (const item of readInputs(opts.inputs, {
-      urlColumn: opts.cfg.urlColumn,
-      preset: opts.cfg.preset,
-      licenseColumn: opts.cfg.policy.licenseColumn,
-    })) {
+    for await (const item of readRunInputs(opts.inputs, opts.cfg)) {
       if (isRowError(item)) {
         progress.badRow(item.line ? `${item.input}:${item.line}` : item.input, item.message);
         continue;
@@ -83,6 +79,11 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   const summary = await packOutput(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() });
   const sourcesByLicense = Object.fromEntries(Object.entries(summary.stats.licences).map(([id, t]) => [id, t.sources]));
   return { pack: summary, warning: licenseWarning(sourcesByLicense, opts.cfg.policy) };
+}
+
+/** The sources of a run's inputs, read as its config says. */
+export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<Source | RowError> {
+  return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
 }
 
 /** The reduce step of every run, local or distributed: dedup across sources, shards, index, stats, attribution. */

@@ -1,10 +1,12 @@
 /**
  * Video files under a directory, recursively, in a deterministic order (entries sorted by their
  * UTF-16 code units, not the locale). Symbolic links to files are followed; links to directories
- * are not, so a link cycle cannot loop.
+ * are not, so a link cycle cannot loop. Clipmill output directories (holding OUTPUT_MARKER) are
+ * not entered, so a run whose output lies inside its input folder never reads its own clips.
  */
 import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { OUTPUT_MARKER } from '../store/output.js';
 import { hasVideoExtension } from './extensions.js';
 
 export async function* walkVideoFiles(dir: string): AsyncGenerator<string> {
@@ -12,6 +14,7 @@ export async function* walkVideoFiles(dir: string): AsyncGenerator<string> {
   for await (const e of await opendir(dir)) {
     entries.push({ name: e.name, isDir: e.isDirectory(), isLink: e.isSymbolicLink(), isFile: e.isFile() });
   }
+  if (entries.some((e) => e.name === OUTPUT_MARKER)) return;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(dir, e.name);

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
 
+/** A file in every output directory, so directory inputs never read a dataset's clips back as sources. */
+export const OUTPUT_MARKER = '.clipmill-output';
+
 export class OutputDir {
   constructor(readonly root: string) {}
 
@@ -30,6 +33,7 @@ export class OutputDir {
   async prepare(): Promise<void> {
     try {
       await mkdir(this.sourcesDir, { recursive: true });
+      await writeFile(path.join(this.root, OUTPUT_MARKER), 'This directory is a clipmill output; directory inputs skip it.\n');
       const probe = path.join(this.root, `.write-test-${randomBytes(4).toString('hex')}`);
       await writeFile(probe, 'ok');
       await rm(probe);

@@ -169,9 +169,10 @@ describe('a run killed with SIGKILL and started again', () => {
   let dir: TempDir;
   before(async () => {
     dir = await tempDir();
-    const sources = ['testsrc2', 'smptebars', 'mandelbrot', 'rgbtestsrc', 'testsrc', 'yuvtestsrc'];
+    await mkdir(dir.file('in'));
+    const sources = ['testsrc2', 'smptebars', 'mandelbrot', 'life=ratio=0.5:mold=10', 'testsrc', 'cellauto=rule=110'];
     for (let i = 0; i < 6; i++) {
-      await cutVideo(dir.file(`v${i}.mp4`), [
+      await cutVideo(dir.file(`in/v${i}.mp4`), [
         { source: sources[i], frames: 50 + 5 * i },
         { source: sources[(i + 1) % sources.length], frames: 60 },
       ], '320x180');
@@ -180,9 +181,11 @@ describe('a run killed with SIGKILL and started again', () => {
   after(() => dir.remove());
 
   it('finishes the work without redoing sources and with the same clip ids as an uninterrupted run', async () => {
-    const args = (out: string) => ['run', dir.path, '--out', out, '--workers', '1', '--min-clip', '1'];
-    const killed = startCli(args(dir.file('resumed')));
-    const recordsDir = path.join(dir.file('resumed'), 'sources');
+    // The first run writes inside its own input folder: its output must never be read as input.
+    const args = (out: string) => ['run', dir.file('in'), '--out', out, '--workers', '1', '--min-clip', '1'];
+    const resumed = dir.file('in/resumed');
+    const killed = startCli(args(resumed));
+    const recordsDir = path.join(resumed, 'sources');
     // Kill as soon as the first source has its record.
     for (;;) {
       const names = await readdir(recordsDir).catch(() => [] as string[]);
@@ -191,12 +194,12 @@ describe('a run killed with SIGKILL and started again', () => {
     }
     killed.child.kill('SIGKILL');
     await killed.done;
-    const beforeRerun = await readRecords(dir.file('resumed'));
+    const beforeRerun = await readRecords(resumed);
     assert.ok(beforeRerun.length >= 1 && beforeRerun.length < 6, `killed mid-run (${beforeRerun.length} records)`);
 
-    const rerun = await runCli(args(dir.file('resumed')));
+    const rerun = await runCli(args(resumed));
     assert.equal(rerun.code, 0, rerun.stderr);
-    const afterRerun = await readRecords(dir.file('resumed'));
+    const afterRerun = await readRecords(resumed);
     assert.equal(afterRerun.length, 6);
     for (const r of beforeRerun) {
       const again = afterRerun.find((x) => x.id === r.id)!;
@@ -207,7 +210,7 @@ describe('a run killed with SIGKILL and started again', () => {
     assert.equal(clean.code, 0, clean.stderr);
     const ids = async (out: string) =>
       (await queryIndex(out, (t) => `SELECT clip_id, status FROM ${t} ORDER BY clip_id`)).map((r) => `${r.clip_id}:${r.status}`);
-    const resumedIds = await ids(dir.file('resumed'));
+    const resumedIds = await ids(resumed);
     assert.deepEqual(resumedIds, await ids(dir.file('clean')));
     assert.equal(new Set(resumedIds).size, resumedIds.length, 'no duplicate clips');
   });
