@@ -31,6 +31,7 @@ interface RunFlags {
   keepAudio?: boolean;
   streamCopy?: boolean;
   cropBars?: boolean;
+  safety?: boolean;
   shardSize?: number;
   use?: string;
   license?: string;
@@ -60,6 +61,7 @@ export function flagsToConfig(f: RunFlags): Record<string, unknown> {
       keepAudio: f.keepAudio, streamCopy: f.streamCopy, cropBars: f.cropBars,
     },
     pack: { shardBytes: f.shardSize },
+    filter: { safety: f.safety },
     policy: {
       use: f.use, defaultLicense: f.license, licenseColumn: f.licenseColumn,
       allowUnknownLicense: f.allowUnknownLicense, optOutList: f.optOut,
@@ -92,6 +94,7 @@ export function registerRun(program: Command): void {
     .option('--keep-audio', 'keep the audio track in clips')
     .option('--stream-copy', 'copy streams instead of re-encoding: fast, but cuts snap to keyframes')
     .option('--crop-bars', 'crop letterbox/pillarbox bars away instead of dropping such clips')
+    .option('--safety', 'score kept clips with the bundled NSFW model and drop unsafe ones (slow on CPU)')
     .option('--shard-size <bytes>', 'target shard size in bytes (default 1 GiB)', integer)
     .option('--use <use>', 'intended use: commercial, research, non-commercial, ... (enables the licence gate)')
     .option('--license <spdx>', 'licence of sources that do not state one')

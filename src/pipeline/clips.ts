@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
+import { clipSafetyScores } from '../analysis/safety-clips.js';
 import { cropFor, judgeClip } from '../filters/judge.js';
+import { analysisSize } from '../media/frames.js';
 import { extractClips, type ExtractSpan } from '../media/extract.js';
 import { clipId } from '../segment/ids.js';
 import { planClips, planPresetClips, type ClipSpan } from '../segment/plan.js';
@@ -31,7 +33,7 @@ export async function buildClips(
   const { cfg } = opts;
   const spans = plannedSpans(source, analysis, cfg, opts.sectionStart ?? 0);
   const clips: ClipRecord[] = [];
-  const toExtract: ExtractSpan[] = [];
+  let toExtract: ExtractSpan[] = [];
   const seen = new Set<string>();
   for (const span of spans) {
     const clip: ClipRecord = {
@@ -69,6 +71,10 @@ export async function buildClips(
       endTime: clip.endTime,
       crop: cfg.extract.cropBars ? cropFor(clip.signals) : undefined,
     });
+  }
+
+  if (cfg.filter.safety && toExtract.length > 0) {
+    toExtract = await dropUnsafe(toExtract, clips, file, probe, opts);
   }
 
   if (toExtract.length > 0) {
@@ -110,6 +116,24 @@ function toOriginalTimeline(clips: ClipRecord[], offset: number): void {
     clip.endTime += offset;
     clip.metadata = { ...clip.metadata, section_start: offset };
   }
+}
+
+/**
+ * The optional safety filter: clips that passed the other filters are scored by the bundled
+ * model (a second decode of the kept spans only), and unsafe ones are dropped before encoding.
+ */
+async function dropUnsafe(spans: ExtractSpan[], clips: ClipRecord[], file: string, probe: ProbeInfo, opts: BuildClipsOptions): Promise<ExtractSpan[]> {
+  const { cfg } = opts;
+  const size = analysisSize(probe.video.width, probe.video.height, cfg.segment.analysisWidth);
+  const scores = await clipSafetyScores(file, spans, { ...size, hwaccel: opts.hwaccel, signal: opts.signal });
+  const byId = new Map(clips.map((c) => [c.clipId, c]));
+  return spans.filter((span, i) => {
+    const clip = byId.get(span.clipId)!;
+    clip.signals = { ...clip.signals, nsfw: scores[i].nsfw };
+    const verdict = judgeClip(clip.signals, cfg.filter, { cropBars: cfg.extract.cropBars });
+    if (!verdict.keep) drop(clip, verdict.reason);
+    return verdict.keep;
+  });
 }
 
 interface PlannedSpan extends ClipSpan {
