@@ -56,7 +56,7 @@ export function formatSummary(dir: string, s: OutputSummary): string {
 export function formatQueue(q: QueueStatus): string {
   const lines = [
     `  queue    ${q.waiting} waiting, ${q.active} active, ${q.delayed} delayed, ${q.completed} completed, ${q.failed} failed (all runs)`,
-    `  workers  ${q.workers.length} connected${q.workers.length ? ': ' + q.workers.map((w) => w.addr || w.name).join(', ') : ''}`,
+    `  workers  ${q.workers.length} connected${q.workers.length ? ': ' + q.workers.map((w) => w.name || w.addr).join(', ') : ''}`,
   ];
   if (q.run) {
     lines.push(
