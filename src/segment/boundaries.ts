@@ -5,18 +5,23 @@
  * scales them all (lower finds more).
  */
 import type { Transition } from '../types.js';
-import { windowMedianMad, windowQuantile } from './stats.js';
+import { windowMedianMad } from './stats.js';
 
 export interface BoundarySeries {
   /** Motion-compensated distance of frame i to frame i-1. */
   step: Float32Array;
   /** Smallest distance across frame i's boundary over a short window (NaN: not measured, no flash). */
   across: Float32Array;
-  /** Distance of frame i to frame i-span (NaN for the first `span` frames). */
-  long: Float32Array;
   /** How much each frame's picture varies (near 0 for black, white and flat frames). */
   contrast: Float32Array;
-  /** Frames between the two frames compared in `long`. */
+  /**
+   * Where the colours jump at frame i (NaN elsewhere): the smallest colour distance between a frame
+   * shortly before and one shortly after the jump's first frame, as a share of the jump.
+   */
+  colourReturn: Float32Array;
+  /** Mean luma of each frame (0..255). */
+  luma: Float32Array;
+  /** Frames between the two frames compared by the long-range distance: transitions this close merge. */
   span: number;
 }
 
@@ -32,19 +37,18 @@ const CUT_MEDIAN_FACTOR = 2.5;
 const CUT_MAD_FACTOR = 4;
 /** Content across a real cut stays different: frames on both sides of a flash match again. */
 const FLASH_RATIO = 0.5;
-/** A gradual change must reach this long-range distance and this multiple of the local level. */
-const GRADUAL_MIN = 0.12;
-const GRADUAL_MEDIAN_FACTOR = 2.5;
-/** The span of a gradual change is where the long-range distance stays above this share of its peak rise. */
-const GRADUAL_EDGE_SHARE = 0.3;
 /** Longest gradual transition looked for, seconds. */
 const MAX_GRADUAL_SEC = 2;
-const LEVEL_QUANTILE = 0.3;
 const MIN_GRADUAL_FRAMES = 3;
-/** Grid contrast (luma levels) below which a frame is blank: black, white or one flat colour. */
+/** Grid contrast (luma levels) below which a frame is flat... */
 const BLANK_CONTRAST = 2;
+/** ...and mean luma outside these bounds for it to be black or white, as a fade passes through. */
+const BLACK_LUMA = 40;
+const WHITE_LUMA = 215;
 /** Each frame of a fade ramp has at least this much more contrast than the one nearer the blank. */
 const RAMP_STEP = 1.01;
+/** A fade ramp ends where the contrast rises by less than this share of its average rise so far. */
+const RAMP_SLOWDOWN = 0.25;
 
 export function findCuts(series: BoundarySeries, params: BoundaryParams): number[] {
   const { step, across } = series;
@@ -57,45 +61,18 @@ export function findCuts(series: BoundarySeries, params: BoundaryParams): number
     if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad)) continue;
     const a = across[i];
     if (Number.isFinite(a) && a < FLASH_RATIO * v) continue;
+    if (series.colourReturn[i] < FLASH_RATIO) continue;
     cuts.push(i);
   }
   return cuts;
 }
 
 /**
- * Gradual transitions: runs where frame i differs from frame i-span far more than is usual
- * around it. A transition of T frames keeps that distance high for about span+T frames; a cut
- * for exactly span frames (left to findCuts); a flash for two short bursts; steady
- * motion everywhere (so it never stands out from the local level).
+ * All gradual transitions: the long-range changes found while streaming, and fades through
+ * black or white found on the contrast series, one span where they overlap or nearly touch.
  */
-export function findGradual(series: BoundarySeries, params: BoundaryParams): Transition[] {
-  const { long, span } = series;
-  const maxLen = span + Math.round(MAX_GRADUAL_SEC * params.fps);
-  const context = maxLen + span;
-  const found: Transition[] = [];
-  let i = span;
-  while (i < long.length) {
-    // The absolute floor is checked first: the local level costs a sort.
-    const level = long[i] >= params.threshold * GRADUAL_MIN ? localLevel(long, i, context) : Infinity;
-    const hi = params.threshold * Math.max(GRADUAL_MIN, GRADUAL_MEDIAN_FACTOR * level);
-    if (!(long[i] >= hi)) {
-      i++;
-      continue;
-    }
-    let peak = long[i];
-    let r1 = i;
-    while (r1 + 1 < long.length && long[r1 + 1] >= hi) peak = Math.max(peak, long[++r1]);
-    const lo = level + GRADUAL_EDGE_SHARE * (peak - level);
-    let r0 = i;
-    while (r0 - 1 >= span && long[r0 - 1] >= lo) r0--;
-    while (r1 + 1 < long.length && long[r1 + 1] >= lo) r1++;
-    i = r1 + 1;
-    const len = r1 - r0 + 1;
-    // A cut raises the distance for exactly `span` frames: that run is left to findCuts.
-    if (len < span + MIN_GRADUAL_FRAMES || len > maxLen) continue;
-    found.push({ kind: 'gradual', startFrame: r0, endFrame: Math.max(r0, r1 - span) });
-  }
-  return mergeClose(preferFades(found, findFades(series, params)), span);
+export function gradualTransitions(changes: Transition[], series: BoundarySeries, params: BoundaryParams): Transition[] {
+  return mergeClose(preferFades(changes, findFades(series, params)), series.span);
 }
 
 /**
@@ -104,39 +81,50 @@ export function findGradual(series: BoundarySeries, params: BoundaryParams): Tra
  * rising. A blank run entered and left by cuts (a black title card) is not a fade.
  */
 export function findFades(series: BoundarySeries, params: BoundaryParams): Transition[] {
-  const { contrast } = series;
+  const { contrast, luma } = series;
+  const blank = (i: number) => contrast[i] < BLANK_CONTRAST && (luma[i] < BLACK_LUMA || luma[i] > WHITE_LUMA);
   const maxRamp = Math.round(MAX_GRADUAL_SEC * params.fps);
   const fades: Transition[] = [];
   let i = 0;
   while (i < contrast.length) {
-    if (!(contrast[i] < BLANK_CONTRAST)) {
+    if (!blank(i)) {
       i++;
       continue;
     }
     const b0 = i;
-    while (i + 1 < contrast.length && contrast[i + 1] < BLANK_CONTRAST) i++;
+    while (i + 1 < contrast.length && blank(i + 1)) i++;
     const b1 = i++;
-    let s = b0;
-    while (s > 0 && b0 - s < maxRamp && contrast[s - 1] > contrast[s] * RAMP_STEP) s--;
-    let e = b1;
-    while (e + 1 < contrast.length && e - b1 < maxRamp && contrast[e + 1] > contrast[e] * RAMP_STEP) e++;
+    // How far each frame is from the blank: a fade raises both the contrast and the distance of
+    // the mean luma from black (or white) steadily, into a busy picture or a flat colour alike.
+    const away = (j: number, from: number) => contrast[j] + Math.abs(luma[j] - luma[from]);
+    const s = b0 - rampLength((j) => away(j, b0), b0, -1, Math.min(maxRamp, b0));
+    const e = b1 + rampLength((j) => away(j, b1), b1, 1, Math.min(maxRamp, contrast.length - 1 - b1));
     if (b0 - s + (e - b1) >= MIN_GRADUAL_FRAMES) fades.push({ kind: 'gradual', startFrame: s, endFrame: e });
   }
   return fades;
+}
+
+/**
+ * Frames of a steady rise of `away` (the distance from the blank) leading from the blank frame
+ * `from` in direction `dir`, at most `maxRamp`. A fade raises it by about the same amount each
+ * frame; the ramp ends where the rise drops well below its average so far (the shot's own slow
+ * drift is not part of the fade).
+ */
+function rampLength(away: (j: number) => number, from: number, dir: 1 | -1, maxRamp: number): number {
+  let n = 0;
+  for (; n < maxRamp; n++) {
+    const cur = away(from + n * dir);
+    const next = away(from + (n + 1) * dir);
+    if (!(next > cur * RAMP_STEP)) break;
+    if (n >= 2 && next - cur < RAMP_SLOWDOWN * ((cur - away(from)) / n)) break;
+  }
+  return n;
 }
 
 /** Where a fade and a long-range change overlap, the fade's span (measured on contrast) is the sharper one. */
 function preferFades(changes: Transition[], fades: Transition[]): Transition[] {
   const overlaps = (a: Transition, b: Transition) => a.startFrame <= b.endFrame && b.startFrame <= a.endFrame;
   return [...changes.filter((c) => !fades.some((f) => overlaps(c, f))), ...fades].sort((a, b) => a.startFrame - b.startFrame);
-}
-
-/**
- * A low quantile of the long-range distance around i: the "nothing is happening" level, even
- * where transitions follow each other closely.
- */
-function localLevel(long: Float32Array, i: number, context: number): number {
-  return windowQuantile(long, i - context, i + context + 1, LEVEL_QUANTILE);
 }
 
 function isLocalMax(series: Float32Array, i: number, radius: number): boolean {

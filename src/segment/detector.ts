@@ -7,6 +7,7 @@ import {
   computeSignature,
   copySignature,
   frameDistance,
+  histDistance,
   motionCompensatedDistance,
   newSignature,
   type ShotSignature,
@@ -14,7 +15,8 @@ import {
 import { FrameTimes } from '../media/frame-times.js';
 import type { Frame } from '../media/frames.js';
 import type { Shot, Transition } from '../types.js';
-import { combineTransitions, findCuts, findGradual, type BoundarySeries } from './boundaries.js';
+import { combineTransitions, findCuts, gradualTransitions, type BoundarySeries } from './boundaries.js';
+import { GradualScanner } from './gradual.js';
 import { FloatSeries } from './series.js';
 import { tileShots } from './shots.js';
 import { medianOf } from './stats.js';
@@ -31,7 +33,9 @@ export interface ShotDetectorOptions {
 /** Seconds compared by the long-range (gradual transition) distance. */
 const GRADUAL_WINDOW_SEC = 0.5;
 /** Longest flash or light burst that must not count as a cut, seconds. */
-const FLASH_SEC = 0.2;
+const FLASH_SEC = 0.3;
+/** Colour-histogram jump at a frame above which a flash may be recognised by its colours coming back. */
+const FLASH_COLOUR_JUMP = 0.15;
 /** Recent steps that set the bar for checking a frame for a flash (a cheap pre-filter). */
 const FLASH_GATE_FRAMES = 16;
 
@@ -46,11 +50,16 @@ export class ShotDetector {
   private count = 0;
   private readonly step = new FloatSeries();
   private readonly across = new FloatSeries();
+  private readonly colourReturn = new FloatSeries();
   private readonly long = new FloatSeries();
+  /** Colour-histogram part of `long`: blind to layout, so fast motion barely moves it. */
+  private readonly longHist = new FloatSeries();
   private readonly contrast = new FloatSeries();
+  private readonly luma = new FloatSeries();
   /** Frames whose step stood out and still wait for enough later frames to be checked for a flash. */
   private pendingFlash: number[] = [];
   private recentSteps: number[] = [];
+  private readonly gradual: GradualScanner;
 
   constructor(opts: ShotDetectorOptions) {
     this.fps = opts.fps > 0 && Number.isFinite(opts.fps) ? opts.fps : 25;
@@ -58,6 +67,15 @@ export class ShotDetector {
     this.times = opts.times ?? new FrameTimes();
     this.span = Math.max(6, Math.round(GRADUAL_WINDOW_SEC * this.fps));
     this.flashFrames = Math.max(3, Math.round(FLASH_SEC * this.fps));
+    this.gradual = new GradualScanner({
+      long: this.long,
+      longHist: this.longHist,
+      step: this.step,
+      sig: (i) => this.sig(i),
+      span: this.span,
+      fps: this.fps,
+      threshold: this.threshold,
+    });
   }
 
   /** Analyses one frame; `frame.data` is not kept. Frames must arrive in order. */
@@ -71,32 +89,37 @@ export class ShotDetector {
     const stepValue = n > 0 ? motionCompensatedDistance(this.sig(n - 1), sig) : 0;
     this.step.set(n, stepValue);
     this.long.set(n, n >= this.span ? frameDistance(this.sig(n - this.span), sig) : Number.NaN);
+    this.longHist.set(n, n >= this.span ? histDistance(this.sig(n - this.span), sig) : Number.NaN);
     this.contrast.set(n, sig.contrast);
+    this.luma.set(n, sig.meanLuma);
     copySignature(sig, this.sig(n));
     this.count++;
 
     if (n > 0 && this.standsOut(stepValue)) this.pendingFlash.push(n);
     this.checkFlashes(false);
+    this.gradual.advance(n, false);
   }
 
   finish(): { shots: Shot[]; transitions: Transition[] } {
     this.checkFlashes(true);
+    this.gradual.advance(this.count - 1, true);
     const series: BoundarySeries = {
       step: this.step.view(),
       across: this.across.view(),
-      long: this.long.view(),
+      colourReturn: this.colourReturn.view(),
       contrast: this.contrast.view(),
+      luma: this.luma.view(),
       span: this.span,
     };
     const params = { fps: this.fps, threshold: this.threshold };
     const cuts = findCuts(series, params);
-    const transitions = combineTransitions(cuts, findGradual(series, params), Math.max(2, Math.round(this.span / 4)));
+    const transitions = combineTransitions(cuts, gradualTransitions(this.gradual.found, series, params), Math.max(2, Math.round(this.span / 4)));
     return { shots: tileShots(this.count, transitions, this.times), transitions };
   }
 
   private allocate(width: number, height: number): void {
     this.current = newSignature(width, height);
-    const size = Math.max(this.span, 2 * this.flashFrames) + 2;
+    const size = Math.max(GradualScanner.lookback(this.span, this.fps), 2 * this.flashFrames) + 2;
     this.ring = Array.from({ length: size }, () => newSignature(width, height));
   }
 
@@ -116,7 +139,8 @@ export class ShotDetector {
   /**
    * For a candidate cut at frame c: the smallest distance between a frame shortly before c and a
    * frame shortly after. A flash (or a brief light change) returns to the earlier picture, so some
-   * pair matches again; across a real cut none does.
+   * pair matches again; across a real cut none does. Under fast motion the layout may not match
+   * again, but the colours do: where the colours jump at c, also how far they come back.
    */
   private checkFlashes(final: boolean): void {
     const last = this.count - 1;
@@ -124,10 +148,16 @@ export class ShotDetector {
     while (this.pendingFlash.length && (final || this.pendingFlash[0] + f - 1 <= last)) {
       const c = this.pendingFlash.shift()!;
       let min = Infinity;
+      let minHist = Infinity;
       for (let a = 1; a <= f && c - a >= 0; a++) {
-        for (let b = 0; b < f && c + b <= last; b++) min = Math.min(min, frameDistance(this.sig(c - a), this.sig(c + b)));
+        for (let b = 0; b < f && c + b <= last; b++) {
+          min = Math.min(min, frameDistance(this.sig(c - a), this.sig(c + b)));
+          if (b > 0) minHist = Math.min(minHist, histDistance(this.sig(c - a), this.sig(c + b)));
+        }
       }
       this.across.set(c, min);
+      const colourJump = histDistance(this.sig(c - 1), this.sig(c));
+      this.colourReturn.set(c, colourJump >= FLASH_COLOUR_JUMP ? minHist / colourJump : Number.NaN);
     }
   }
 }

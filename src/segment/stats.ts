@@ -25,14 +25,3 @@ export function medianOf(values: number[]): number {
   const mid = values.length >> 1;
   return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
-
-/** The q-quantile (0..1) of the finite values of `series` in [from, to). */
-export function windowQuantile(series: Float32Array, from: number, to: number, q: number): number {
-  const values: number[] = [];
-  for (let j = Math.max(0, from); j < Math.min(series.length, to); j++) {
-    if (Number.isFinite(series[j])) values.push(series[j]);
-  }
-  if (values.length === 0) return 0;
-  values.sort((a, b) => a - b);
-  return values[Math.min(values.length - 1, Math.floor(q * values.length))];
-}

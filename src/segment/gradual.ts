@@ -1,0 +1,189 @@
+/**
+ * Gradual transitions (dissolves, wipes, slow crossfades), found while the frames stream in.
+ *
+ * A candidate is a run of frames whose distance to the frame `span` earlier rises well above the
+ * level of the frames before it. It is kept only if it looks like one picture giving way to
+ * another: the frames just before and just after it differ far more than the content moves on
+ * either side (so steady motion, zooms and a video's first frames do not count), no single step
+ * carries the change (that is a cut), and the frames inside move steadily away from the frame
+ * before and towards the frame after (a flash or a burst of motion does not).
+ *
+ * Decisions lag the newest frame by a bounded number of frames, so the detector needs only a
+ * bounded ring of signatures (see `GradualScanner.lookback`).
+ */
+import { frameDistance, histDistance, type ShotSignature } from '../analysis/shot-features.js';
+import type { Transition } from '../types.js';
+import type { FloatSeries } from './series.js';
+import { medianOf } from './stats.js';
+
+export interface GradualInputs {
+  /** Distance of frame i to frame i-span. */
+  long: FloatSeries;
+  /** The colour-histogram part of `long`. */
+  longHist: FloatSeries;
+  /** Motion-compensated distance of frame i to frame i-1. */
+  step: FloatSeries;
+  /** Signature of a recent frame (within `lookback` of the newest). */
+  sig: (i: number) => ShotSignature;
+  span: number;
+  fps: number;
+  threshold: number;
+}
+
+/** The long-range distance must reach this, and this multiple of the usual level before it. */
+const TRIGGER_MIN = 0.12;
+const TRIGGER_FACTOR = 2;
+/** Low quantile of the recent long-range distance: the "nothing is happening" level. */
+const LEVEL_QUANTILE = 0.3;
+/** The transition starts where the distance rises above this share of its rise over the level. */
+const EDGE_SHARE = 0.3;
+/** ...and ends where the distance to the frame before it reaches this share of where it settles. */
+const PLATEAU_SHARE = 0.9;
+/** Shortest and longest transitions looked for, seconds. */
+const MIN_GRADUAL_SEC = 0.2;
+const MIN_GRADUAL_FRAMES = 4;
+const MAX_GRADUAL_SEC = 2;
+/** The frames around a transition differ by at least this multiple of the motion on the calmer side... */
+const CHANGE_FACTOR = 2.5;
+/** ...and by at least this multiple of the motion on the busier side. */
+const BUSY_FACTOR = 1.2;
+/** No single step may carry more than this share of the change (it would be a cut). */
+const MAX_STEP_SHARE = 0.5;
+/** Interior frames sampled for the progress check, and how much backsliding is tolerated. */
+const PROGRESS_SAMPLES = 5;
+const PROGRESS_SLACK = 0.15;
+/** Across the samples, the distance to the frame before must grow (and to the frame after shrink) by this share. */
+const PROGRESS_MIN = 0.3;
+
+export class GradualScanner {
+  readonly found: Transition[] = [];
+  private next: number;
+  /** A transition starts no earlier than this: frames before it were decided. */
+  private floor: number;
+  private readonly maxRun: number;
+  private readonly minFrames: number;
+  private readonly context: number;
+
+  constructor(private readonly src: GradualInputs) {
+    this.next = src.span;
+    this.floor = src.span;
+    this.maxRun = GradualScanner.maxRun(src.span, src.fps);
+    this.minFrames = Math.max(MIN_GRADUAL_FRAMES, Math.round(MIN_GRADUAL_SEC * src.fps));
+    this.context = this.maxRun + src.span;
+  }
+
+  /** How many frames behind the newest the scanner may read a signature. */
+  static lookback(span: number, fps: number): number {
+    return GradualScanner.maxRun(span, fps) + 4 * span + 3;
+  }
+
+  private static maxRun(span: number, fps: number): number {
+    return span + Math.round(MAX_GRADUAL_SEC * fps);
+  }
+
+  /** Decides every frame it can, given frames up to `last` (all frames when `final`). */
+  advance(last: number, final: boolean): void {
+    while (this.next <= last) {
+      const next = this.examine(this.next, last, final);
+      if (next === undefined) return;
+      this.next = next;
+    }
+  }
+
+  /** Examines frame i: the next frame to examine, or undefined while later frames are needed. */
+  private examine(i: number, last: number, final: boolean): number | undefined {
+    const { long, span, threshold } = this.src;
+    const v = long.at(i);
+    if (!(v >= threshold * TRIGGER_MIN)) return i + 1;
+    const history = finiteValues(long, i - this.context, i);
+    // Without enough past frames the usual level is unknown: a video's first moments are left
+    // to the fade finder (which needs no history) rather than guessed at.
+    if (history.length < span) return i + 1;
+    const level = quantile(history, LEVEL_QUANTILE);
+    const hi = threshold * Math.max(TRIGGER_MIN, TRIGGER_FACTOR * level);
+    if (v < hi) return i + 1;
+
+    const lo = level + EDGE_SHARE * (v - level);
+    let start = i;
+    while (start - 1 >= this.floor && long.at(start - 1) >= lo) start--;
+    // The end is where the picture stops moving away from the frame before the start: the
+    // distance to it levels off once the new shot is in. (The long-range distance itself may stay
+    // high after the transition when the new shot moves more than the old one.) The start is then
+    // found the same way backwards from the frame after the end, which leaves out a flash or a
+    // burst of motion just before the transition that the rise of the distance took in.
+    const horizon = start + this.maxRun;
+    if (!final && last < horizon + 2 * span) return undefined;
+    const end = this.settlesAt(start - 1, start, Math.min(horizon, last)) - 1;
+    if (end >= start) start = this.settlesAt(end + 1, end, Math.max(this.floor, start - span)) + 1;
+    if (this.accepts(start, end, last)) this.found.push({ kind: 'gradual', startFrame: start, endFrame: end });
+    // The distance stays raised for `span` frames after the end: those compare across it.
+    this.floor = Math.max(i, end) + span + 1;
+    return this.floor;
+  }
+
+  /**
+   * Walking from `from` to `to`, the first frame whose distance to frame `ref` reaches most of
+   * the level it settles at (the median over the last `span` frames of the walk).
+   */
+  private settlesAt(ref: number, from: number, to: number): number {
+    const { sig, span } = this.src;
+    const dir = to >= from ? 1 : -1;
+    const away: number[] = [];
+    for (let t = from; t !== to + dir; t += dir) away.push(frameDistance(sig(ref), sig(t)));
+    const settled = medianOf(away.slice(-span));
+    const k = away.findIndex((d) => d >= PLATEAU_SHARE * settled);
+    return from + dir * (k < 0 ? away.length - 1 : k);
+  }
+
+  private accepts(s: number, e: number, last: number): boolean {
+    const { long, longHist, step, sig, span, threshold } = this.src;
+    const pre = s - 1;
+    const post = e + 1;
+    if (e - s + 1 < this.minFrames || post > last) return false;
+    const change = frameDistance(sig(pre), sig(post));
+    // Either the whole picture or its colours alone must change far more than they do within
+    // the shots on either side: colours stay put under fast motion that scrambles the layout.
+    const standsOut = (series: FloatSeries, value: number) => {
+      const levels = [before(series), after(series)].sort((a, b) => a - b);
+      return value >= threshold * Math.max(TRIGGER_MIN, CHANGE_FACTOR * levels[0], BUSY_FACTOR * levels[1]);
+    };
+    // With no frames to measure on one side (a video's first or last moments) the median is NaN: no transition.
+    const before = (series: FloatSeries) => medianOf(finiteValues(series, s - span, s));
+    const after = (series: FloatSeries) => medianOf(finiteValues(series, post + span, Math.min(last + 1, post + 2 * span)));
+    if (!(standsOut(long, change) || standsOut(longHist, histDistance(sig(pre), sig(post))))) return false;
+    for (let j = s; j <= post; j++) if (step.at(j) > MAX_STEP_SHARE * change) return false;
+    return steadyProgress(sig, pre, post, change);
+  }
+}
+
+/**
+ * Frames sampled inside (pre, post) move away from `pre` and towards `post`, each sample no
+ * more than a little behind the one before, and by a fair share of the change overall.
+ */
+function steadyProgress(sig: (i: number) => ShotSignature, pre: number, post: number, change: number): boolean {
+  const slack = PROGRESS_SLACK * change;
+  let first: { from: number; to: number } | undefined;
+  let prev: { from: number; to: number } | undefined;
+  for (let k = 1; k <= PROGRESS_SAMPLES; k++) {
+    const t = pre + Math.round((k * (post - pre)) / (PROGRESS_SAMPLES + 1));
+    const cur = { from: frameDistance(sig(pre), sig(t)), to: frameDistance(sig(t), sig(post)) };
+    if (prev && (cur.from < prev.from - slack || cur.to > prev.to + slack)) return false;
+    first ??= cur;
+    prev = cur;
+  }
+  return prev!.from - first!.from >= PROGRESS_MIN * change && first!.to - prev!.to >= PROGRESS_MIN * change;
+}
+
+function finiteValues(series: FloatSeries, from: number, to: number): number[] {
+  const values: number[] = [];
+  for (let j = Math.max(0, from); j < Math.min(series.length, to); j++) {
+    const v = series.at(j);
+    if (Number.isFinite(v)) values.push(v);
+  }
+  return values;
+}
+
+function quantile(values: number[], q: number): number {
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))];
+}
