@@ -138,7 +138,7 @@ export class ShotDetector {
 
   /**
    * For a candidate cut at frame c: the smallest distance between a frame shortly before c and a
-   * frame shortly after. A flash (or a brief light change) returns to the earlier picture, so some
+   * frame shortly after, at most FLASH_SEC apart. A flash (or a brief light change) returns to the earlier picture, so some
    * pair matches again; across a real cut none does. Under fast motion the layout may not match
    * again, but the colours do: where the colours jump at c, also how far they come back.
    */
@@ -150,7 +150,7 @@ export class ShotDetector {
       let min = Infinity;
       let minHist = Infinity;
       for (let a = 1; a <= f && c - a >= 0; a++) {
-        for (let b = 0; b < f && c + b <= last; b++) {
+        for (let b = 0; a + b <= f && c + b <= last; b++) {
           min = Math.min(min, frameDistance(this.sig(c - a), this.sig(c + b)));
           if (b > 0) minHist = Math.min(minHist, histDistance(this.sig(c - a), this.sig(c + b)));
         }

@@ -45,7 +45,7 @@ const MIN_GRADUAL_FRAMES = 4;
 const MAX_GRADUAL_SEC = 2;
 /** The frames around a transition differ by at least this multiple of the motion on the calmer side... */
 const CHANGE_FACTOR = 2.5;
-/** ...and by at least this multiple of the motion on the busier side. */
+/** ...and (whole-picture distance) by at least this multiple of the motion on the busier side. */
 const BUSY_FACTOR = 1.2;
 /** No single step may carry more than this share of the change (it would be a cut). */
 const MAX_STEP_SHARE = 0.5;
@@ -55,6 +55,15 @@ const PROGRESS_SLACK = 0.15;
 /** Across the samples, the distance to the frame before must grow (and to the frame after shrink) by this share. */
 const PROGRESS_MIN = 0.3;
 
+type Distance = (a: ShotSignature, b: ShotSignature) => number;
+
+/** A frame where a long-range distance rises: which one, and the level its run stays above. */
+interface Rise {
+  series: FloatSeries;
+  distance: Distance;
+  lo: number;
+}
+
 export class GradualScanner {
   readonly found: Transition[] = [];
   private next: number;
@@ -63,6 +72,7 @@ export class GradualScanner {
   private readonly maxRun: number;
   private readonly minFrames: number;
   private readonly context: number;
+  private readonly stride: number;
 
   constructor(private readonly src: GradualInputs) {
     this.next = src.span;
@@ -70,6 +80,7 @@ export class GradualScanner {
     this.maxRun = GradualScanner.maxRun(src.span, src.fps);
     this.minFrames = Math.max(MIN_GRADUAL_FRAMES, Math.round(MIN_GRADUAL_SEC * src.fps));
     this.context = this.maxRun + src.span;
+    this.stride = Math.max(1, Math.floor(src.span / 4));
   }
 
   /** How many frames behind the newest the scanner may read a signature. */
@@ -92,20 +103,12 @@ export class GradualScanner {
 
   /** Examines frame i: the next frame to examine, or undefined while later frames are needed. */
   private examine(i: number, last: number, final: boolean): number | undefined {
-    const { long, span, threshold } = this.src;
-    const v = long.at(i);
-    if (!(v >= threshold * TRIGGER_MIN)) return i + 1;
-    const history = finiteValues(long, i - this.context, i);
-    // Without enough past frames the usual level is unknown: a video's first moments are left
-    // to the fade finder (which needs no history) rather than guessed at.
-    if (history.length < span) return i + 1;
-    const level = quantile(history, LEVEL_QUANTILE);
-    const hi = threshold * Math.max(TRIGGER_MIN, TRIGGER_FACTOR * level);
-    if (v < hi) return i + 1;
-
-    const lo = level + EDGE_SHARE * (v - level);
+    const { long, longHist, span } = this.src;
+    // Colours alone may stand out where fast motion keeps the whole-picture distance high.
+    const rise = this.risesAt(long, frameDistance, i) ?? this.risesAt(longHist, histDistance, i);
+    if (!rise) return i + 1;
     let start = i;
-    while (start - 1 >= this.floor && long.at(start - 1) >= lo) start--;
+    while (start - 1 >= this.floor && rise.series.at(start - 1) >= rise.lo) start--;
     // The end is where the picture stops moving away from the frame before the start: the
     // distance to it levels off once the new shot is in. (The long-range distance itself may stay
     // high after the transition when the new shot moves more than the old one.) The start is then
@@ -113,24 +116,46 @@ export class GradualScanner {
     // burst of motion just before the transition that the rise of the distance took in.
     const horizon = start + this.maxRun;
     if (!final && last < horizon + 2 * span) return undefined;
-    const end = this.settlesAt(start - 1, start, Math.min(horizon, last)) - 1;
-    if (end >= start) start = this.settlesAt(end + 1, end, Math.max(this.floor, start - span)) + 1;
-    if (this.accepts(start, end, last)) this.found.push({ kind: 'gradual', startFrame: start, endFrame: end });
+    const end = this.settlesAt(rise.distance, start - 1, start, Math.min(horizon, last)) - 1;
+    if (end >= start) start = this.settlesAt(rise.distance, end + 1, end, Math.max(this.floor, start - span)) + 1;
+    // A rejected rise does not hide a transition that follows closely: scanning goes on, in steps
+    // short enough not to skip one (a transition keeps the distance raised for at least `span` frames).
+    if (!this.accepts(start, end, last)) return i + this.stride;
+    this.found.push({ kind: 'gradual', startFrame: start, endFrame: end });
     // The distance stays raised for `span` frames after the end: those compare across it.
     this.floor = Math.max(i, end) + span + 1;
     return this.floor;
   }
 
   /**
-   * Walking from `from` to `to`, the first frame whose distance to frame `ref` reaches most of
-   * the level it settles at (the median over the last `span` frames of the walk).
+   * Whether `series` (measured with `distance`) at frame i rises well above its usual level over
+   * the frames before i; if so, the value the run of raised frames around i stays above.
    */
-  private settlesAt(ref: number, from: number, to: number): number {
+  private risesAt(series: FloatSeries, distance: Distance, i: number): Rise | undefined {
+    const { span, threshold } = this.src;
+    const v = series.at(i);
+    if (!(v >= threshold * TRIGGER_MIN)) return undefined;
+    const history = finiteValues(series, i - this.context, i);
+    // Without enough past frames the usual level is unknown: a video's first moments are left
+    // to the fade finder (which needs no history) rather than guessed at.
+    if (history.length < span) return undefined;
+    const level = quantile(history, LEVEL_QUANTILE);
+    if (v < threshold * Math.max(TRIGGER_MIN, TRIGGER_FACTOR * level)) return undefined;
+    return { series, distance, lo: level + EDGE_SHARE * (v - level) };
+  }
+
+  /**
+   * Walking from `from` to `to`, the first frame whose `distance` to frame `ref` reaches most of
+   * the level it settles at: the highest median over `span` frames of the walk (not simply its
+   * last frames, which may already be in the next transition).
+   */
+  private settlesAt(distance: Distance, ref: number, from: number, to: number): number {
     const { sig, span } = this.src;
     const dir = to >= from ? 1 : -1;
     const away: number[] = [];
-    for (let t = from; t !== to + dir; t += dir) away.push(frameDistance(sig(ref), sig(t)));
-    const settled = medianOf(away.slice(-span));
+    for (let t = from; t !== to + dir; t += dir) away.push(distance(sig(ref), sig(t)));
+    let settled = 0;
+    for (let k = span; k <= away.length; k += this.stride) settled = Math.max(settled, medianOf(away.slice(k - span, k)));
     const k = away.findIndex((d) => d >= PLATEAU_SHARE * settled);
     return from + dir * (k < 0 ? away.length - 1 : k);
   }
@@ -141,16 +166,16 @@ export class GradualScanner {
     const post = e + 1;
     if (e - s + 1 < this.minFrames || post > last) return false;
     const change = frameDistance(sig(pre), sig(post));
-    // Either the whole picture or its colours alone must change far more than they do within
-    // the shots on either side: colours stay put under fast motion that scrambles the layout.
-    const standsOut = (series: FloatSeries, value: number) => {
+    // Either the whole picture or its colours alone must change far more than they do within the
+    // shots on either side. Colours hold still within a shot, so theirs must stand out on both
+    // sides; fast motion saturates the whole-picture distance, so a busy side needs less margin.
+    const standsOut = (series: FloatSeries, value: number, busyFactor: number) => {
       const levels = [before(series), after(series)].sort((a, b) => a - b);
-      return value >= threshold * Math.max(TRIGGER_MIN, CHANGE_FACTOR * levels[0], BUSY_FACTOR * levels[1]);
+      return value >= threshold * Math.max(TRIGGER_MIN, CHANGE_FACTOR * levels[0], busyFactor * levels[1]);
     };
-    // With no frames to measure on one side (a video's first or last moments) the median is NaN: no transition.
     const before = (series: FloatSeries) => medianOf(finiteValues(series, s - span, s));
     const after = (series: FloatSeries) => medianOf(finiteValues(series, post + span, Math.min(last + 1, post + 2 * span)));
-    if (!(standsOut(long, change) || standsOut(longHist, histDistance(sig(pre), sig(post))))) return false;
+    if (!(standsOut(long, change, BUSY_FACTOR) || standsOut(longHist, histDistance(sig(pre), sig(post)), CHANGE_FACTOR))) return false;
     for (let j = s; j <= post; j++) if (step.at(j) > MAX_STEP_SHARE * change) return false;
     return steadyProgress(sig, pre, post, change);
   }
