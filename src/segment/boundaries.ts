@@ -37,6 +37,12 @@ const CUT_MEDIAN_FACTOR = 2.5;
 const CUT_MAD_FACTOR = 4;
 /** Content across a real cut stays different: frames on both sides of a flash match again. */
 const FLASH_RATIO = 0.5;
+/** Longest light burst (flash) looked for around a cut, seconds. */
+const FLASH_SEC = 0.3;
+/** A burst's frames are all this much brighter (or darker) in mean luma than the frames around it... */
+const BURST_LUMA = 25;
+/** ...which differ from each other by at most this share of the burst's height. */
+const BURST_RETURN = 0.5;
 /** Longest gradual transition looked for, seconds. */
 const MAX_GRADUAL_SEC = 2;
 const MIN_GRADUAL_FRAMES = 3;
@@ -62,6 +68,7 @@ export function findCuts(series: BoundarySeries, params: BoundaryParams): number
     const a = across[i];
     if (Number.isFinite(a) && a < FLASH_RATIO * v) continue;
     if (series.colourReturn[i] < FLASH_RATIO) continue;
+    if (edgeOfLightBurst(series.luma, i, Math.max(2, Math.round(FLASH_SEC * params.fps)))) continue;
     cuts.push(i);
   }
   return cuts;
@@ -125,6 +132,32 @@ function rampLength(away: (j: number) => number, from: number, dir: 1 | -1, maxR
 function preferFades(changes: Transition[], fades: Transition[]): Transition[] {
   const overlaps = (a: Transition, b: Transition) => a.startFrame <= b.endFrame && b.startFrame <= a.endFrame;
   return [...changes.filter((c) => !fades.some((f) => overlaps(c, f))), ...fades].sort((a, b) => a.startFrame - b.startFrame);
+}
+
+/**
+ * Whether frame i starts or ends a brief burst of light: a run of at most `maxLen` frames all
+ * much brighter (or darker) than the frames just before and after it, which agree with each
+ * other again. Under fast motion the picture may not match across a flash, but the light does.
+ */
+function edgeOfLightBurst(luma: Float32Array, i: number, maxLen: number): boolean {
+  for (let len = 1; len < maxLen; len++) {
+    if (isLightBurst(luma, i, i + len - 1) || isLightBurst(luma, i - len, i - 1)) return true;
+  }
+  return false;
+}
+
+function isLightBurst(luma: Float32Array, first: number, last: number): boolean {
+  if (first < 1 || last + 1 >= luma.length) return false;
+  const before = luma[first - 1];
+  const after = luma[last + 1];
+  let lowest = Infinity;
+  let highest = -Infinity;
+  for (let j = first; j <= last; j++) {
+    lowest = Math.min(lowest, luma[j]);
+    highest = Math.max(highest, luma[j]);
+  }
+  const height = Math.max(lowest - Math.max(before, after), Math.min(before, after) - highest);
+  return height >= BURST_LUMA && Math.abs(after - before) <= BURST_RETURN * height;
 }
 
 function isLocalMax(series: Float32Array, i: number, radius: number): boolean {
