@@ -56,13 +56,16 @@ export function corpusVideo(name: string, seed: number, base: Omit<VideoSpec, 's
   return { name, spec: { ...base, scenes, joins } };
 }
 
-export function corpus(): CorpusVideo[] {
+/** The corpus; a non-zero `seedOffset` draws a different one of the same shape (a held-out check). */
+export function corpus(seedOffset = 0): CorpusVideo[] {
+  const video = (w: number, h: number, fps: number, gop: number, seed: number, seconds: number) =>
+    corpusVideo(`c${w}x${h}-${fps}fps-gop${gop}${seedOffset ? `-s${seed + seedOffset}` : ''}`, seed + seedOffset, { width: w, height: h, fps, gop }, seconds);
   return [
-    corpusVideo('c320x180-24fps-gop12', 1, { width: 320, height: 180, fps: 24, gop: 12 }, 30),
-    corpusVideo('c480x270-25fps-gop250', 2, { width: 480, height: 270, fps: 25, gop: 250 }, 30),
-    corpusVideo('c640x360-30fps-gop48', 3, { width: 640, height: 360, fps: 30, gop: 48 }, 30),
-    corpusVideo('c854x480-60fps-gop120', 4, { width: 854, height: 480, fps: 60, gop: 120 }, 20),
-    corpusVideo('c1280x720-30fps-gop60', 5, { width: 1280, height: 720, fps: 30, gop: 60 }, 25),
-    corpusVideo('c400x300-25fps-gop25', 6, { width: 400, height: 300, fps: 25, gop: 25 }, 25),
+    video(320, 180, 24, 12, 1, 30),
+    video(480, 270, 25, 250, 2, 30),
+    video(640, 360, 30, 48, 3, 30),
+    video(854, 480, 60, 120, 4, 20),
+    video(1280, 720, 30, 60, 5, 25),
+    video(400, 300, 25, 25, 6, 25),
   ];
 }

@@ -3,7 +3,10 @@
  * detector on every video and prints per-kind recall/precision/F1, throughput against bare
  * `ffmpeg -f null` decoding of the same files, and peak memory for a short and a 4x longer input.
  *
- *   node --import tsx bench/shots/run.ts [--keep]
+ *   node --import tsx bench/shots/run.ts [--keep] [--seed-offset N]
+ *
+ * --seed-offset draws a different corpus of the same shape, to check the figures hold off the
+ * corpus the detector was developed on.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -53,7 +56,8 @@ const describe = (ts: Transition[]) => ts.map((t) => (t.kind === 'cut' ? `${t.st
 async function main(): Promise<void> {
   const dir = path.join(os.tmpdir(), 'clipmill-bench-shots');
   await mkdir(dir, { recursive: true });
-  const videos = corpus();
+  const at = process.argv.indexOf('--seed-offset');
+  const videos = corpus(at > 0 ? Number(process.argv[at + 1]) : 0);
   const truths = new Map<string, Truth>();
   for (const v of videos) {
     const file = path.join(dir, `${v.name}.mp4`);
