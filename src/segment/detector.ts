@@ -1,7 +1,9 @@
 /**
  * Shot-boundary detector fed frame by frame from the pipeline's single decode pass. It keeps a
- * small ring of frame signatures (a few hundred bytes each) and a few scalars per frame, so its
- * memory does not grow with frame data; the decisions are taken in `finish` over the scalars.
+ * bounded ring of frame signatures (a few KB each, the last 4.5 s or so of frames,
+ * whatever the video's length) and seven scalars per frame. Gradual transitions are decided
+ * while streaming, a bounded number of frames behind the newest (they need the signatures);
+ * cuts and fades are decided in `finish` over the scalars.
  */
 import {
   computeSignature,
