@@ -50,7 +50,7 @@ describe('ShotDetector on lavfi sources joined by cuts', () => {
     ]);
   });
 
-  it('every pair order of the lavfi sources gives exactly the cuts', async () => {
+  it('testsrc2, mandelbrot, smptebars, life, rgbtestsrc, cellauto, testsrc, yuvtestsrc in a row: exactly the cuts', async () => {
     const sources = ['testsrc2', 'mandelbrot', 'smptebars', 'life=mold=10:ratio=0.4:seed=3', 'rgbtestsrc', 'cellauto=rule=30:seed=2', 'testsrc', 'yuvtestsrc', 'testsrc2'];
     const file = dir.file('all.mp4');
     const cuts = await joined(file, sources, 40);
@@ -71,5 +71,17 @@ describe('ShotDetector on lavfi sources joined by cuts', () => {
       assert.deepEqual(transitions, [], source);
       assert.deepEqual(spans(shots), [[0, 74]], source);
     }
+  });
+
+  it('a video that really fades in from black starts with a gradual span at frame 0', async () => {
+    const file = dir.file('fade-in.mp4');
+    await runFfmpeg(['-f', 'lavfi', '-i', `smptebars=s=${W}x${H}:r=${FPS}:d=3`, '-vf', 'fade=t=in:st=0:d=0.8', '-c:v', 'libx264', '-preset', 'ultrafast', '-y', `file:${file}`]);
+    const { shots, transitions } = await shotsOf(file);
+    assert.equal(transitions.length, 1, JSON.stringify(transitions));
+    const [fade] = transitions;
+    assert.equal(fade.kind, 'gradual');
+    assert.equal(fade.startFrame, 0);
+    assert.ok(Math.abs(fade.endFrame - 19) <= 2, `fade ends near frame 19 (got ${fade.endFrame})`);
+    assert.deepEqual(spans(shots), [[fade.endFrame + 1, 74]]);
   });
 });
