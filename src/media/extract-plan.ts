@@ -169,7 +169,11 @@ export function videoEncoderArgs(cfg: ExtractConfig): { encoder: string; args: s
       return {
         encoder: 'libx264',
         forcesKeyframes: true,
-        args: ['-c:v', 'libx264', '-preset', X264_PRESETS[p], '-crf', String(Math.min(cfg.crf, 51)), '-pix_fmt', 'yuv420p'],
+        // With its lookahead on a thread of its own (x264's default with frame threads), the same
+        // frames sometimes encoded to different bytes on a busy CPU; sync-lookahead=0 runs it in
+        // step with the encoder, so re-runs give the same bytes (test/media/extract-determinism).
+        args: ['-c:v', 'libx264', '-preset', X264_PRESETS[p], '-crf', String(Math.min(cfg.crf, 51)), '-pix_fmt', 'yuv420p',
+          '-x264-params', 'sync-lookahead=0'],
       };
     case 'vp9':
       return {
