@@ -3,7 +3,12 @@
  * the same run on the same inputs: a bare decode (`ffmpeg -f null`) and a bare full transcode to
  * H.264 with the clip settings. Prints video-seconds per wall-second and the ratios.
  *
- *   node --import tsx bench/pipeline/run.ts [--videos 6] [--seconds 20] [--size 1280x720] [--workers 2]
+ * clipmill decodes each source twice (analysis, then extraction of the kept spans) and encodes the
+ * kept clips, so its floor is about one bare decode plus one bare transcode. The three
+ * measurements take turns for --repeat rounds and the median is printed, so that load from other
+ * processes falls on all of them.
+ *
+ *   node --import tsx bench/pipeline/run.ts [--videos 6] [--seconds 20] [--size 1280x720] [--workers 2] [--repeat 3]
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +25,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     size: { type: 'string', default: '1280x720' },
     workers: { type: 'string', default: '2' },
+    repeat: { type: 'string', default: '3' },
   },
 });
 const videos = Number(values.videos);
@@ -51,17 +57,22 @@ try {
     files.push(file);
   }
   const total = videos * seconds;
-  const decode = await timed(() => overFiles(files, (f) => exec('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:v:0', '-f', 'null', '-'])));
-  const transcode = await timed(() => overFiles(files, (f) =>
-    exec('ffmpeg', ['-v', 'error', '-y', '-i', f, '-map', '0:v:0', '-vf', 'scale=-2:min(720\\,ih)', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', path.join(dir, `${path.basename(f)}.t.mp4`)])));
-  const out = path.join(dir, 'out');
-  const run = await timed(() => exec(process.execPath, [CLI, 'run', dir, '--out', out, '--workers', String(values.workers), '--min-clip', '1'], { env: { ...process.env, CI: '1' } }));
+  const times: Record<'decode' | 'transcode' | 'run', number[]> = { decode: [], transcode: [], run: [] };
+  for (let round = 0; round < Number(values.repeat); round++) {
+    times.decode.push(await timed(() => overFiles(files, (f) => exec('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:v:0', '-f', 'null', '-']))));
+    times.transcode.push(await timed(() => overFiles(files, (f) =>
+      exec('ffmpeg', ['-v', 'error', '-y', '-i', f, '-map', '0:v:0', '-vf', 'scale=-2:min(720\\,ih)', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', path.join(dir, `${path.basename(f)}.t.mp4`)]))));
+    const out = path.join(dir, `out-${round}`);
+    times.run.push(await timed(() => exec(process.execPath, [CLI, 'run', ...files, '--out', out, '--workers', String(values.workers), '--min-clip', '1'], { env: { ...process.env, CI: '1' } })));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [decode, transcode, run] = [median(times.decode), median(times.transcode), median(times.run)];
   const rate = (s: number) => (total / s).toFixed(1);
-  console.log(`inputs: ${videos} videos x ${seconds} s, ${values.size} @ ${fps} fps, 4 shots each; ${values.workers} at a time`);
-  console.log(`bare decode (ffmpeg -f null):        ${decode.toFixed(2)} s  ${rate(decode)} video-s/s`);
-  console.log(`bare transcode (x264 veryfast, 720p): ${transcode.toFixed(2)} s  ${rate(transcode)} video-s/s`);
-  console.log(`clipmill run (all stages + pack):    ${run.toFixed(2)} s  ${rate(run)} video-s/s`);
-  console.log(`clipmill run vs bare decode: ${(decode / run).toFixed(2)}x speed; vs bare transcode: ${(transcode / run).toFixed(2)}x speed`);
+  console.log(`inputs: ${videos} videos x ${seconds} s, ${values.size} @ ${fps} fps, 4 shots each; ${values.workers} at a time; median of ${values.repeat} rounds`);
+  console.log(`bare decode (ffmpeg -f null):          ${decode.toFixed(2)} s  ${rate(decode)} video-s/s`);
+  console.log(`bare transcode (x264 veryfast, <=720p): ${transcode.toFixed(2)} s  ${rate(transcode)} video-s/s`);
+  console.log(`clipmill run (all stages + pack):      ${run.toFixed(2)} s  ${rate(run)} video-s/s`);
+  console.log(`clipmill run time / (bare decode + bare transcode): ${(run / (decode + transcode)).toFixed(2)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
