@@ -32,6 +32,7 @@ interface RunFlags {
   streamCopy?: boolean;
   cropBars?: boolean;
   safety?: boolean;
+  thumbnails?: boolean;
   shardSize?: number;
   use?: string;
   license?: string;
@@ -60,7 +61,7 @@ export function flagsToConfig(f: RunFlags): Record<string, unknown> {
       codec: f.codec, maxHeight: f.maxHeight, maxFps: f.maxFps, crf: f.crf, preset: f.encoderPreset,
       keepAudio: f.keepAudio, streamCopy: f.streamCopy, cropBars: f.cropBars,
     },
-    pack: { shardBytes: f.shardSize },
+    pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails },
     filter: { safety: f.safety },
     policy: {
       use: f.use, defaultLicense: f.license, licenseColumn: f.licenseColumn,
@@ -95,6 +96,7 @@ export function registerRun(program: Command): void {
     .option('--stream-copy', 'copy streams instead of re-encoding: fast, but cuts snap to keyframes')
     .option('--crop-bars', 'crop letterbox/pillarbox bars away instead of dropping such clips')
     .option('--safety', 'score kept clips with the bundled NSFW model and drop unsafe ones (slow on CPU)')
+    .option('--thumbnails', 'add a JPEG thumbnail (<clip_id>.jpg) of every clip to the shards')
     .option('--shard-size <bytes>', 'target shard size in bytes (default 1 GiB)', integer)
     .option('--use <use>', 'intended use: commercial, research, non-commercial, ... (enables the licence gate)')
     .option('--license <spdx>', 'licence of sources that do not state one')

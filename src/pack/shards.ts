@@ -46,8 +46,8 @@ export interface WrittenShard {
   sha256: string;
 }
 
-/** Makes a JPEG thumbnail of a clip file (absolute path); pack stays free of ffmpeg. */
-export type ThumbnailMaker = (clipFile: string) => Promise<Buffer>;
+/** Makes a JPEG thumbnail of a clip file (absolute path), or none; pack stays free of ffmpeg. */
+export type ThumbnailMaker = (clipFile: string) => Promise<Buffer | undefined>;
 
 export const memberKey = (clipId: string): string => clipId.replace(/[^A-Za-z0-9_-]/g, '_');
 
@@ -124,7 +124,8 @@ async function addClip(pack: tar.Pack, outDir: string, input: ShardInput, thumbn
   const key = memberKey(row.clip_id);
   const clipFile = path.join(outDir, row.file!);
   await addBuffer(pack, `${key}.json`, Buffer.from(sampleJson(row)));
-  if (thumbnail) await addBuffer(pack, `${key}.jpg`, await thumbnail(clipFile));
+  const jpeg = thumbnail ? await thumbnail(clipFile) : undefined;
+  if (jpeg) await addBuffer(pack, `${key}.jpg`, jpeg);
   await addFile(pack, `${key}.mp4`, clipFile, input.fileBytes);
   if (row.caption !== null) await addBuffer(pack, `${key}.txt`, Buffer.from(row.caption));
 }

@@ -5,6 +5,7 @@
 import type { RunConfig } from '../config/schema.js';
 import { runPool } from '../executors/local.js';
 import { createHostGate } from '../fetch/politeness.js';
+import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
 import { markDuplicateClipRows } from '../pack/dedup.js';
 import { writeAttribution } from '../policy/attribution.js';
@@ -88,7 +89,11 @@ export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<
 
 /** The reduce step of every run, local or distributed: dedup across sources, shards, index, stats, attribution. */
 export async function packOutput(outDir: string, cfg: RunConfig, run: { startedAt: string; finishedAt: string }): Promise<PackSummary> {
-  const summary = await pack(outDir, cfg.pack, run, { markDuplicates: (rows) => markDuplicateClipRows(rows) });
+  const summary = await pack(outDir, cfg.pack, run, {
+    markDuplicates: (rows) => markDuplicateClipRows(rows),
+    // A clip whose thumbnail cannot be made is still packed, without one.
+    thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
+  });
   await writeAttribution(outDir);
   return summary;
 }

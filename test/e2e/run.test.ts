@@ -91,7 +91,7 @@ describe('clipmill run on a mixed manifest', () => {
   });
 
   it('completes with exit 0 and records every source', async () => {
-    const res = await runCli(['run', dir.file('manifest.csv'), '--out', out(), '--workers', '2', '--min-clip', '1', '--timeout', '1', '--retries', '1']);
+    const res = await runCli(['run', dir.file('manifest.csv'), '--out', out(), '--workers', '2', '--min-clip', '1', '--timeout', '1', '--retries', '1', '--thumbnails']);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /manifest\.csv:11/, 'the bad row is reported with file and line');
     const records = await readRecords(out());
@@ -131,6 +131,8 @@ describe('clipmill run on a mixed manifest', () => {
     const json = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
     assert.ok(mp4.length > 0);
     assert.deepEqual(mp4, json, 'every clip has its .mp4 and .json');
+    const jpg = names.filter((n) => n.endsWith('.jpg')).map((n) => n.slice(0, -4)).sort();
+    assert.deepEqual(jpg, mp4, '--thumbnails adds a .jpg to every clip');
 
     const rows = await queryIndex(out(), (t) => `SELECT clip_id, source_id, source_uri, status, reason, start_time, end_time, start_frame, end_frame, duration, width, height, fps, shard FROM ${t} ORDER BY clip_id`);
     const kept = rows.filter((r) => r.status === 'kept').map((r) => r.clip_id as string).sort();
