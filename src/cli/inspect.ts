@@ -4,7 +4,7 @@ import { defaultConfig } from '../config/schema.js';
 import { FatalError, SourceError } from '../errors.js';
 import { probe } from '../media/probe.js';
 import { analyseVideo } from '../pipeline/analyse.js';
-import { number } from './options.js';
+import { number, hwaccelOption } from './options.js';
 
 export function registerInspect(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerInspect(program: Command): void {
     .argument('<video>', 'a local video file')
     .option('--json', 'print JSON instead of a table')
     .option('--threshold <x>', 'shot detector sensitivity multiplier (default 1)', number)
-    .option('--hwaccel <api>', 'decode on the GPU: cuda')
+    .addOption(hwaccelOption())
     .action(async (video: string, flags: { json?: boolean; threshold?: number; hwaccel?: 'cuda' }) => {
       const seg = defaultConfig().segment;
       try {

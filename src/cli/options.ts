@@ -1,5 +1,5 @@
-/** Parsers for numeric command-line values that fail with a message naming the option. */
-import { InvalidArgumentError } from 'commander';
+/** Option parsers that fail with a message naming the option, and options shared by several commands. */
+import { InvalidArgumentError, Option } from 'commander';
 
 export function number(value: string): number {
   const n = Number(value);
@@ -11,4 +11,9 @@ export function integer(value: string): number {
   const n = number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
   return n;
+}
+
+/** `--hwaccel cuda`: decode on an NVIDIA GPU (NVDEC); CPU decoding is the default. */
+export function hwaccelOption(): Option {
+  return new Option('--hwaccel <api>', 'decode on the GPU (NVDEC); CPU is the default').choices(['cuda']);
 }

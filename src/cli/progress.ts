@@ -113,11 +113,11 @@ export class RunProgress {
 }
 
 /** Download throughput of finished sources in MB/s (10^6 bytes), as download tools show it. */
-export function formatThroughput(bytes: number, seconds: number): string {
+function formatThroughput(bytes: number, seconds: number): string {
   return `${(bytes / 1e6 / Math.max(seconds, 1e-3)).toFixed(2)} MB/s`;
 }
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);

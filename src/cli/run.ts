@@ -4,8 +4,19 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { runIdFor, runOnQueue } from '../executors/bullmq.js';
 import { runDataset } from '../pipeline/run.js';
-import { integer, number } from './options.js';
+import { URL_COLUMNS } from '../sources/columns.js';
+import { integer, number, hwaccelOption } from './options.js';
+import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
+
+/** What pack had to work around: unreadable records, clip files that went missing, its own warnings. */
+function reportPackProblems(pack: PackSummary): void {
+  for (const s of pack.skipped) process.stderr.write(`warning: skipped source record ${s.file} (${s.reason}): ${s.message}\n`);
+  if (pack.missingFiles.length > 0) {
+    process.stderr.write(`warning: ${pack.missingFiles.length} kept clips had no file any more and were dropped (reason missing_file)\n`);
+  }
+  for (const warning of pack.warnings) process.stderr.write(`warning: ${warning}\n`);
+}
 
 function reportFinished(c: ProgressCounts, clipsKept: number, shards: number, outDir: string): void {
   process.stderr.write(
@@ -51,7 +62,7 @@ interface RunFlags {
 }
 
 /** Flags become a partial config, merged over the config file (flags win). */
-export function flagsToConfig(f: RunFlags): Record<string, unknown> {
+function flagsToConfig(f: RunFlags): Record<string, unknown> {
   return {
     workers: f.workers,
     urlColumn: f.urlColumn,
@@ -82,7 +93,7 @@ export function registerRun(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('-c, --config <file>', 'JSON config file (flags override it)')
     .option('-w, --workers <n>', 'sources processed at once (default 2)', integer)
-    .option('--url-column <name>', 'manifest column holding the URL or path (default: auto-detect url, path, video, contentUrl)')
+    .option('--url-column <name>', `manifest column holding the URL or path (default: the first of ${URL_COLUMNS.join(', ')})`)
     .option('--preset <name>', 'dataset manifest layout: hdvila, panda70m, webvid, internvid, kinetics')
     .option('--min-clip <sec>', 'shortest clip in seconds (default 2)', number)
     .option('--max-clip <sec>', 'longest clip in seconds; longer shots are split (default 10)', number)
@@ -110,7 +121,7 @@ export function registerRun(program: Command): void {
     .option('--host-concurrency <n>', 'concurrent downloads per host (default 2)', integer)
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
-    .option('--hwaccel <api>', 'decode on the GPU: cuda')
+    .addOption(hwaccelOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
@@ -123,6 +134,7 @@ export function registerRun(program: Command): void {
         const outDir = path.resolve(flags.out);
         const c = progress.counts;
         if (flags.queue) {
+          if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
           const result = await runOnQueue({ queueUrl: flags.queue, runId: runIdFor(outDir), inputs, outDir, cfg, progress, signal: controller.signal });
           if (result.cancelled) {
             process.stderr.write('the run was cancelled; run the same command again to resume it\n');
@@ -134,6 +146,7 @@ export function registerRun(program: Command): void {
         }
         const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, signal: controller.signal });
         reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, outDir);
+        if (result.pack) reportPackProblems(result.pack);
         if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
       } catch (err) {
         if (controller.signal.aborted) {

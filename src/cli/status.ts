@@ -28,7 +28,7 @@ function counts(byKey: Record<string, number>): string {
   return entries.length ? entries.map(([k, n]) => `${k}: ${n}`).join(', ') : 'none';
 }
 
-export function formatSummary(dir: string, s: OutputSummary): string {
+function formatSummary(dir: string, s: OutputSummary): string {
   const lines = [
     `${dir}`,
     `  sources  ${s.sources.total} recorded: ${s.sources.done} done, ${s.sources.failed} failed, ${s.sources.refused} refused` +
@@ -53,7 +53,7 @@ export function formatSummary(dir: string, s: OutputSummary): string {
   return lines.join('\n') + '\n';
 }
 
-export function formatQueue(q: QueueStatus): string {
+function formatQueue(q: QueueStatus): string {
   const lines = [
     `  queue    ${q.waiting} waiting, ${q.active} active, ${q.delayed} delayed, ${q.completed} completed, ${q.failed} failed (all runs)`,
     `  workers  ${q.workers.length} connected${q.workers.length ? ': ' + q.workers.map((w) => w.name || w.addr).join(', ') : ''}`,

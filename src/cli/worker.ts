@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
-import { integer, number } from './options.js';
+import { integer, number, hwaccelOption } from './options.js';
 
 interface WorkerFlags {
   queue: string;
@@ -19,7 +19,7 @@ export function registerWorker(program: Command): void {
     .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://host:6379')
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
-    .option('--hwaccel <api>', 'decode on the GPU: cuda')
+    .addOption(hwaccelOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       const gateRedis = openRedis(flags.queue);

@@ -13,7 +13,7 @@ function isPlainObject(v: unknown): v is Json {
 }
 
 /** Deep merge where `over` wins; undefined values in `over` leave `base` alone. */
-export function mergeConfig(base: Json, over: Json): Json {
+function mergeConfig(base: Json, over: Json): Json {
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
@@ -22,7 +22,7 @@ export function mergeConfig(base: Json, over: Json): Json {
   return out;
 }
 
-export async function readConfigFile(file: string): Promise<Json> {
+async function readConfigFile(file: string): Promise<Json> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -39,7 +39,7 @@ export async function readConfigFile(file: string): Promise<Json> {
 }
 
 /** Validates a merged config, turning zod's issues into one readable sentence per field. */
-export function parseConfig(raw: Json): RunConfig {
+function parseConfig(raw: Json): RunConfig {
   const result = RunConfig.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);

@@ -64,8 +64,8 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
     await runPool(
       pending(),
       opts.cfg.workers,
-      async (source) => {
-        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal: opts.signal });
+      async (source, signal) => {
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal });
         progress.finished(record);
       },
       opts.signal,

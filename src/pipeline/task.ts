@@ -130,7 +130,8 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
     });
     timings.extract = since(t);
   } catch (err) {
-    if (ctx.signal?.aborted) throw err;
+    // Cancelled, or a problem of the run rather than of this source (a missing tool): nothing to record.
+    if (ctx.signal?.aborted || err instanceof FatalError) throw err;
     const { code, message } = describeError(err);
     if (code === ErrorCode.DiskFull) {
       // Every later source would fail the same way, and a record would mark this one as finished.
