@@ -9,7 +9,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer, type BasicType, type ColumnSource } from 'hyparquet-writer';
 import type { ClipRow } from './rows.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../store/output.js';
 
 type FixedColumn = Exclude<keyof ClipRow, 'signals'>;
 

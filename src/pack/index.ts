@@ -8,11 +8,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PackConfig } from '../config/schema.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../store/output.js';
 import { readIndexCounts, writeIndex } from './index-parquet.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
 import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
-import { planShards, removeStaleShards, writeShard, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
+import { removeStaleShards, writeShards, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
 import { buildStats, SourceTally, type PackStats, type ShardTotals } from './stats.js';
 
 export type { ClipRow } from './rows.js';
@@ -165,13 +165,9 @@ export async function pack(
   const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
   if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');
 
-  const planned = planShards(deduped.inputs, cfg.shardBytes);
   const total = deduped.inputs.length;
   let done = 0;
-  const shards: WrittenShard[] = [];
-  for (const shard of planned) {
-    shards.push(await writeShard(outDir, shard, { thumbnail, onClip: () => hooks.onProgress?.(++done, total) }));
-  }
+  const shards = await writeShards(outDir, deduped.inputs, cfg.shardBytes, { thumbnail, onClip: () => hooks.onProgress?.(++done, total) });
   const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
 
   await writeIndex(path.join(outDir, INDEX_FILE), rows);

@@ -1,14 +1,15 @@
 /**
  * WebDataset tar shards. Each kept clip becomes the members `<key>.json` (its index row: clip
- * metadata, signals, source URI, licence and provenance), `<key>.mp4`, `<key>.txt` when it has a
- * caption and `<key>.jpg` when a thumbnail maker is given; the key is the clip id (characters
+ * metadata, signals, source URI, licence and provenance), `<key>.jpg` when a thumbnail maker is
+ * given, the clip file under its own extension (`<key>.mp4`, `.webm` for VP9, `.mkv` for some
+ * stream copies) and `<key>.txt` when it has a caption; the key is the clip id (characters
  * other than letters, digits, `_` and `-` become `_`, since WebDataset splits keys at dots).
  *
  * Shards live in `shards/<bucket>/shard-NNNNNN.tar` (see buckets.ts). Output is byte-identical
- * for the same rows and clip files: clips in index order, members in extension order, every
+ * for the same rows and clip files: clips in index order, members in the order above, every
  * header with mtime 0, uid/gid 0, mode 0644 and no user or group names. A shard rolls over
- * before a clip that would push it past `shardBytes`; a clip is never split, so a clip larger
- * than `shardBytes` gets a shard of its own.
+ * before a clip whose members (thumbnail included, measured once made) would push it past
+ * `shardBytes`; a clip is never split, so a clip larger than `shardBytes` gets a shard of its own.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
@@ -16,12 +17,13 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import { tempPathFor } from '../store/output.js';
 import { bucketName } from './buckets.js';
 import type { ClipRow } from './rows.js';
-import { tmpPathFor } from './atomic.js';
 
 export const SHARDS_DIR = 'shards';
-const SHARD_FILE = /^shard-\d{6}\.tar(\.tmp)?$/;
+/** A shard, or a temporary one a killed pack left (`.tmp`, or `.<pid>.<hex>.tmp` as tempPathFor names them). */
+const SHARD_FILE = /^shard-\d{6}\.tar((\.\d+\.[0-9a-f]+)?\.tmp)?$/;
 const TAR_BLOCK = 512;
 const TAR_END_BYTES = 2 * TAR_BLOCK;
 
@@ -31,14 +33,8 @@ export interface ShardInput {
   fileBytes: number;
 }
 
-export interface PlannedShard {
-  /** Relative to the output directory, e.g. `shards/720p-16x9-d5-10/shard-000000.tar`. */
-  path: string;
-  bucket: string;
-  clips: ShardInput[];
-}
-
 export interface WrittenShard {
+  /** Relative to the output directory, e.g. `shards/720p-16x9-d5-10/shard-000000.tar`. */
   path: string;
   bucket: string;
   clips: number;
@@ -51,6 +47,9 @@ export type ThumbnailMaker = (clipFile: string) => Promise<Buffer | undefined>;
 
 export const memberKey = (clipId: string): string => clipId.replace(/[^A-Za-z0-9_-]/g, '_');
 
+/** The clip file's member name: the key with the file's own extension (mp4 when it has none). */
+const clipMemberName = (key: string, file: string): string => `${key}.${path.extname(file).slice(1).toLowerCase() || 'mp4'}`;
+
 /** The `.json` member: the clip's index row without pack bookkeeping, led by its key. */
 export function sampleJson(row: ClipRow): string {
   const { status: _status, reason: _reason, duplicate_of: _dup, shard: _shard, file: _file, ...sample } = row;
@@ -59,42 +58,15 @@ export function sampleJson(row: ClipRow): string {
 
 const memberBytes = (size: number): number => TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
 
-function clipTarBytes(input: ShardInput): number {
+function clipTarBytes(input: ShardInput, jpeg: Buffer | undefined): number {
   let bytes = memberBytes(Buffer.byteLength(sampleJson(input.row))) + memberBytes(input.fileBytes);
+  if (jpeg) bytes += memberBytes(jpeg.byteLength);
   if (input.row.caption !== null) bytes += memberBytes(Buffer.byteLength(input.row.caption));
   return bytes;
 }
 
 const shardPath = (bucket: string, n: number): string =>
   path.posix.join(SHARDS_DIR, bucket, `shard-${String(n).padStart(6, '0')}.tar`);
-
-/** Assigns clips (given in index order) to buckets and shards; sets each row's `shard`. */
-export function planShards(inputs: readonly ShardInput[], shardBytes: number): PlannedShard[] {
-  const byBucket = new Map<string, ShardInput[]>();
-  for (const input of inputs) {
-    const { row } = input;
-    const bucket = bucketName(row.width ?? row.source_width, row.height ?? row.source_height, row.duration);
-    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), input]);
-  }
-  const shards: PlannedShard[] = [];
-  for (const bucket of [...byBucket.keys()].sort()) {
-    let current: PlannedShard | undefined;
-    let size = 0;
-    let n = 0;
-    for (const input of byBucket.get(bucket)!) {
-      const bytes = clipTarBytes(input);
-      if (!current || (current.clips.length > 0 && size + bytes + TAR_END_BYTES > shardBytes)) {
-        current = { path: shardPath(bucket, n++), bucket, clips: [] };
-        shards.push(current);
-        size = 0;
-      }
-      current.clips.push(input);
-      input.row.shard = current.path;
-      size += bytes;
-    }
-  }
-  return shards;
-}
 
 const header = (name: string, size: number): tar.Header => ({
   name, size, type: 'file', mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '',
@@ -119,55 +91,110 @@ function addFile(pack: tar.Pack, name: string, file: string, size: number): Prom
   });
 }
 
-async function addClip(pack: tar.Pack, outDir: string, input: ShardInput, thumbnail?: ThumbnailMaker): Promise<void> {
-  const { row } = input;
-  const key = memberKey(row.clip_id);
-  const clipFile = path.join(outDir, row.file!);
-  await addBuffer(pack, `${key}.json`, Buffer.from(sampleJson(row)));
-  const jpeg = thumbnail ? await thumbnail(clipFile) : undefined;
-  if (jpeg) await addBuffer(pack, `${key}.jpg`, jpeg);
-  await addFile(pack, `${key}.mp4`, clipFile, input.fileBytes);
-  if (row.caption !== null) await addBuffer(pack, `${key}.txt`, Buffer.from(row.caption));
-}
+/** One shard being written to a temporary file, hashed and counted as it goes. */
+class OpenShard {
+  readonly tmp: string;
+  readonly pack = tar.pack();
+  readonly hash = createHash('sha256');
+  readonly written: Promise<void>;
+  clips = 0;
+  /** Planned tar bytes so far (without the end-of-archive blocks), for the roll-over decision. */
+  planned = 0;
+  bytes = 0;
 
-/** Writes one shard to `<path>.tmp`, then renames it into place. */
-export async function writeShard(
-  outDir: string,
-  shard: PlannedShard,
-  options: { thumbnail?: ThumbnailMaker; onClip?: () => void } = {},
-): Promise<WrittenShard> {
-  const target = path.join(outDir, shard.path);
-  const tmp = tmpPathFor(target);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      done(null, chunk);
-    },
-  });
-  const pack = tar.pack();
-  const written = pipeline(pack, tap, createWriteStream(tmp));
-  try {
-    for (const input of shard.clips) {
-      await addClip(pack, outDir, input, options.thumbnail);
-      options.onClip?.();
-    }
-    pack.finalize();
-    await written;
-  } catch (err) {
-    pack.destroy(err as Error);
-    await written.catch(() => {});
-    await fs.rm(tmp, { force: true });
-    throw err;
+  constructor(readonly outDir: string, readonly path: string, readonly bucket: string) {
+    this.tmp = tempPathFor(this.target);
+    const tap = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.hash.update(chunk);
+        this.bytes += chunk.byteLength;
+        done(null, chunk);
+      },
+    });
+    this.written = pipeline(this.pack, tap, createWriteStream(this.tmp));
   }
-  await fs.rename(tmp, target);
-  return { path: shard.path, bucket: shard.bucket, clips: shard.clips.length, bytes, sha256: hash.digest('hex') };
+
+  get target(): string {
+    return path.join(this.outDir, this.path);
+  }
+
+  async addClip(input: ShardInput, jpeg: Buffer | undefined, plannedBytes: number): Promise<void> {
+    const { row } = input;
+    const key = memberKey(row.clip_id);
+    await addBuffer(this.pack, `${key}.json`, Buffer.from(sampleJson(row)));
+    if (jpeg) await addBuffer(this.pack, `${key}.jpg`, jpeg);
+    await addFile(this.pack, clipMemberName(key, row.file!), path.join(this.outDir, row.file!), input.fileBytes);
+    if (row.caption !== null) await addBuffer(this.pack, `${key}.txt`, Buffer.from(row.caption));
+    row.shard = this.path;
+    this.clips++;
+    this.planned += plannedBytes;
+  }
+
+  /** Ends the archive and renames it into place. */
+  async close(): Promise<WrittenShard> {
+    this.pack.finalize();
+    await this.written;
+    await fs.rename(this.tmp, this.target);
+    return { path: this.path, bucket: this.bucket, clips: this.clips, bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  async abort(err: Error): Promise<void> {
+    this.pack.destroy(err);
+    await this.written.catch(() => {});
+    await fs.rm(this.tmp, { force: true });
+  }
 }
 
-/** Shard files (relative paths) under `shards/`, including leftover `.tmp` files. */
+/** Kept clips (in index order) grouped by bucket, buckets sorted by name. */
+function byBucket(inputs: readonly ShardInput[]): [string, ShardInput[]][] {
+  const groups = new Map<string, ShardInput[]>();
+  for (const input of inputs) {
+    const { row } = input;
+    const bucket = bucketName(row.width ?? row.source_width, row.height ?? row.source_height, row.duration);
+    const group = groups.get(bucket);
+    if (group) group.push(input);
+    else groups.set(bucket, [input]);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * Writes the shards of all kept clips (given in index order) and sets each row's `shard`. Each
+ * shard goes to a temporary name and is renamed into place once complete.
+ */
+export async function writeShards(
+  outDir: string,
+  inputs: readonly ShardInput[],
+  shardBytes: number,
+  options: { thumbnail?: ThumbnailMaker; onClip?: () => void } = {},
+): Promise<WrittenShard[]> {
+  const written: WrittenShard[] = [];
+  for (const [bucket, clips] of byBucket(inputs)) {
+    await fs.mkdir(path.join(outDir, SHARDS_DIR, bucket), { recursive: true });
+    let shard: OpenShard | undefined;
+    let n = 0;
+    try {
+      for (const input of clips) {
+        const jpeg = options.thumbnail ? await options.thumbnail(path.join(outDir, input.row.file!)) : undefined;
+        const bytes = clipTarBytes(input, jpeg);
+        if (shard && shard.clips > 0 && shard.planned + bytes + TAR_END_BYTES > shardBytes) {
+          written.push(await shard.close());
+          shard = undefined;
+        }
+        shard ??= new OpenShard(outDir, shardPath(bucket, n++), bucket);
+        await shard.addClip(input, jpeg, bytes);
+        options.onClip?.();
+      }
+      if (shard) written.push(await shard.close());
+    } catch (err) {
+      await shard?.abort(err as Error);
+      throw err;
+    }
+  }
+  return written;
+}
+
+/** Shard files (relative paths) under `shards/`, including leftover temporary ones. */
 async function existingShardFiles(outDir: string): Promise<string[]> {
   const root = path.join(outDir, SHARDS_DIR);
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);

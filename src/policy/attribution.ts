@@ -5,7 +5,7 @@
  * Written after each pack and again after each takedown.
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../pack/atomic.js';
+import { writeFileAtomic } from '../store/output.js';
 import { readSourceRecords } from '../pack/records.js';
 import type { SourceRecord } from '../types.js';
 import { readIndexIfAny } from './index-file.js';

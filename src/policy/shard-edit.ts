@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { tmpPathFor } from '../pack/atomic.js';
+import { tempPathFor } from '../store/output.js';
 
 const BLOCK = 512;
 
@@ -96,7 +96,7 @@ export async function listTarFiles(dir: string): Promise<string[]> {
  * member's header and bytes. A shard left with no member is deleted. Returns members kept.
  */
 export async function rewriteTarWithout(file: string, keys: ReadonlySet<string>): Promise<number> {
-  const tmp = tmpPathFor(file);
+  const tmp = tempPathFor(file);
   const extract = tar.extract();
   const pack = tar.pack();
   let kept = 0;

@@ -3,16 +3,29 @@
  * UTF-16 code units, not the locale). Symbolic links to files are followed; links to directories
  * are not, so a link cycle cannot loop. Clipmill output directories (holding OUTPUT_MARKER) are
  * not entered, so a run whose output lies inside its input folder never reads its own clips.
+ * A folder that cannot be listed (permissions, removed meanwhile) is reported and skipped, so one
+ * bad subfolder does not stop the walk.
  */
 import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OUTPUT_MARKER } from '../store/output.js';
 import { hasVideoExtension } from './extensions.js';
 
-export async function* walkVideoFiles(dir: string): AsyncGenerator<string> {
+/** A folder the walk could not list. */
+export interface UnreadableFolder {
+  folder: string;
+  error: Error;
+}
+
+export async function* walkVideoFiles(dir: string): AsyncGenerator<string | UnreadableFolder> {
   const entries: { name: string; isDir: boolean; isLink: boolean; isFile: boolean }[] = [];
-  for await (const e of await opendir(dir)) {
-    entries.push({ name: e.name, isDir: e.isDirectory(), isLink: e.isSymbolicLink(), isFile: e.isFile() });
+  try {
+    for await (const e of await opendir(dir)) {
+      entries.push({ name: e.name, isDir: e.isDirectory(), isLink: e.isSymbolicLink(), isFile: e.isFile() });
+    }
+  } catch (err) {
+    yield { folder: dir, error: err as Error };
+    return;
   }
   if (entries.some((e) => e.name === OUTPUT_MARKER)) return;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

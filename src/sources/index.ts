@@ -63,7 +63,9 @@ async function* expand(plan: InputPlan, manifestOpts: ManifestOptions): AsyncGen
       yield singleSource(plan.arg, plan.arg);
       return;
     case 'directory':
-      for await (const file of walkVideoFiles(plan.arg)) yield singleSource(file, plan.arg);
+      for await (const item of walkVideoFiles(plan.arg)) {
+        yield typeof item === 'string' ? singleSource(item, plan.arg) : { input: plan.arg, message: `cannot read folder ${item.folder}: ${item.error.message}` };
+      }
       return;
     case 'manifest':
       yield* readManifest(plan.file, manifestFormat(plan.file)!, manifestOpts);

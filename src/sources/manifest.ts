@@ -32,7 +32,7 @@ export function manifestFormat(file: string): ManifestFormat | undefined {
   return format === 'parquet' && inner !== name ? undefined : format;
 }
 
-export function readManifestRows(file: string, format: ManifestFormat): RowStream {
+function rowsOf(file: string, format: ManifestFormat): RowStream {
   switch (format) {
     case 'csv': return readDelimited(file, ',');
     case 'tsv': return readDelimited(file, '\t');
@@ -40,6 +40,25 @@ export function readManifestRows(file: string, format: ManifestFormat): RowStrea
     case 'json': return readJsonArray(file);
     case 'parquet': return readParquet(file);
     case 'urls': return readUrlList(file);
+  }
+}
+
+/**
+ * The rows of one manifest. A file that cannot be read on (an I/O error, a cut-off `.gz`) ends
+ * with a RowError naming the last line read, so that input stops and the run goes on; a
+ * FatalError (a file that is not a manifest of its format) still ends the run.
+ */
+async function* readManifestRows(file: string, format: ManifestFormat): RowStream {
+  let lastLine = 0;
+  try {
+    for await (const row of rowsOf(file, format)) {
+      lastLine = row.line ?? lastLine;
+      yield row;
+    }
+  } catch (err) {
+    if (err instanceof FatalError) throw err;
+    const after = lastLine > 0 ? `after line ${lastLine}` : 'before its first line';
+    yield { input: file, line: lastLine, message: `reading ${path.basename(file)} stopped ${after}: ${(err as Error).message}` };
   }
 }
 

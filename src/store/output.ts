@@ -74,10 +74,17 @@ export function needsRedo(record: SourceRecord | undefined): boolean {
   return !record || (record.status === 'failed' && record.error?.transient === true);
 }
 
-/** Writes JSON to a temporary name in the same directory and renames it, so readers never see half a file. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+/** A temporary name next to `file`, unique per process and call, so concurrent writers never share one. */
+export const tempPathFor = (file: string): string => `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+
+/** Writes to a temporary name in the same directory and renames it, so readers never see half a file. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  const tmp = tempPathFor(file);
+  await writeFile(tmp, data);
   await rename(tmp, file);
+}
+
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import tar from 'tar-stream';
 import type { ClipRecord, SourceRecord } from '../../src/types.js';
 
@@ -107,6 +108,26 @@ export async function makeOutDir(clipCache: string): Promise<string> {
     await fs.copyFile(path.join(clipCache, `${clipId}.mp4`), path.join(out, 'clips', sourceId, `${clipId}.mp4`));
   }
   return out;
+}
+
+/**
+ * For a test file: makes the clip cache before its tests and returns a maker of fresh output
+ * directories; the cache and every directory made are removed after its tests.
+ */
+export function outDirMaker(): () => Promise<string> {
+  let clipCache = '';
+  const dirs: string[] = [];
+  before(async () => {
+    clipCache = await makeClipCache();
+  });
+  after(async () => {
+    for (const dir of [clipCache, ...dirs]) await fs.rm(dir, { recursive: true, force: true });
+  });
+  return async () => {
+    const dir = await makeOutDir(clipCache);
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 export interface TarMember {

@@ -2,29 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { PackConfig } from '../../src/config/schema.js';
 import { pack, readIndex, summarizeOutput, writeIndex, type ClipRow } from '../../src/pack/index.js';
-import { makeClipCache, makeOutDir, readTar } from './fixture.js';
+import { outDirMaker, readTar } from './fixture.js';
 
 const RUN = { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:01:40.000Z' };
 const cfg = PackConfig.parse({});
-let clipCache: string;
-const dirs: string[] = [];
-
-before(async () => {
-  clipCache = await makeClipCache();
-});
-after(async () => {
-  for (const dir of [clipCache, ...dirs]) await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function outDir(): Promise<string> {
-  const dir = await makeOutDir(clipCache);
-  dirs.push(dir);
-  return dir;
-}
+const outDir = outDirMaker();
 
 async function shardFiles(out: string): Promise<string[]> {
   const entries = await fs.readdir(path.join(out, 'shards'), { recursive: true });
@@ -270,8 +256,8 @@ test('summarizeOutput counts from the records before a pack, and reads the index
 });
 
 test('an output directory without records packs to an empty index and zero stats', async () => {
-  const out = await fs.mkdtemp(path.join(path.dirname(clipCache), 'clipmill-pack-empty-'));
-  dirs.push(out);
+  const out = await outDir();
+  for (const sub of ['sources', 'clips']) await fs.rm(path.join(out, sub), { recursive: true });
   const summary = await pack(out, cfg, RUN);
   assert.deepEqual(summary.shards, []);
   const [totals] = await query(`SELECT count(*) AS n FROM read_parquet('${path.join(out, 'index.parquet')}')`);

@@ -3,6 +3,7 @@
  * becomes a row keyed by it. Line numbers are counted here from the raw text of each record,
  * because csv-parse's own line count is unreliable with CRLF files.
  */
+import { pipeline } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import type { RowError } from '../../types.js';
 import type { RowStream } from '../rows.js';
@@ -35,7 +36,9 @@ interface ParsedRecord {
 
 export async function* readDelimited(file: string, delimiter: ',' | '\t'): RowStream {
   const skipped: CsvError[] = [];
-  const parser = openManifest(file).pipe(
+  // pipeline, not pipe: a read or gunzip error must reach the parser's iterator.
+  const parser = pipeline(
+    openManifest(file),
     parse({
       delimiter,
       bom: true,
@@ -49,6 +52,7 @@ export async function* readDelimited(file: string, delimiter: ',' | '\t'): RowSt
         return undefined;
       },
     }),
+    () => {},
   );
   let header: string[] | undefined;
   let consumedLines = 0;
