@@ -2,9 +2,12 @@
  * Takedown: removing every clip of some sources from a finished dataset, and keeping them out of
  * every later run into the same directory.
  *
- * Order matters for a takedown that is interrupted: shards first, then the index, the clip files,
- * the source records, and last the `takedowns.jsonl` entry. Until the entry is written the index
- * or the records still name the clips, so running the same takedown again finishes the job.
+ * Order matters for a takedown that is killed part way: first the `takedowns.jsonl` entry and the
+ * source records (marked refused, without clips), so from then on no run admits the sources and no
+ * pack puts their clips back; then the shards, the index, the clip files and the stats. Shards are
+ * edited before the index, so while a shard still holds a sample the index still names its clip:
+ * running the same takedown again finds what is left and finishes the job (appending one more
+ * entry for what that run removed).
  */
 import { appendFile, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,7 +44,7 @@ export interface TakedownResult extends TakedownEntry {
 }
 
 /** A source id (16 hex digits) as given, anything else as a URI or path: `sourceId(canonicalUri(ref))`. */
-export function resolveSourceRef(ref: string): string {
+function resolveSourceRef(ref: string): string {
   const text = ref.trim();
   if (SOURCE_ID.test(text)) return text;
   try {
@@ -90,27 +93,35 @@ export async function loadTakedowns(outDir: string): Promise<Set<string>> {
 
 const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
 
-/** Rewrites the shards holding any of `keys`; returns rewritten and deleted shard paths (relative). */
-async function pruneShards(outDir: string, keys: ReadonlySet<string>): Promise<{ shards: string[]; deleted: string[]; samples: number }> {
+/** The shards holding any of `keys` (relative paths), and how many of those samples they hold. */
+async function shardsHolding(outDir: string, keys: ReadonlySet<string>): Promise<{ shards: string[]; samples: number }> {
   const shards: string[] = [];
-  const deleted: string[] = [];
-  const removedSamples = new Set<string>();
+  const samples = new Set<string>();
   for (const file of await listTarFiles(path.join(outDir, SHARDS_DIR))) {
     const hits = (await tarMemberNames(file)).map(sampleKey).filter((key) => keys.has(key));
     if (hits.length === 0) continue;
-    hits.forEach((key) => removedSamples.add(key));
-    const rel = path.relative(outDir, file).split(path.sep).join('/');
-    shards.push(rel);
+    hits.forEach((key) => samples.add(key));
+    shards.push(path.relative(outDir, file).split(path.sep).join('/'));
+  }
+  return { shards, samples: samples.size };
+}
+
+/** Rewrites the given shards without `keys`; returns those deleted because nothing was left. */
+async function pruneShards(outDir: string, shards: readonly string[], keys: ReadonlySet<string>): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const rel of shards) {
+    const file = path.join(outDir, rel);
     if ((await rewriteTarWithout(file, keys)) === 0) {
       deleted.push(rel);
       await rmdir(path.dirname(file)).catch(() => {}); // the bucket folder, when it is now empty
     }
   }
-  return { shards, deleted, samples: removedSamples.size };
+  return deleted;
 }
 
-/** Marks a source record refused by takedown, without clips, so a rerun skips the source. */
+/** Marks a source record refused by takedown, without clips, so a rerun skips the source; a record already so marked keeps its message. */
 async function markRecord(out: OutputDir, record: SourceRecord, message: string): Promise<void> {
+  if (record.status === 'refused' && record.error?.code === ErrorCode.RefusedTakedown) return;
   await writeJsonAtomic(out.recordPath(record.id), {
     ...record,
     status: 'refused',
@@ -120,11 +131,11 @@ async function markRecord(out: OutputDir, record: SourceRecord, message: string)
 }
 
 /**
- * Takes sources (ids, URLs or paths) down from the dataset in `outDir`: their samples leave the
+ * Takes sources (ids, URLs or paths) down from the dataset in `outDir`: an entry is appended to
+ * `takedowns.jsonl`; their records become `refused` / `refused_takedown`; their samples leave the
  * shards (only the shards holding them are rewritten) and their rows leave the index; their clip
- * files are deleted; their records become `refused` / `refused_takedown`; `stats.json`, when
- * present, is recomputed; an entry is appended to `takedowns.jsonl`; ATTRIBUTION.md, when
- * present, is written again without them.
+ * files are deleted; `stats.json` and ATTRIBUTION.md, when present, are written again without
+ * them. Safe to run again after being killed at any point (see the order above).
  */
 export async function takedown(outDir: string, refs: readonly string[], reason: string): Promise<TakedownResult> {
   if (refs.length === 0) throw new FatalError('Nothing to take down: name at least one source (--source or --list).');
@@ -142,21 +153,24 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
   const clipIds = new Set<string>([...records.values()].flatMap((r) => r.clips.map((c) => c.clipId)));
   const rows = await readIndexIfAny(outDir);
   for (const row of rows ?? []) if (idSet.has(row.source_id)) clipIds.add(row.clip_id);
-
-  const { shards, deleted, samples } = await pruneShards(outDir, new Set([...clipIds].map(memberKey)));
-  const remaining = rows?.filter((row) => !idSet.has(row.source_id));
-  if (rows && remaining && remaining.length !== rows.length) await writeIndex(indexPath(outDir), remaining);
-
-  for (const id of ids) await rm(path.join(outDir, out.clipsDirRel(id)), { recursive: true, force: true });
-  for (const record of records.values()) {
-    for (const clip of record.clips) if (clip.file) await rm(path.join(outDir, clip.file), { force: true });
-    await markRecord(out, record, `Taken down on ${time}: ${reason}`);
-  }
-  // Clip, licence and shard figures follow the edited index; refusals follow the marked records.
-  if (remaining) await refreshStats(outDir, remaining);
+  const keys = new Set([...clipIds].map(memberKey));
+  const { shards, samples } = await shardsHolding(outDir, keys);
 
   const entry: TakedownEntry = { time, sources: ids, clips: clipIds.size, samples, reason, shards };
   await appendFile(path.join(outDir, TAKEDOWNS_FILE), JSON.stringify(entry) + '\n');
+  for (const record of records.values()) await markRecord(out, record, `Taken down on ${time}: ${reason}`);
+
+  const deleted = await pruneShards(outDir, shards, keys);
+  const remaining = rows?.filter((row) => !idSet.has(row.source_id));
+  if (rows && remaining && remaining.length !== rows.length) await writeIndex(indexPath(outDir), remaining);
+
+  // The clip folder holds every clip file of a source, also after its record lost the clip list.
+  for (const id of ids) await rm(path.join(outDir, out.clipsDirRel(id)), { recursive: true, force: true });
+  for (const record of records.values()) {
+    for (const clip of record.clips) if (clip.file) await rm(path.join(outDir, clip.file), { force: true });
+  }
+  // Clip, licence and shard figures follow the edited index; refusals follow the marked records.
+  if (remaining) await refreshStats(outDir, remaining);
   if (await exists(path.join(outDir, ATTRIBUTION_FILE))) await writeAttribution(outDir);
   return { ...entry, deletedShards: deleted };
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { cp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PolicyConfig } from '../../src/config/schema.js';
+import { PackConfig, PolicyConfig } from '../../src/config/schema.js';
 import { ErrorCode } from '../../src/errors.js';
+import { pack } from '../../src/pack/index.js';
 import { writeAttribution } from '../../src/policy/attribution.js';
 import { loadPolicyContext } from '../../src/policy/context.js';
 import { decideAdmission } from '../../src/policy/policy.js';
@@ -122,6 +123,65 @@ test('a shard left empty by a takedown is deleted', async () => {
     assert.deepEqual(result.deletedShards, ['shards/solo/shard-000000.tar']);
     assert.equal(await exists(path.join(f.dir, 'shards/solo')), false, 'the emptied bucket folder is removed');
     assert.equal((await listShards(f.dir)).length, 3);
+  } finally {
+    await rm(f.dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A takedown killed right after its first step: the entry is logged and the records are marked,
+ * but shards, index and clip files are as before (put back from a copy taken beforehand).
+ */
+async function killedAfterMarking(f: Fixture, ref: string): Promise<void> {
+  const saved = `${f.dir}-saved`;
+  for (const part of ['shards', 'clips', 'index.parquet']) await cp(path.join(f.dir, part), path.join(saved, part), { recursive: true });
+  await takedown(f.dir, [ref], 'first attempt');
+  for (const part of ['shards', 'clips', 'index.parquet']) {
+    await rm(path.join(f.dir, part), { recursive: true, force: true });
+    await cp(path.join(saved, part), path.join(f.dir, part), { recursive: true });
+  }
+  await rm(saved, { recursive: true });
+}
+
+const indexSources = async (f: Fixture): Promise<string[]> =>
+  (await queryIndex(f.dir, (t) => `SELECT DISTINCT source_id FROM ${t} ORDER BY source_id`)).map((r) => r.source_id as string);
+
+const shardKeys = async (f: Fixture): Promise<Set<string>> =>
+  new Set((await Promise.all((await listShards(f.dir)).map(tarMembers))).flat().map((m) => m.name.split('.')[0]!));
+
+test('a takedown killed after marking the records: running it again completes it', async () => {
+  const f = await buildFixture();
+  try {
+    const a = f.sources.a!;
+    await killedAfterMarking(f, a.id);
+    assert.ok((await indexSources(f)).includes(a.id), 'the simulated kill left the index as it was');
+    assert.ok((await readRecord(f, 'a')).status === 'refused');
+
+    const again = await takedown(f.dir, [a.id], 'second attempt');
+    assert.equal(again.clips, 3, 'the clips are found through the index, the record lost its list');
+    assert.equal(again.samples, 2);
+    assert.ok(!(await indexSources(f)).includes(a.id));
+    for (const clipId of a.clipIds) assert.ok(!(await shardKeys(f)).has(clipId));
+    assert.equal(await exists(path.join(f.dir, 'clips', a.id)), false);
+    assert.match((await readRecord(f, 'a')).error!.message, /first attempt/, 'the record keeps its first marking');
+    assert.deepEqual(await loadTakedowns(f.dir), new Set([a.id]));
+  } finally {
+    await rm(f.dir, { recursive: true, force: true });
+  }
+});
+
+test('a takedown killed after marking the records: a later pack does not put the clips back', async () => {
+  const f = await buildFixture();
+  try {
+    const { a, b } = f.sources;
+    await killedAfterMarking(f, a!.id);
+    await pack(f.dir, PackConfig.parse({}), { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:00:01.000Z' });
+    const sources = await indexSources(f);
+    assert.ok(!sources.includes(a!.id));
+    assert.ok(sources.includes(b!.id));
+    const keys = await shardKeys(f);
+    for (const clipId of a!.clipIds) assert.ok(!keys.has(clipId));
+    for (const clipId of b!.clipIds) assert.ok(keys.has(clipId));
   } finally {
     await rm(f.dir, { recursive: true, force: true });
   }
