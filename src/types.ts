@@ -53,8 +53,6 @@ export interface RowError {
 /** What fetching a source produced: a local file to read, plus provenance of the bytes. */
 export interface FetchResult {
   path: string;
-  /** True when `path` is a temporary download that the task deletes when done. */
-  temporary: boolean;
   bytes: number;
   sha256: string;
   /** URL after redirects (http), or the path. */

@@ -5,6 +5,7 @@
  * last sample is decoded and its frames are then let go, so memory stays a few frames per clip
  * in flight; decoding stops after the last sample needed.
  */
+import { ErrorCode, SourceError } from '../errors.js';
 import { readFrames, type FrameReaderOptions } from '../media/frames.js';
 import { scoreFrames, type RgbFrame, type SafetyScore } from './safety.js';
 
@@ -26,7 +27,8 @@ export function sampleIndices(span: FrameSpan, count = SAFETY_SAMPLES): number[]
 
 /**
  * Scores each span (in the order given) from SAFETY_SAMPLES frames decoded at `reader`'s size,
- * which should be the analysis size so frame indices match the analysis pass.
+ * which should be the analysis size so frame indices match the analysis pass; likewise
+ * `reader.deinterlace` should match the analysis decode.
  */
 export async function clipSafetyScores(file: string, spans: FrameSpan[], reader: FrameReaderOptions): Promise<SafetyScore[]> {
   const scores: SafetyScore[] = new Array(spans.length);
@@ -53,7 +55,10 @@ export async function clipSafetyScores(file: string, spans: FrameSpan[], reader:
   for (let s = 0; s < spans.length; s++) {
     if (scores[s]) continue;
     if (collected[s].length === 0) {
-      throw new Error(`No frame of span ${spans[s].startFrame}-${spans[s].endFrame} could be decoded for the safety score.`);
+      throw new SourceError(
+        ErrorCode.DecodeFailed,
+        `No frame of clip frames ${spans[s].startFrame}-${spans[s].endFrame} could be decoded again for its safety score.`,
+      );
     }
     scores[s] = await scoreFrames(collected[s]);
   }

@@ -7,6 +7,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs';
 import type { ModelDefinition, NSFWJS } from 'nsfwjs/core';
+import { FatalError } from '../errors.js';
 
 /** The model's output classes, in output order (nsfwjs' NSFW_CLASSES, lower-cased). */
 export const SAFETY_CLASSES = ['drawing', 'hentai', 'neutral', 'porn', 'sexy'] as const;
@@ -29,13 +30,30 @@ export interface SafetyScore {
   classes: Record<SafetyClass, number>;
 }
 
-let model: Promise<NSFWJS> | undefined;
-
-/** Loads the classifier once per process (about 2 s of CPU); later calls share it. */
-export function loadSafetyModel(): Promise<NSFWJS> {
-  model ??= loadBundledModel();
-  return model;
+/**
+ * Shares one in-flight or finished load between callers, but forgets a failed one so that the
+ * next call tries again instead of every later clip getting the same stale rejection.
+ */
+export function sharedLoad<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load().catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    });
+    return loading;
+  };
 }
+
+/**
+ * Loads the classifier once per process (about 2 s of CPU); later calls share it. A failure is a
+ * FatalError: safety scoring was asked for and no clip can be judged without the model.
+ */
+export const loadSafetyModel: () => Promise<NSFWJS> = sharedLoad(() =>
+  loadBundledModel().catch((err: unknown) => {
+    throw new FatalError(`The safety model (nsfwjs + @tensorflow/tfjs) could not be loaded: ${(err as Error)?.message ?? String(err)}`);
+  }),
+);
 
 async function loadBundledModel(): Promise<NSFWJS> {
   const tf = await import('@tensorflow/tfjs');

@@ -44,8 +44,6 @@ export interface HttpDownload {
   status: number;
   /** Provenance-relevant response headers, lower-cased. */
   headers: Record<string, string>;
-  /** Bytes continued from an earlier partial download (0 when downloaded from the start). */
-  resumedFrom: number;
 }
 
 const MAX_REDIRECTS = 10;
@@ -131,7 +129,6 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
       finalUrl: current,
       status,
       headers: Object.fromEntries(KEPT_HEADERS.filter((h) => headers[h] !== undefined).map((h) => [h, headers[h]])),
-      resumedFrom: offset,
     };
   }
 }

@@ -8,45 +8,36 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetchConfig } from '../config/schema.js';
-import { describeError, ErrorCode, SourceError } from '../errors.js';
+import { ErrorCode, SourceError } from '../errors.js';
 import type { FetchResult, Source } from '../types.js';
 import { FetchError } from './failure.js';
 import { downloadHttp, type HeadersHook } from './http.js';
 import { readLocalFile } from './local.js';
 import { hostOf, type HostGate } from './politeness.js';
-import { FetchStats } from './stats.js';
 import { fetchWithYtDlp } from './ytdlp.js';
 
-export { FetchError, parseRetryAfter } from './failure.js';
-export { downloadHttp, type HeadersHook, type HttpDownload, type HttpOptions } from './http.js';
-export { createHostGate, hostOf, LocalHostGate, type HostGate, type HostLimits, type Release } from './politeness.js';
-export { FetchStats, type HostStats } from './stats.js';
-export { classifyYtDlpFailure, fetchWithYtDlp } from './ytdlp.js';
+export { hostOf, LOCAL_HOST } from './politeness.js';
 
 export interface FetchDeps {
   gate: HostGate;
   /** Sees the final http response's status and headers before the body; throw to refuse the source. */
   onHeaders?: HeadersHook;
   signal?: AbortSignal;
-  stats?: FetchStats;
 }
-
-/** The stats key of local files. */
-export const LOCAL_HOST = 'local';
 
 /**
  * Fetches one source into `workDir` (http, yt-dlp) or reads it in place (file). Resolves to the
  * result, or rejects with the final SourceError after retries (FatalError when yt-dlp is missing).
  */
 export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
-  if (source.kind === 'file') return counted(deps.stats, LOCAL_HOST, () => readLocalFile(source.uri));
+  if (source.kind === 'file') return readLocalFile(source.uri);
   const host = hostOfSource(source.uri);
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>
     source.kind === 'ytdlp'
       ? fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg)
       : fetchHttp(source, workDir, cfg, deps);
-  return counted(deps.stats, host, () => withRetries(host, cfg, deps, attempt));
+  return withRetries(host, cfg, deps, attempt);
 }
 
 /** Thrown from the headers hook when an http source turns out to be a web page, not a media file. */
@@ -78,7 +69,6 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
   }
   return {
     path: download.path,
-    temporary: true,
     bytes: download.bytes,
     sha256: download.sha256,
     finalUri: download.finalUrl,
@@ -95,7 +85,6 @@ async function withRetries<T>(host: string, cfg: FetchConfig, deps: FetchDeps, a
     const release = await deps.gate.acquire(host, deps.signal);
     let waitMs: number;
     try {
-      deps.stats?.recordRequest(host);
       return await attempt();
     } catch (err) {
       if (!(err instanceof SourceError) || !err.transient) throw err;
@@ -115,9 +104,9 @@ async function withRetries<T>(host: string, cfg: FetchConfig, deps: FetchDeps, a
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries of many sources spread out. */
-export function backoffMs(attempt: number, baseSec: number, capMs: number, random = Math.random): number {
+function backoffMs(attempt: number, baseSec: number, capMs: number): number {
   const full = Math.min(capMs, baseSec * 1000 * 2 ** attempt);
-  return full / 2 + (random() * full) / 2;
+  return full / 2 + (Math.random() * full) / 2;
 }
 
 async function refuseLongPause(gate: HostGate, host: string, maxWaitMs: number): Promise<void> {
@@ -131,17 +120,6 @@ function pauseTooLong(host: string, waitMs: number, maxWaitMs: number): FetchErr
     `${host} asked us to wait ${Math.ceil(waitMs / 1000)} s, longer than the ${maxWaitMs / 1000} s allowed (fetch.maxWaitSec); try again later.`,
     true,
   );
-}
-
-async function counted<T extends { bytes: number }>(stats: FetchStats | undefined, host: string, run: () => Promise<T>): Promise<T> {
-  try {
-    const result = await run();
-    stats?.recordSuccess(host, result.bytes);
-    return result;
-  } catch (err) {
-    stats?.recordFailure(host, describeError(err).code);
-    throw err;
-  }
 }
 
 function hostOfSource(uri: string): string {

@@ -18,7 +18,6 @@ export async function readLocalFile(uri: string): Promise<FetchResult> {
   const digest = await hashFile(file);
   return {
     path: file,
-    temporary: false,
     bytes: digest.bytes,
     sha256: digest.sha256,
     finalUri: file,

@@ -139,6 +139,9 @@ export function createHostGate(cfg: FetchConfig): HostGate {
   return new LocalHostGate({ concurrency: cfg.perHostConcurrency, rps: cfg.perHostRps });
 }
 
+/** The host key of local files, which have no URL (stats.json groups sources by host). */
+export const LOCAL_HOST = 'local';
+
 /** The politeness key of a URL: its host and port, lower-cased. */
 export function hostOf(url: string): string {
   return new URL(url).host.toLowerCase();

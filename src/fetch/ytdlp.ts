@@ -62,7 +62,6 @@ export async function fetchWithYtDlp(req: YtDlpRequest, cfg: FetchConfig): Promi
   if (digest.bytes === 0) throw new FetchError(ErrorCode.EmptyFile, 'yt-dlp downloaded an empty file.', false);
   return {
     path: file,
-    temporary: true,
     bytes: digest.bytes,
     sha256: digest.sha256,
     finalUri: typeof info.webpage_url === 'string' ? info.webpage_url : req.url,
@@ -142,19 +141,40 @@ interface YtDlpRun {
   stderr: string;
 }
 
+/**
+ * Runs yt-dlp in its own process group: on abort the whole group is killed, so the ffmpeg it
+ * starts (merging formats, --download-sections) cannot keep downloading after the task is gone.
+ */
 function runYtDlp(cmd: string, args: string[], signal?: AbortSignal): Promise<YtDlpRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    if (signal?.aborted) return reject(signal.reason);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const killGroup = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group has already exited.
+      }
+    };
+    const onAbort = (): void => {
+      killGroup();
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const out: Buffer[] = [];
     const err = new TailBuffer();
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b.toString()));
     child.on('error', (e: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
       if (e.code === 'ENOENT') {
         reject(new FatalError(`yt-dlp was not found at '${cmd}'. Install it (e.g. apt-get install yt-dlp) or set fetch.ytDlpPath.`));
       } else reject(e);
     });
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: err.toString() }));
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: err.toString() });
+    });
   });
 }
 

@@ -34,7 +34,10 @@ export class TailBuffer {
   }
 }
 
-/** Runs a tool to completion and collects its output. Rejects only when it cannot be started. */
+/**
+ * Runs a tool to completion and collects its output; a non-zero exit still resolves. Rejects when
+ * the tool cannot be started, or with an AbortError (the child killed) when `signal` aborts.
+ */
 export function runTool(cmd: string, args: string[], opts: { signal?: AbortSignal } = {}): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawnTool(cmd, args, opts.signal);

@@ -124,10 +124,20 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
   /** The stderr line for a frame is written before its pixels, but the two pipes are read independently. */
   async function timeOf(i: number): Promise<number> {
     while (times.length <= i) {
-      const more = await Promise.race([
-        new Promise<boolean>((resolve) => child.stderr.once('data', () => resolve(true))),
-        exited.then(() => false),
-      ]);
+      let onData = (): void => undefined;
+      let more: boolean;
+      try {
+        more = await Promise.race([
+          new Promise<boolean>((resolve) => {
+            onData = () => resolve(true);
+            child.stderr.once('data', onData);
+          }),
+          exited.then(() => false),
+        ]);
+      } finally {
+        // When the exit wins the race, the listener would otherwise stay attached.
+        child.stderr.off('data', onData);
+      }
       if (!more && times.length <= i) {
         // Flush a final line that arrived without a newline.
         const m = SHOWINFO.exec(pendingLine);

@@ -34,16 +34,33 @@ interface RawProbe {
 /** Containers that hold one still picture, not a video. */
 const IMAGE_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|gif|tiff_pipe|svg_pipe)($|,)/;
 
-export function parseRate(rate: string | undefined): number {
+function parseRate(rate: string | undefined): number {
   if (!rate) return 0;
   const [n, d] = rate.split('/').map(Number);
   if (!d) return Number.isFinite(n) ? n : 0;
   return n / d;
 }
 
-export async function probe(file: string): Promise<ProbeInfo> {
+export interface ProbeOptions {
+  signal?: AbortSignal;
+  /** ffprobe is killed after this long (a stalled input must not hold a worker); default 60 s. */
+  timeoutSec?: number;
+}
+
+const DEFAULT_PROBE_TIMEOUT_SEC = 60;
+
+/** Rejects with `signal`'s reason when aborted, SourceError(timeout) when ffprobe runs past its time. */
+export async function probe(file: string, opts: ProbeOptions = {}): Promise<ProbeInfo> {
   const size = await fileSize(file);
-  const res = await runTool(FFPROBE, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ffmpegInput(file)]);
+  const timeoutSec = opts.timeoutSec ?? DEFAULT_PROBE_TIMEOUT_SEC;
+  const timer = AbortSignal.timeout(timeoutSec * 1000);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timer]) : timer;
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ffmpegInput(file)];
+  const res = await runTool(FFPROBE, args, { signal }).catch((err: unknown) => {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (timer.aborted) throw new SourceError(ErrorCode.Timeout, `ffprobe did not finish reading the file within ${timeoutSec} s.`);
+    throw err;
+  });
   let raw: RawProbe = {};
   try {
     raw = JSON.parse(res.stdout.toString() || '{}') as RawProbe;

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clipSafetyScores, sampleIndices, SAFETY_SAMPLES } from '../../src/analysis/safety-clips.js';
-import { loadSafetyModel, nsfwOf, SAFETY_CLASSES, scoreFrames, type RgbFrame, type SafetyScore } from '../../src/analysis/safety.js';
+import { ErrorCode, SourceError } from '../../src/errors.js';
+import { loadSafetyModel, nsfwOf, sharedLoad, SAFETY_CLASSES, scoreFrames, type RgbFrame, type SafetyScore } from '../../src/analysis/safety.js';
 import { defaultConfig, FilterConfig } from '../../src/config/schema.js';
 import { judgeClip } from '../../src/filters/judge.js';
 
@@ -46,6 +47,21 @@ describe('safety classifier', () => {
       globalThis.fetch = realFetch;
     }
     assert.deepEqual(fetched, []);
+  });
+
+  it('shares one load between callers but retries after a failed one', async () => {
+    let calls = 0;
+    const load = sharedLoad(async () => {
+      calls++;
+      if (calls === 1) throw new Error('first load fails');
+      return { loaded: calls };
+    });
+    await assert.rejects(load(), /first load fails/);
+    const [a, b] = await Promise.all([load(), load()]);
+    assert.deepEqual(a, { loaded: 2 }, 'the failure was forgotten and the load ran again');
+    assert.equal(a, b, 'concurrent callers share one load');
+    assert.equal(await load(), a);
+    assert.equal(calls, 2);
   });
 
   it('scores generated frames with valid class probabilities, deterministically', async () => {
@@ -103,6 +119,13 @@ describe('clip safety scores', () => {
     const flat = await scoreFrames([{ data: Buffer.alloc(W * H * 3, 128), width: W, height: H }]);
     for (const c of SAFETY_CLASSES) assert.ok(Math.abs(grey.classes[c] - flat.classes[c]) < 0.05, `${c}: ${grey.classes[c]} vs ${flat.classes[c]}`);
     assert.notDeepEqual(pattern.classes, grey.classes);
+  });
+
+  it('fails with decode_failed when a span has no decodable frame', async () => {
+    await assert.rejects(
+      clipSafetyScores(video, [{ startFrame: 0, endFrame: 24 }, { startFrame: 500, endFrame: 510 }], { width: W, height: H }),
+      (err: unknown) => err instanceof SourceError && err.code === ErrorCode.DecodeFailed && /500-510/.test(err.message),
+    );
   });
 });
 

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
-import { fetchSource, FetchStats, LocalHostGate, parseRetryAfter } from '../../src/fetch/index.js';
+import { parseRetryAfter } from '../../src/fetch/failure.js';
+import { fetchSource } from '../../src/fetch/index.js';
+import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { httpSource, startServer, testConfig, type Handler } from './server.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -23,17 +25,15 @@ after(async () => {
 async function fetchWith(handler: Handler, opts: { path?: string; cfg?: Parameters<typeof testConfig>[0]; work?: string; onHeaders?: (s: number, h: Record<string, string>) => void } = {}) {
   const server = await startServer(handler);
   const work = opts.work ?? (await mkdtemp(path.join(dir, 'w-')));
-  const stats = new FetchStats();
   try {
     const result = await fetchSource(httpSource(server.base + (opts.path ?? '/video.mp4')), work, testConfig(opts.cfg), {
       gate: new LocalHostGate({ concurrency: 2, rps: 0 }),
-      stats,
       onHeaders: opts.onHeaders,
     }).then(
       (value) => ({ value, error: undefined }),
       (error: unknown) => ({ value: undefined, error }),
     );
-    return { ...result, server, work, stats };
+    return { ...result, server, work };
   } finally {
     await server.close();
   }
@@ -52,26 +52,24 @@ const serveBody = (status = 200, extra: Record<string, string> = {}): Handler =>
 };
 
 describe('http download', () => {
-  it('downloads a file with its size and sha256, and counts it', async () => {
-    const { value, server, stats } = await fetchWith(serveBody(200, { 'x-robots-tag': 'all' }));
+  it('downloads a file with its size and sha256 in one request', async () => {
+    const { value, server } = await fetchWith(serveBody(200, { 'x-robots-tag': 'all' }));
     assert.ok(value);
     assert.equal(value.bytes, body.length);
     assert.equal(value.sha256, sha(body));
     assert.deepEqual(await readFile(value.path), body);
-    assert.equal(value.temporary, true);
     assert.equal(value.finalUri, `${server.base}/video.mp4`);
     assert.equal(value.headers['content-type'], 'video/mp4');
     assert.equal(value.headers['x-robots-tag'], 'all');
     assert.match(String(server.seen[0].headers['user-agent']), /^clipmill\//);
-    assert.deepEqual(stats.byHost()[server.host], { requests: 1, fetched: 1, bytes: body.length, failures: {} });
+    assert.equal(server.seen.length, 1);
   });
 
   it('maps 404 and 410 to http_not_found without retrying', async () => {
     for (const status of [404, 410]) {
-      const { error, server, stats } = await fetchWith((_q, res) => res.writeHead(status).end('gone'));
+      const { error, server } = await fetchWith((_q, res) => res.writeHead(status).end('gone'));
       assertCode(error, ErrorCode.HttpNotFound, false);
       assert.equal(server.seen.length, 1);
-      assert.deepEqual(stats.byHost()[server.host].failures, { http_not_found: 1 });
     }
   });
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
-import { fetchSource, LocalHostGate } from '../../src/fetch/index.js';
+import { fetchSource } from '../../src/fetch/index.js';
+import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { httpSource, startServer, testConfig } from './server.js';
 
 const payload = Buffer.alloc(4096, 7);

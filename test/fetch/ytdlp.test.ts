@@ -5,8 +5,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, SourceError } from '../../src/errors.js';
-import { classifyYtDlpFailure, fetchSource, LocalHostGate } from '../../src/fetch/index.js';
+import { fetchSource } from '../../src/fetch/index.js';
+import { LocalHostGate } from '../../src/fetch/politeness.js';
+import { classifyYtDlpFailure, fetchWithYtDlp } from '../../src/fetch/ytdlp.js';
 import { httpSource, startServer, testConfig, type TestServer } from './server.js';
 
 let dir: string;
@@ -34,6 +37,12 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end('<!DOCTYPE html><html><head><title>A test video page</title></head><body><video controls src="/media/clip.mp4"></video></body></html>');
     }
+    if (req.url === '/stall.mp4') {
+      // Half the file, then nothing: the download hangs until the client gives up.
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length });
+      if (req.method !== 'HEAD') res.write(video.subarray(0, video.length >> 1));
+      return;
+    }
     if (req.url === '/busy.html') return res.writeHead(429, { 'content-type': 'text/html' }).end('Too Many Requests');
     res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not here</body></html>');
   });
@@ -53,7 +62,6 @@ describe('yt-dlp fetcher', () => {
     assert.equal(result.sha256, createHash('sha256').update(video).digest('hex'));
     assert.equal(result.bytes, video.length);
     assert.equal(path.dirname(result.path), work);
-    assert.equal(result.temporary, true);
     assert.equal(result.finalUri, `${server.base}/media/clip.mp4`);
     assert.equal(result.metadata?.id, 'clip');
     const mediaRequests = server.seen.filter((s) => s.path === '/media/clip.mp4');
@@ -84,6 +92,27 @@ describe('yt-dlp fetcher', () => {
     assert.equal(result.metadata?.section_end, 2);
     const duration = probeDuration(result.path);
     assert.ok(duration > 0.5 && duration < 3, `section lasts ${duration} s of a 4 s video`);
+  });
+
+  it('kills yt-dlp and the ffmpeg it started when the download is aborted', async () => {
+    // The unique work dir is in the output path of both processes' command lines.
+    const work = await mkdtemp(path.join(dir, 'abort-'));
+    const running = (name: string): string[] => {
+      const found = spawnSync('pgrep', ['-a', '-f', path.basename(work)], { encoding: 'utf8' });
+      return found.stdout.split('\n').filter((line) => line && line.includes(name));
+    };
+    const controller = new AbortController();
+    const slowCfg = testConfig({ retries: 0, timeoutSec: 120 });
+    const request = { url: `${server.base}/stall.mp4`, name: 'stalled', workDir: work, spans: [{ start: 1, end: 2 }], signal: controller.signal };
+    const fetching = fetchWithYtDlp(request, slowCfg);
+    fetching.catch(() => undefined);
+    // --download-sections makes yt-dlp hand the download to an ffmpeg child; wait until it runs.
+    for (let i = 0; i < 300 && running('ffmpeg').length === 0; i++) await sleep(100);
+    assert.ok(running('ffmpeg').length > 0, 'yt-dlp started ffmpeg on the stalled download');
+    controller.abort(new Error('test aborts'));
+    await assert.rejects(fetching, /test aborts/);
+    for (let i = 0; i < 50 && running('').length > 0; i++) await sleep(100);
+    assert.deepEqual(running(''), [], 'no yt-dlp or ffmpeg process of this download is left');
   });
 
   it('classifies a 404 page as http_not_found (permanent)', async () => {

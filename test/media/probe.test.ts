@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
@@ -71,6 +72,35 @@ describe('probe', () => {
     const bytes = await readFile(dir.file('whole.mp4'));
     await writeFile(dir.file('cut.mp4'), bytes.subarray(0, Math.floor(bytes.length / 2)));
     assert.equal((await probeError(dir.file('cut.mp4'))).code, ErrorCode.TruncatedVideo);
+  });
+});
+
+describe('probe of a stalled input', () => {
+  let dir: TempDir;
+  let playlist: string;
+  before(async () => {
+    dir = await tempDir();
+    // An HLS playlist whose only segment is a FIFO nobody writes to: ffprobe blocks opening it.
+    execFileSync('mkfifo', [dir.file('seg.ts')]);
+    playlist = dir.file('stalled.m3u8');
+    await writeFile(playlist, '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg.ts\n#EXT-X-ENDLIST\n');
+  });
+  after(() => dir.remove());
+
+  it('gives up with a timeout error instead of hanging', async () => {
+    await assert.rejects(probe(playlist, { timeoutSec: 0.5 }), (err: unknown) => {
+      assert.ok(err instanceof SourceError, String(err));
+      assert.equal(err.code, ErrorCode.Timeout);
+      assert.match(err.message, /within 0.5 s/);
+      return true;
+    });
+  });
+
+  it('stops when its caller aborts, with the caller\'s reason', async () => {
+    const controller = new AbortController();
+    const probing = probe(playlist, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('task cancelled')), 200);
+    await assert.rejects(probing, /task cancelled/);
   });
 });
 
