@@ -12,6 +12,7 @@
 import { ErrorCode } from '../errors.js';
 import { LOCAL_HOST } from '../fetch/index.js';
 import { hostOf } from '../fetch/politeness.js';
+import { licenseTotals, type LicenseTotals } from '../policy/license-totals.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipRow } from './rows.js';
 
@@ -19,17 +20,7 @@ const DOWNLOAD_FAILURES = new Set<string>([
   ErrorCode.HttpNotFound, ErrorCode.HttpForbidden, ErrorCode.HttpError, ErrorCode.RateLimited,
   ErrorCode.Timeout, ErrorCode.NetworkError, ErrorCode.TooLarge, ErrorCode.FileNotFound, ErrorCode.Unavailable,
 ]);
-const UNKNOWN_LICENSE = 'unknown';
 const SECONDS_PER_HOUR = 3600;
-
-export interface LicenceTotals {
-  /** Sources done under this licence. */
-  sources: number;
-  /** Kept clips. */
-  clips: number;
-  /** Hours of kept clips. */
-  hours: number;
-}
 
 /** Sources of one host (`host[:port]` of the URI; `local` for files), from the records alone. */
 export interface HostTotals {
@@ -79,7 +70,8 @@ export interface PackStats {
     dropped_by_reason: Record<string, number>;
   };
   hours: { source_video_hours: number; kept_clip_hours: number };
-  licences: Record<string, LicenceTotals>;
+  /** Per licence: sources with kept clips in the index, those clips and their hours (see license-totals.ts). */
+  licences: Record<string, LicenseTotals>;
   /** Per host, so a distributed run's stats need nothing but the records. */
   hosts: Record<string, HostTotals>;
   /** Seconds per stage, summed over sources. */
@@ -117,7 +109,6 @@ export class SourceTally {
   readonly byErrorCode: Record<string, number> = {};
   readonly refusedByReason: Record<string, number> = {};
   readonly timings: Record<string, number> = {};
-  readonly sourcesByLicence: Record<string, number> = {};
   readonly hosts: Record<string, HostTotals> = {};
 
   add(record: SourceRecord): void {
@@ -129,7 +120,6 @@ export class SourceTally {
     if (record.status === 'done') {
       this.done++;
       bump(this.statusDict, 'success');
-      bump(this.sourcesByLicence, record.license ?? UNKNOWN_LICENSE);
       this.sourceSeconds += record.probe?.durationSec ?? 0;
     } else if (record.status === 'refused') {
       this.refused++;
@@ -165,24 +155,23 @@ function recordHost(record: SourceRecord): string {
   }
 }
 
-/** Clip counts and hours from index rows. */
-export function clipTotals(rows: readonly ClipRow[]): Pick<PackStats, 'clips' | 'licences'> & { keptSeconds: number } {
+/** Clip counts, hours and licence totals from index rows. */
+function clipTotals(rows: readonly ClipRow[]): Pick<PackStats, 'clips' | 'licences'> & { keptSeconds: number } {
   const clips = { total: rows.length, kept: 0, dropped: 0, dropped_by_reason: {} as Record<string, number> };
-  const licences: Record<string, LicenceTotals> = {};
+  const kept: ClipRow[] = [];
   let keptSeconds = 0;
   for (const row of rows) {
     if (row.status === 'kept') {
       clips.kept++;
       keptSeconds += row.duration;
-      const licence = (licences[row.license ?? UNKNOWN_LICENSE] ??= { sources: 0, clips: 0, hours: 0 });
-      licence.clips++;
-      licence.hours += row.duration / SECONDS_PER_HOUR;
+      kept.push(row);
     } else {
       clips.dropped++;
       bump(clips.dropped_by_reason, (row.reason ?? 'unspecified').split(':')[0]!.trim());
     }
   }
   clips.dropped_by_reason = sortedKeys(clips.dropped_by_reason);
+  const licences = licenseTotals(kept.map((row) => ({ sourceId: row.source_id, license: row.license, duration: row.duration })));
   return { clips, licences, keptSeconds };
 }
 
@@ -196,9 +185,6 @@ export function buildStats(
 ): PackStats {
   const wallSec = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
   const { clips, licences, keptSeconds } = clipTotals(rows);
-  for (const [licence, sources] of Object.entries(tally.sourcesByLicence)) {
-    (licences[licence] ??= { sources: 0, clips: 0, hours: 0 }).sources = sources;
-  }
   return {
     count: tally.total,
     successes: tally.done,
@@ -220,7 +206,7 @@ export function buildStats(
     },
     clips,
     hours: { source_video_hours: tally.sourceSeconds / SECONDS_PER_HOUR, kept_clip_hours: keptSeconds / SECONDS_PER_HOUR },
-    licences: sortedKeys(licences),
+    licences,
     hosts: sortedKeys(
       Object.fromEntries(Object.entries(tally.hosts).map(([h, t]) => [h, { ...t, failures_by_code: sortedKeys(t.failures_by_code) }])),
     ),

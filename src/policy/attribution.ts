@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../store/output.js';
 import { readSourceRecords } from '../pack/records.js';
 import type { SourceRecord } from '../types.js';
 import { readIndexIfAny } from './index-file.js';
+import { licenseTotals, type KeptClip } from './license-totals.js';
 import { UNKNOWN, licenseTerms, licenseUrl } from './licenses.js';
 
 export const ATTRIBUTION_FILE = 'ATTRIBUTION.md';
@@ -17,24 +18,12 @@ export const ATTRIBUTION_FILE = 'ATTRIBUTION.md';
 const HOLDER_FIELDS = ['rights_holder', 'attribution', 'author', 'creator', 'artist', 'uploader', 'channel', 'owner'];
 const TITLE_FIELDS = ['title', 'name'];
 
-export interface LicenseTotals {
-  sources: number;
-  clips: number;
-  hours: number;
-}
-
-/** Kept clips and their hours per licence, over finished sources with at least one kept clip. */
-export function licenseSummary(records: Iterable<SourceRecord>): Record<string, LicenseTotals> {
-  const totals: Record<string, LicenseTotals> = {};
+/** The kept clips of finished sources. */
+export function* keptClipsOf(records: Iterable<SourceRecord>): Generator<KeptClip> {
   for (const record of records) {
-    const kept = record.status === 'done' ? record.clips.filter((c) => c.status === 'kept') : [];
-    if (kept.length === 0) continue;
-    const t = (totals[record.license ?? UNKNOWN] ??= { sources: 0, clips: 0, hours: 0 });
-    t.sources++;
-    t.clips += kept.length;
-    t.hours += kept.reduce((sum, c) => sum + c.duration, 0) / 3600;
+    if (record.status !== 'done') continue;
+    for (const c of record.clips) if (c.status === 'kept') yield { sourceId: record.id, license: record.license, duration: c.duration };
   }
-  return Object.fromEntries(Object.entries(totals).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 function firstText(bags: ReadonlyArray<Record<string, unknown> | undefined>, fields: readonly string[]): string | undefined {
@@ -59,7 +48,7 @@ function sourceLine(record: SourceRecord): string {
 
 /** The attribution document for the given records (those with kept clips only). */
 export function renderAttribution(records: readonly SourceRecord[]): string {
-  const summary = licenseSummary(records);
+  const summary = licenseTotals(keptClipsOf(records));
   const lines = [
     '# Attribution',
     '',

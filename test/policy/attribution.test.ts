@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { PackConfig } from '../../src/config/schema.js';
+import { pack } from '../../src/pack/index.js';
 import { readIndex, writeIndex } from '../../src/pack/index-parquet.js';
-import { licenseSummary, renderAttribution, writeAttribution } from '../../src/policy/attribution.js';
+import { keptClipsOf, renderAttribution, writeAttribution } from '../../src/policy/attribution.js';
+import { licenseTotals } from '../../src/policy/license-totals.js';
 import type { ClipRecord, SourceRecord } from '../../src/types.js';
 import { buildFixture } from './dataset-fixture.js';
 
@@ -26,8 +29,8 @@ const RECORDS = [
   record('s6', 'CC-BY-4.0', { author: 'Failed' }, [10], 'failed'),
 ];
 
-test('licenseSummary counts sources, kept clips and hours per licence of finished sources', () => {
-  assert.deepEqual(licenseSummary(RECORDS), {
+test('licence totals count sources with kept clips, kept clips and hours per licence of finished sources', () => {
+  assert.deepEqual(licenseTotals(keptClipsOf(RECORDS)), {
     'CC-BY-4.0': { sources: 2, clips: 3, hours: 1.1 },
     'CC-BY-NC-SA-4.0': { sources: 1, clips: 1, hours: 0.02 },
     'CC0-1.0': { sources: 1, clips: 1, hours: 1 },
@@ -63,6 +66,29 @@ test('writeAttribution leaves out sources whose clips the index no longer keeps'
     assert.doesNotMatch(md, /Uploader B/);
     assert.doesNotMatch(md, /Uploader D/, 'CC0 needs no attribution');
     assert.match(md, /^\| CC-BY-4\.0 \| 1 \| 2 \|/m);
+  } finally {
+    await rm(f.dir, { recursive: true, force: true });
+  }
+});
+
+test('stats.json and ATTRIBUTION.md give the same licence totals, also when pack drops every clip of a source', async () => {
+  const f = await buildFixture();
+  try {
+    const { a, b } = f.sources;
+    // Pack drops both clips of b as copies of a's first clip: b is done but has nothing in the dataset.
+    const duplicates = new Map(b!.clipIds.map((id) => [id, a!.clipIds[0]!]));
+    const summary = await pack(f.dir, PackConfig.parse({}), { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:00:01.000Z' }, {
+      markDuplicates: () => duplicates,
+    });
+    assert.equal(summary.duplicates, 2);
+    const md = await readFile(await writeAttribution(f.dir), 'utf8');
+    const table = md.split('## Licence summary')[1]!.split('\n').filter((line) => /^\| [^-l]/.test(line));
+    const stats = summary.stats.licences;
+    assert.deepEqual(
+      table,
+      Object.entries(stats).map(([license, t]) => `| ${license} | ${t.sources} | ${t.clips} | ${t.hours.toFixed(3)} |`),
+    );
+    assert.equal(stats[b!.license]!.sources, Object.values(f.sources).filter((s) => s.license === b!.license && s !== b).length);
   } finally {
     await rm(f.dir, { recursive: true, force: true });
   }
