@@ -5,8 +5,8 @@
  */
 
 /** Luma below this counts as a crushed black, above BRIGHT as a blown highlight (BT.601 studio limits). */
-export const DARK = 16;
-export const BRIGHT = 235;
+const DARK = 16;
+const BRIGHT = 235;
 /** A border row/column is bar when its mean luma is below BAR_MEAN and no pixel exceeds BAR_MAX. */
 const BAR_MEAN = 24;
 const BAR_MAX = 48;

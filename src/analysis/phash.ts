@@ -5,6 +5,8 @@
  * does not change the hash. A hash is two unsigned 32-bit words (hi, lo).
  */
 
+import { medianOf } from '../segment/stats.js';
+
 export const THUMB = 32;
 const LOW = 8;
 
@@ -70,12 +72,6 @@ export function phash(thumb: Float32Array): [number, number] {
     else lo |= 1 << (63 - i);
   }
   return [hi >>> 0, lo >>> 0];
-}
-
-function medianOf(values: Float64Array): number {
-  const sorted = Float64Array.from(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Number of set bits of a 32-bit integer. */

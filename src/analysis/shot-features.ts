@@ -6,10 +6,10 @@
  */
 
 /** Cells across the coarse luma grid; rows follow the frame's aspect ratio. */
-export const GRID_COLS = 32;
+const GRID_COLS = 32;
 const Y_BINS = 16;
 const C_BINS = 8;
-export const HIST_BINS = Y_BINS + 2 * C_BINS;
+const HIST_BINS = Y_BINS + 2 * C_BINS;
 /** Weight of the grid term against the histogram term in a distance. */
 const GRID_WEIGHT = 3;
 
@@ -25,7 +25,7 @@ export interface ShotSignature {
   contrast: number;
 }
 
-export function gridRows(width: number, height: number): number {
+function gridRows(width: number, height: number): number {
   return Math.max(4, Math.round((GRID_COLS * height) / width));
 }
 

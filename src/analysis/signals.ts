@@ -6,13 +6,14 @@
  */
 import type { Frame } from '../media/frames.js';
 import { FloatSeries } from '../segment/series.js';
+import { quantile } from '../segment/stats.js';
 import { laplacianVariance, meanAbsDiff, measureBars, measureFrame } from './frame-metrics.js';
 import { THUMB, Thumbnailer, hashHex, phash } from './phash.js';
 
 /** Mean absolute luma change (0..255) below which a frame counts as a repeat of the previous one. */
-export const FROZEN_DIFF = 0.5;
+const FROZEN_DIFF = 0.5;
 /** Luma standard deviation below which a frame counts as a single colour. */
-export const SINGLE_COLOR_STD = 4;
+const SINGLE_COLOR_STD = 4;
 /** Width of a hash bin in seconds. */
 export const HASH_BIN_SEC = 0.25;
 /** Most hashes in a clip signature (a clip of up to 4 s gives one per bin). */
@@ -161,9 +162,3 @@ function finite(values: Float32Array): number[] {
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
 const min = (v: number[]) => (v.length ? v.reduce((a, b) => Math.min(a, b)) : 0);
 const share = (v: number[], test: (x: number) => boolean) => (v.length ? v.filter(test).length / v.length : 0);
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}

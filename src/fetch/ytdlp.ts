@@ -103,7 +103,7 @@ function commonArgs(cfg: FetchConfig): string[] {
   ];
 }
 
-export function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
+function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
   const h = cfg.ytDlpMaxHeight;
   // '%' starts a yt-dlp template field, so literal ones in the path are doubled.
   const output = path.join(path.resolve(req.workDir), req.name).replaceAll('%', '%%') + '.%(ext)s';

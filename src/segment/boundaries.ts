@@ -87,7 +87,7 @@ export function gradualTransitions(changes: Transition[], series: BoundarySeries
  * change of contrast. The span runs from where the contrast starts to fall to where it stops
  * rising. A blank run entered and left by cuts (a black title card) is not a fade.
  */
-export function findFades(series: BoundarySeries, params: BoundaryParams): Transition[] {
+function findFades(series: BoundarySeries, params: BoundaryParams): Transition[] {
   const { contrast, luma } = series;
   const blank = (i: number) => contrast[i] < BLANK_CONTRAST && (luma[i] < BLACK_LUMA || luma[i] > WHITE_LUMA);
   const maxRamp = Math.round(MAX_GRADUAL_SEC * params.fps);

@@ -132,7 +132,7 @@ export class ShotDetector {
   /** Cheap test of whether a step is worth a flash check: well above the recent typical step. */
   private standsOut(value: number): boolean {
     const recent = this.recentSteps;
-    const typical = recent.length ? medianOf([...recent]) : 0;
+    const typical = recent.length ? medianOf(recent) : 0;
     recent.push(value);
     if (recent.length > FLASH_GATE_FRAMES) recent.shift();
     return value > 0.03 * this.threshold && value > 1.5 * typical;

@@ -14,7 +14,7 @@
 import { frameDistance, histDistance, type ShotSignature } from '../analysis/shot-features.js';
 import type { Transition } from '../types.js';
 import type { FloatSeries } from './series.js';
-import { medianOf } from './stats.js';
+import { medianOf, quantile } from './stats.js';
 
 export interface GradualInputs {
   /** Distance of frame i to frame i-span. */
@@ -206,9 +206,4 @@ function finiteValues(series: FloatSeries, from: number, to: number): number[] {
     if (Number.isFinite(v)) values.push(v);
   }
   return values;
-}
-
-function quantile(values: number[], q: number): number {
-  values.sort((a, b) => a - b);
-  return values[Math.min(values.length - 1, Math.floor(q * values.length))];
 }

@@ -38,7 +38,7 @@ const duration = (s: ClipSpan) => s.endTime - s.startTime;
 const seconds = (s: number) => `${s.toFixed(2)}s`;
 
 /** First frame whose time is at or after `t` (times.length when none). */
-export function firstFrameAtOrAfter(times: FrameTimes, t: number): number {
+function firstFrameAtOrAfter(times: FrameTimes, t: number): number {
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {
