@@ -22,6 +22,7 @@
  */
 import { ErrorCode, FatalError } from '../errors.js';
 import type { PolicyConfig } from '../config/schema.js';
+import { findColumn, LICENSE_COLUMNS, LICENSE_RAW } from '../sources/columns.js';
 import type { Source } from '../types.js';
 import { PROPRIETARY, UNKNOWN, licenseTerms, normalizeLicense, type LicenseTerms } from './licenses.js';
 import { matchOptOut, type OptOutList } from './optout.js';
@@ -47,9 +48,6 @@ export interface PolicyContext {
 
 export type Admission = { admit: true; license: string } | { admit: false; code: ErrorCode; reason: string };
 
-/** Metadata columns read as the licence when no `licenseColumn` is configured, first present wins. */
-const LICENSE_COLUMNS = ['license_raw', 'license', 'licence', 'license_url', 'licenseurl', 'license_name', 'rights'];
-
 function rawValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value === 'number') return String(value);
@@ -63,9 +61,13 @@ function rawValue(value: unknown): string | undefined {
  */
 export function resolveLicense(source: Pick<Source, 'license' | 'metadata'>, config: PolicyConfig): string {
   if (source.license !== undefined && source.license !== UNKNOWN) return normalizeLicense(source.license);
-  const columns = config.licenseColumn ? [config.licenseColumn, ...LICENSE_COLUMNS] : LICENSE_COLUMNS;
-  for (const column of columns) {
-    const value = rawValue(source.metadata[column]);
+  // The configured column, then what ingest stamped, then the usual licence columns (any case):
+  // the first with a value wins.
+  const keys = Object.keys(source.metadata);
+  const candidates = [...(config.licenseColumn ? [config.licenseColumn] : []), LICENSE_RAW, ...LICENSE_COLUMNS];
+  for (const candidate of candidates) {
+    const column = findColumn(keys, [candidate]);
+    const value = column === undefined ? undefined : rawValue(source.metadata[column]);
     if (value !== undefined) return normalizeLicense(value);
   }
   return normalizeLicense(config.defaultLicense);

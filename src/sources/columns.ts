@@ -3,7 +3,10 @@ import { FatalError } from '../errors.js';
 
 /** Tried in this order, case-insensitively, when `--url-column` is not given. */
 export const URL_COLUMNS = ['url', 'path', 'video', 'contentUrl', 'video_url', 'file'];
-export const LICENSE_COLUMNS = ['license', 'licence', 'license_url', 'rights'];
+/** Licence columns, tried in this order (any case) by ingest and by admission alike. */
+export const LICENSE_COLUMNS = ['license', 'licence', 'license_url', 'licenseurl', 'license_name', 'rights'];
+/** The metadata field ingest copies the licence column's value into, whatever that column's name. */
+export const LICENSE_RAW = 'license_raw';
 
 /** The first column of `keys` matching a candidate (exact spelling first, then any case). */
 export function findColumn(keys: string[], candidates: string[]): string | undefined {

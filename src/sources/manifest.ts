@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { FatalError } from '../errors.js';
 import type { RowError, Source } from '../types.js';
-import { licenseColumnOf, requireColumns, urlColumnOf } from './columns.js';
+import { LICENSE_RAW, licenseColumnOf, requireColumns, urlColumnOf } from './columns.js';
 import { canonicalUri, sourceId, sourceKind } from './ids.js';
 import type { Preset, SourceDraft } from './presets/index.js';
 import { readDelimited } from './readers/csv.js';
@@ -76,7 +76,7 @@ function mapperFor(file: string, keys: string[], opts: ManifestOptions): RowMapp
   const withLicense = (draft: SourceDraft, fields: Record<string, unknown>): SourceDraft => {
     const raw = licenseColumn === undefined ? undefined : fields[licenseColumn];
     if (raw === undefined || raw === null || raw === '') return draft;
-    return { ...draft, metadata: { ...draft.metadata, license_raw: raw } };
+    return { ...draft, metadata: { ...draft.metadata, [LICENSE_RAW]: raw } };
   };
   const { preset } = opts;
   if (preset) {

@@ -145,6 +145,9 @@ test('resolveLicense: source licence, then columns, then the run default', () =>
   assert.equal(resolveLicense({ license: 'CC0-1.0', metadata: { license_raw: 'MIT' } }, cfg), 'CC0-1.0');
   assert.equal(resolveLicense({ metadata: { rights_statement: 'by-sa', license_raw: 'MIT' } }, cfg), 'CC-BY-SA-4.0');
   assert.equal(resolveLicense({ metadata: { license_raw: 'MIT' } }, cfg), 'MIT');
+  // The licence columns ingest knows, in any case, also when ingest did not stamp license_raw.
+  assert.equal(resolveLicense({ metadata: { License_Name: 'MIT' } }, cfg), 'MIT');
+  assert.equal(resolveLicense({ metadata: { RIGHTS: 'cc0' } }, cfg), 'CC0-1.0');
   assert.equal(resolveLicense({ metadata: {} }, cfg), 'CC-BY-4.0');
   // A stated but unrecognised licence is not overridden by the run default.
   assert.equal(resolveLicense({ metadata: { license: 'ask me' } }, cfg), 'unknown');

@@ -121,3 +121,9 @@ test('a row whose URL cannot be canonicalised is a row error, not a fatal one', 
   assert.deepEqual(sources.map((s) => s.uri), ['https://example.com/c.mp4']);
   assert.deepEqual(errors.map((e) => [e.line, e.message]), [[2, 'unsupported URI scheme "s3:" in s3://bucket/a.mp4'], [3, 'invalid URL http://exa mple.com/b.mp4']]);
 });
+
+test('a licence column named like admission reads it (license_name, any case) is copied to license_raw', async () => {
+  const file = await put(dir, 'licence-name.csv', 'url,License_Name\nhttps://example.com/l.mp4,CC BY 4.0\n');
+  const { sources } = await drain(readInputs([file]));
+  assert.equal(sources[0]!.metadata.license_raw, 'CC BY 4.0');
+});
