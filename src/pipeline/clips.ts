@@ -7,6 +7,7 @@ import type { RunConfig } from '../config/schema.js';
 import { clipSafetyScores } from '../analysis/safety-clips.js';
 import { cropFor, judgeClip } from '../filters/judge.js';
 import { analysisSize } from '../media/frames.js';
+import { isInterlaced } from '../media/probe.js';
 import { extractClips, type ExtractSpan } from '../media/extract.js';
 import { clipId } from '../segment/ids.js';
 import { planClips, planPresetClips, type ClipSpan } from '../segment/plan.js';
@@ -125,7 +126,7 @@ function toOriginalTimeline(clips: ClipRecord[], offset: number): void {
 async function dropUnsafe(spans: ExtractSpan[], clips: ClipRecord[], file: string, probe: ProbeInfo, opts: BuildClipsOptions): Promise<ExtractSpan[]> {
   const { cfg } = opts;
   const size = analysisSize(probe.video.width, probe.video.height, cfg.segment.analysisWidth);
-  const scores = await clipSafetyScores(file, spans, { ...size, hwaccel: opts.hwaccel, signal: opts.signal });
+  const scores = await clipSafetyScores(file, spans, { ...size, hwaccel: opts.hwaccel, deinterlace: isInterlaced(probe), signal: opts.signal });
   const byId = new Map(clips.map((c) => [c.clipId, c]));
   return spans.filter((span, i) => {
     const clip = byId.get(span.clipId)!;

@@ -105,7 +105,7 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
     };
 
     t = performance.now();
-    record.probe = await probe(fetched.path);
+    record.probe = await probe(fetched.path, { signal: ctx.signal });
     timings.probe = since(t);
 
     t = performance.now();
