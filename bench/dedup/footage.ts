@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { measureFile } from '../../src/analysis/measure-file.js';
+import { measureFile } from '../../test/helpers/measure-file.js';
 import { ffmpegInput } from '../../src/media/ffmpeg.js';
 
 const exec = promisify(execFile);

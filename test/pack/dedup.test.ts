@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { measureFile } from '../../src/analysis/measure-file.js';
+import { measureFile } from '../helpers/measure-file.js';
 import { markDuplicates, type DedupRow } from '../../src/pack/dedup.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
 

@@ -1,6 +1,6 @@
 /** One decode of a whole file into FrameSignals: for tools, tests and benchmarks that treat a file as one clip. */
-import { analysisSize, readFrames } from '../media/frames.js';
-import { FrameSignals } from './signals.js';
+import { analysisSize, readFrames } from '../../src/media/frames.js';
+import { FrameSignals } from '../../src/analysis/signals.js';
 
 export async function measureFile(file: string, width: number, height: number, analysisWidth = 160): Promise<{ signals: FrameSignals; frames: number }> {
   const size = analysisSize(width, height, analysisWidth);
