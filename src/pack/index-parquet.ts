@@ -68,7 +68,7 @@ const toParquet = (type: BasicType, value: unknown): unknown =>
 const fromParquet = (value: unknown): unknown => (typeof value === 'bigint' ? Number(value) : (value ?? null));
 
 /** Encodes rows (in the given order) as a Parquet file. */
-export function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
+function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
   const signals = signalNames(rows);
   const columnData: ColumnSource[] = FIXED_COLUMNS.map(([name, type]) => ({
     name,

@@ -22,9 +22,9 @@ export type { WrittenShard, ThumbnailMaker } from './shards.js';
 export { readIndex, writeIndex } from './index-parquet.js';
 
 export const INDEX_FILE = 'index.parquet';
-export const STATS_FILE = 'stats.json';
-export const MISSING_FILE = 'missing_file';
-export const DUPLICATE = 'duplicate';
+const STATS_FILE = 'stats.json';
+const MISSING_FILE = 'missing_file';
+const DUPLICATE = 'duplicate';
 /** Clip files checked at once; bounded so a million-clip pack does not open a million handles. */
 const STAT_BATCH = 64;
 

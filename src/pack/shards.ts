@@ -51,7 +51,7 @@ export const memberKey = (clipId: string): string => clipId.replace(/[^A-Za-z0-9
 const clipMemberName = (key: string, file: string): string => `${key}.${path.extname(file).slice(1).toLowerCase() || 'mp4'}`;
 
 /** The `.json` member: the clip's index row without pack bookkeeping, led by its key. */
-export function sampleJson(row: ClipRow): string {
+function sampleJson(row: ClipRow): string {
   const { status: _status, reason: _reason, duplicate_of: _dup, shard: _shard, file: _file, ...sample } = row;
   return JSON.stringify({ key: memberKey(row.clip_id), ...sample });
 }

@@ -5,7 +5,7 @@
  * the text says: an unrecognised value is `unknown`, which a declared use refuses by default.
  */
 
-export const PUBLIC_DOMAIN = 'public-domain';
+const PUBLIC_DOMAIN = 'public-domain';
 export const PROPRIETARY = 'proprietary';
 export const UNKNOWN = 'unknown';
 

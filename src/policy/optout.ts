@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { FatalError } from '../errors.js';
 import type { Source } from '../types.js';
 
-export const DEFAULT_ROBOTS_DIRECTIVES: readonly string[] = ['noai', 'noimageai', 'noindex', 'noimageindex', 'none'];
+const DEFAULT_ROBOTS_DIRECTIVES: readonly string[] = ['noai', 'noimageai', 'noindex', 'noimageindex', 'none'];
 
 /** Directives whose own syntax has a colon (`unavailable_after: <date>`): not an agent scope. */
 const VALUED_DIRECTIVES = new Set(['unavailable_after', 'max-snippet', 'max-image-preview', 'max-video-preview']);
@@ -96,8 +96,6 @@ export interface OptOutList {
   entries: OptOutEntry[];
 }
 
-export const emptyOptOutList = (): OptOutList => ({ entries: [] });
-
 const SOURCE_ID = /^[0-9a-f]{16}$/i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -157,7 +155,7 @@ function schemeless(uri: string): string | undefined {
   }
 }
 
-function hostOf(uri: string): string | undefined {
+function hostnameOf(uri: string): string | undefined {
   if (!/^https?:\/\//i.test(uri)) return undefined;
   try {
     return new URL(uri).hostname.toLowerCase();
@@ -171,7 +169,7 @@ function entryMatches(entry: OptOutEntry, id: string, uri: string): boolean {
     case 'id':
       return id.toLowerCase() === entry.value;
     case 'domain': {
-      const host = hostOf(uri);
+      const host = hostnameOf(uri);
       return host !== undefined && (host === entry.value || host.endsWith(`.${entry.value}`));
     }
     case 'prefix': {

@@ -37,7 +37,7 @@ const USE_REQUIREMENTS: Record<string, (t: LicenseTerms) => boolean> = {
   internal: (t) => t.commercial,
 };
 
-export const BUILT_IN_USES = Object.keys(USE_REQUIREMENTS);
+const BUILT_IN_USES = Object.keys(USE_REQUIREMENTS);
 
 /** Everything a run needs to decide admission: the policy, the loaded opt-out list, the taken-down ids. */
 export interface PolicyContext {
@@ -134,16 +134,6 @@ export function decideAdmission(source: Source, ctx: PolicyContext): Admission {
   const verdict = admitLicense(license, ctx.config);
   if (!verdict.admit) return { admit: false, code: ErrorCode.RefusedLicense, reason: `Refused by the licence policy: ${verdict.reason}.` };
   return { admit: true, license };
-}
-
-/** Sources per licence, for the no-use warning and reports. */
-export function countByLicense(licenses: Iterable<string | undefined>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const license of licenses) {
-    const key = license ?? UNKNOWN;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
 }
 
 /**

@@ -14,7 +14,7 @@ import { admitLicense, decideAdmission, resolveLicense, type Admission, type Pol
 export type MetadataLookup = (source: Source) => Promise<Record<string, unknown>>;
 
 /** Whether the site should be asked: a yt-dlp source refused by the licence gate because its licence is unknown. */
-export function needsReportedLicense(source: Source, admission: Admission, ctx: PolicyContext): boolean {
+function needsReportedLicense(source: Source, admission: Admission, ctx: PolicyContext): boolean {
   return (
     !admission.admit &&
     admission.code === ErrorCode.RefusedLicense &&
@@ -24,7 +24,7 @@ export function needsReportedLicense(source: Source, admission: Admission, ctx: 
 }
 
 /** The licence gate again, with the licence text the site reported (absent when it reported none). */
-export function admitReportedLicense(reported: unknown, ctx: PolicyContext): Admission {
+function admitReportedLicense(reported: unknown, ctx: PolicyContext): Admission {
   const raw = typeof reported === 'string' && reported.trim() !== '' ? reported.trim() : undefined;
   const license = normalizeLicense(raw);
   const said = raw === undefined ? 'the site reports no licence' : `the site reports the licence "${raw}"`;

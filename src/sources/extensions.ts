@@ -2,12 +2,12 @@
 import path from 'node:path';
 
 /** Containers clipmill looks for when walking a directory. */
-export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
+const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
   'mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v', 'mpg', 'mpeg', 'ts', 'mts', 'm2ts', 'flv', 'wmv', '3gp', 'ogv',
 ]);
 
 /** Lower-case extension without the dot ('' when there is none). */
-export function extensionOf(file: string): string {
+function extensionOf(file: string): string {
   return path.extname(file).slice(1).toLowerCase();
 }
 

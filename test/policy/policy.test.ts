@@ -6,8 +6,8 @@ import path from 'node:path';
 import { PolicyConfig } from '../../src/config/schema.js';
 import { ErrorCode, FatalError } from '../../src/errors.js';
 import { loadPolicyContext } from '../../src/policy/context.js';
-import { parseOptOutList, emptyOptOutList } from '../../src/policy/optout.js';
-import { admitLicense, countByLicense, decideAdmission, licenseWarning, resolveLicense, type PolicyContext } from '../../src/policy/policy.js';
+import { parseOptOutList } from '../../src/policy/optout.js';
+import { admitLicense, decideAdmission, licenseWarning, resolveLicense, type PolicyContext } from '../../src/policy/policy.js';
 import { isRowError, readInputs } from '../../src/sources/index.js';
 import type { Source } from '../../src/types.js';
 
@@ -48,7 +48,7 @@ async function manifestSources(): Promise<Map<string, Source>> {
 
 const ctxFor = (config: Partial<PolicyConfig>): PolicyContext => ({
   config: PolicyConfig.parse(config),
-  optOut: emptyOptOutList(),
+  optOut: { entries: [] },
   takenDown: new Set(),
 });
 
@@ -105,12 +105,19 @@ test('an undeclared use without an admit list is a fatal error', async () => {
   await assert.rejects(loadPolicyContext(PolicyConfig.parse({ use: 'marketing' }), os.tmpdir()), FatalError);
 });
 
+/** Admitted sources per licence, as the end of a run counts them for the warning. */
+function countByLicense(licenses: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const license of licenses) counts[license] = (counts[license] ?? 0) + 1;
+  return counts;
+}
+
 test('no declared use: everything admitted with its licence recorded, and a warning counts them', async () => {
   const sources = await manifestSources();
   const ctx = ctxFor({});
   const verdicts = [...sources.values()].map((s) => decideAdmission(s, ctx));
   assert.ok(verdicts.every((v) => v.admit));
-  const counts = countByLicense(verdicts.map((v) => (v.admit ? v.license : undefined)));
+  const counts = countByLicense(verdicts.map((v) => (v.admit ? v.license : 'refused')));
   assert.equal(counts.unknown, 2);
   assert.equal(counts.proprietary, 1);
   const warning = licenseWarning(counts, ctx.config);

@@ -12,7 +12,7 @@ import { ErrorCode } from '../../src/errors.js';
 import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { ytDlpMetadata } from '../../src/fetch/ytdlp.js';
 import { processSource } from '../../src/pipeline/task.js';
-import { emptyOptOutList, parseOptOutList } from '../../src/policy/optout.js';
+import { parseOptOutList } from '../../src/policy/optout.js';
 import type { PolicyContext } from '../../src/policy/policy.js';
 import { decideAdmissionWithLookup, type MetadataLookup } from '../../src/policy/reported-license.js';
 import { OutputDir } from '../../src/store/output.js';
@@ -26,7 +26,7 @@ const page = (id: string, metadata: Record<string, unknown> = {}): Source => ({
 
 const context = (config: Partial<PolicyConfig>, takenDown: string[] = []): PolicyContext => ({
   config: PolicyConfig.parse(config),
-  optOut: emptyOptOutList(),
+  optOut: { entries: [] },
   takenDown: new Set(takenDown),
 });
 

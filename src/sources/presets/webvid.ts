@@ -12,7 +12,7 @@ import { parseTimestamp } from './timestamps.js';
 const ISO_DURATION = /^P(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)$/;
 
 /** Seconds from an ISO 8601 duration (`PT1M5S`) or a plain number of seconds; undefined when absent. */
-export function parseWebvidDuration(value: unknown): number | undefined {
+function parseWebvidDuration(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const m = typeof value === 'string' ? ISO_DURATION.exec(value.trim()) : null;
   const seconds = m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : parseTimestamp(value);
