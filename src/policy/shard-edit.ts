@@ -2,7 +2,7 @@
  * Removing WebDataset samples from finished tar shards, for takedowns. Finding which shards hold
  * a sample reads only the 512-byte member headers (seeking over the bodies), so a takedown costs
  * one small read per member, not a read of the whole dataset. Only shards that hold a removed
- * sample are rewritten (to `<shard>.tmp`, then renamed); every other file stays byte-identical.
+ * sample are rewritten (to a temporary name, then renamed); every other file stays byte-identical.
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
