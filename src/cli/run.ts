@@ -89,7 +89,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('Turn inputs (manifests, folders, URLs, files) into a clip dataset in --out. Rerun the same command to resume.')
-    .argument('<inputs...>', 'manifest files (.csv .tsv .jsonl .json .parquet), directories, http(s) URLs or video files')
+    .argument('<inputs...>', 'manifests (.csv .tsv .jsonl .ndjson .json .parquet, .gz for text ones), URL lists (.txt .urls .list), directories, http(s) URLs or video files')
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('-c, --config <file>', 'JSON config file (flags override it)')
     .option('-w, --workers <n>', 'sources processed at once (default 2)', integer)

@@ -36,7 +36,7 @@ function formatSummary(dir: string, s: OutputSummary): string {
     `  failed   ${counts(s.sources.by_error_code)}`,
     `  refused  ${counts(s.sources.refused_by_reason)}`,
     `  clips    ${s.clips.kept} kept, ${s.clips.dropped} dropped by the per-source filters (${counts(s.clips.dropped_by_reason)})`,
-    `  hours    ${s.hours.source_video_hours.toFixed(3)} h of source video, ${s.hours.kept_clip_hours.toFixed(3)} h in kept clips`,
+    `  hours    ${s.hours.source_video_hours.toFixed(3)} h of source video, ${s.hours.kept_clip_hours.toFixed(3)} h in clips kept by those filters`,
   ];
   if (s.index) {
     const reasons = s.stats ? ` (${counts(s.stats.clips.dropped_by_reason)})` : '';
@@ -56,7 +56,7 @@ function formatSummary(dir: string, s: OutputSummary): string {
 function formatQueue(q: QueueStatus): string {
   const lines = [
     `  queue    ${q.waiting} waiting, ${q.active} active, ${q.delayed} delayed, ${q.completed} completed, ${q.failed} failed (all runs)`,
-    `  workers  ${q.workers.length} connected${q.workers.length ? ': ' + q.workers.map((w) => w.name || w.addr).join(', ') : ''}`,
+    `  workers  ${q.workers.length} connected${q.workers.length ? ': ' + q.workers.map((w) => w.addr || w.name).join(', ') : ''}`,
   ];
   if (q.run) {
     lines.push(

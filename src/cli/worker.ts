@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
+import { checkHwaccel } from '../media/hwaccel.js';
 import { integer, number, hwaccelOption } from './options.js';
 
 interface WorkerFlags {
@@ -22,6 +23,7 @@ export function registerWorker(program: Command): void {
     .addOption(hwaccelOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+      if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
       const gateRedis = openRedis(flags.queue);
       const worker = await startQueueWorker({
         queueUrl: flags.queue,

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const FetchConfig = z.object({
+export const FetchConfig = z.strictObject({
   /** Seconds without progress before a request is abandoned. */
   timeoutSec: z.number().positive().default(30),
   /** Attempts per source for transient failures (network, 5xx, 429). */
@@ -29,7 +29,7 @@ export const FetchConfig = z.object({
   maxWaitSec: z.number().positive().default(300),
 });
 
-export const SegmentConfig = z.object({
+export const SegmentConfig = z.strictObject({
   /** Shortest clip kept, seconds: shorter shots are dropped with reason `too_short`. */
   minClipSec: z.number().positive().default(2),
   /** Longest clip, seconds: longer shots are split into pieces no longer than this. */
@@ -38,9 +38,9 @@ export const SegmentConfig = z.object({
   threshold: z.number().positive().default(1),
   /** Analysis frame width in pixels (height follows the aspect ratio). */
   analysisWidth: z.number().int().min(16).default(160),
-});
+}).refine((c) => c.minClipSec <= c.maxClipSec, { message: 'minClipSec must not be larger than maxClipSec', path: ['minClipSec'] });
 
-export const ExtractConfig = z.object({
+export const ExtractConfig = z.strictObject({
   codec: z.enum(['h264', 'vp9', 'av1']).default('h264'),
   maxHeight: z.number().int().positive().default(720),
   /** Frame-rate cap (0 = keep the source rate). */
@@ -54,7 +54,7 @@ export const ExtractConfig = z.object({
   cropBars: z.boolean().default(false),
 });
 
-export const PackConfig = z.object({
+export const PackConfig = z.strictObject({
   /** Target shard size in bytes. */
   shardBytes: z.number().int().positive().default(1024 ** 3),
   /** Write a JPEG thumbnail per clip into the shards. */
@@ -62,7 +62,7 @@ export const PackConfig = z.object({
 });
 
 /** Rights policy: declared use, licence admission, opt-outs (see src/policy/policy.ts for the defaults). */
-export const PolicyConfig = z.object({
+export const PolicyConfig = z.strictObject({
   /**
    * Intended use of the dataset: 'commercial', 'research', 'non-commercial', 'internal', or any
    * name given a licence list in `admit`. Absent: no licence gate (provenance is still recorded).
@@ -88,7 +88,7 @@ export const PolicyConfig = z.object({
  * Clip filters (src/filters/judge.ts): a clip failing any of them is dropped with a reason naming
  * the filter and the measured value. Units: luma levels 0..255 at analysis size; shares 0..1.
  */
-export const FilterConfig = z.object({
+export const FilterConfig = z.strictObject({
   /** Drop clips whose mean frame-to-frame luma change is below this (a still image, a static title). */
   minMotion: z.number().min(0).default(0.25),
   /** Drop clips whose mean change is above this (strobing, noise, shaky chaos). */
@@ -114,7 +114,8 @@ export const FilterConfig = z.object({
   maxNsfw: z.number().min(0).max(1).default(0.5),
 });
 
-export const RunConfig = z.object({
+// Strict objects: a misspelt key in a config file is an error, not a silently ignored setting.
+export const RunConfig = z.strictObject({
   /** Concurrent per-source tasks. */
   workers: z.number().int().positive().default(2),
   /** Manifest column holding the URL or path (auto-detected when absent). */

@@ -5,6 +5,7 @@
 import type { RunConfig } from '../config/schema.js';
 import { runPool } from '../executors/local.js';
 import { createHostGate } from '../fetch/politeness.js';
+import { checkHwaccel } from '../media/hwaccel.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
 import { readSourceRecords } from '../pack/records.js';
@@ -39,6 +40,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const out = new OutputDir(opts.outDir);
   await out.prepare();
+  if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
   const recorded = await out.recordedIds();

@@ -139,7 +139,8 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
       throw diskFull(ctx.out.root);
     }
     record.status = code.startsWith('refused_') ? 'refused' : 'failed';
-    record.error = { code, message, transient: err instanceof SourceError && err.transient };
+    // An unexpected error is ours, not the source's: a later run tries the source again.
+    record.error = { code, message, transient: err instanceof SourceError ? err.transient : true };
     record.clips = [];
     await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
   } finally {

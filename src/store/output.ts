@@ -3,7 +3,7 @@
  * written atomically and last, so a killed run resumes by skipping what has a record.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
@@ -32,7 +32,7 @@ export class OutputDir {
   /** Creates the layout and proves it is writable; a FatalError otherwise. */
   async prepare(): Promise<void> {
     try {
-      await mkdir(this.sourcesDir, { recursive: true });
+      await makeDirs(this.sourcesDir);
       await writeFile(path.join(this.root, OUTPUT_MARKER), 'This directory is a clipmill output; directory inputs skip it.\n');
       const probe = path.join(this.root, `.write-test-${randomBytes(4).toString('hex')}`);
       await writeFile(probe, 'ok');
@@ -64,6 +64,20 @@ export class OutputDir {
     }
     return new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
   }
+}
+
+/**
+ * `mkdir -p` one level at a time: Node's recursive mkdir spins forever on some paths (e.g. under
+ * /proc, where mkdir answers ENOENT for a parent that exists), so the run would hang, not fail.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (await stat(d).then((s) => s.isDirectory(), () => false)) break;
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) await mkdir(d).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
 }
 
 /**

@@ -30,6 +30,9 @@ describe('loadConfig', () => {
 
   it('names the field and the problem of an invalid value, and of an unreadable file', async () => {
     await assert.rejects(loadConfig(undefined, { extract: { codec: 'mpeg2' } }), (err) => err instanceof FatalError && /extract\.codec/.test(err.message));
+    await assert.rejects(loadConfig(undefined, { segment: { minClipSec: 5, maxClipSec: 2 } }), (err) => err instanceof FatalError && /minClipSec/.test(err.message));
+    await writeFile(dir.file('typo.json'), JSON.stringify({ segmnt: { minClipSec: 1 } }));
+    await assert.rejects(loadConfig(dir.file('typo.json'), {}), (err) => err instanceof FatalError && /segmnt/.test(err.message), 'a misspelt key is not ignored');
     await writeFile(dir.file('broken.json'), '{ "workers": ');
     await assert.rejects(loadConfig(dir.file('broken.json'), {}), (err) => err instanceof FatalError && /not valid JSON/.test(err.message));
     await assert.rejects(loadConfig(dir.file('missing.json'), {}), (err) => err instanceof FatalError && /Cannot read the config file/.test(err.message));

@@ -160,6 +160,10 @@ describe('clipmill run on a mixed manifest', () => {
     const unwritable = await runCli(['run', dir.file('manifest.csv'), '--out', path.join(dir.file('a-file'), 'out')]);
     assert.notEqual(unwritable.code, 0);
     assert.match(unwritable.stderr, /not writable/);
+    // Under /proc, Node's recursive mkdir would spin forever: the run must fail, not hang.
+    const procfs = await runCli(['run', dir.file('manifest.csv'), '--out', '/proc/clipmill-no-such-dir/out']);
+    assert.notEqual(procfs.code, 0);
+    assert.match(procfs.stderr, /not writable/);
     await writeFile(dir.file('bad.json'), JSON.stringify({ workers: -3 }));
     const badConfig = await runCli(['run', dir.file('manifest.csv'), '--out', dir.file('o2'), '--config', dir.file('bad.json')]);
     assert.notEqual(badConfig.code, 0);
