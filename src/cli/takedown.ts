@@ -17,6 +17,9 @@ function formatResult(r: TakedownResult): string {
     r.shards.length === 0 ? 'No shard held them; no shard was rewritten.' : `Shards rewritten: ${r.shards.join(', ')}`,
   ];
   if (r.deletedShards.length > 0) lines.push(`Shards deleted (left empty): ${r.deletedShards.join(', ')}`);
+  if (r.unknownSources.length > 0) {
+    lines.push(`Not in this dataset (check for a typo; they are refused by later runs all the same): ${r.unknownSources.join(', ')}`);
+  }
   lines.push('Recorded in takedowns.jsonl: later runs into this directory refuse these sources.');
   return lines.join('\n');
 }

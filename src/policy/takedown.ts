@@ -41,6 +41,8 @@ export interface TakedownEntry {
 export interface TakedownResult extends TakedownEntry {
   /** Shards deleted because nothing was left in them. */
   deletedShards: string[];
+  /** Named sources this dataset has no record of (a typo, or a takedown ahead of any run). */
+  unknownSources: string[];
 }
 
 /** A source id (16 hex digits) as given, anything else as a URI or path: `sourceId(canonicalUri(ref))`. */
@@ -172,5 +174,5 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
   // Clip, licence and shard figures follow the edited index; refusals follow the marked records.
   if (remaining) await refreshStats(outDir, remaining);
   if (await exists(path.join(outDir, ATTRIBUTION_FILE))) await writeAttribution(outDir);
-  return { ...entry, deletedShards: deleted };
+  return { ...entry, deletedShards: deleted, unknownSources: ids.filter((id) => !records.has(id)) };
 }

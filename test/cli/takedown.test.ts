@@ -39,6 +39,7 @@ test('clipmill takedown --source and --list remove the sources and record the re
     assert.deepEqual(result.sources, [a!.id, d!.id, e!.id].sort());
     assert.equal(result.reason, 'DMCA notice 7');
     assert.deepEqual(result.deletedShards.sort(), ['shards/other/shard-000000.tar', 'shards/solo/shard-000000.tar']);
+    assert.deepEqual(result.unknownSources, []);
 
     const shards = await listShards(f.dir);
     assert.equal(shards.length, 2);
@@ -53,6 +54,9 @@ test('clipmill takedown --source and --list remove the sources and record the re
     assert.equal(lines.length, 2);
     assert.equal(JSON.parse(lines[1]!).reason, 'second request');
     assert.deepEqual(await loadTakedowns(f.dir), new Set([a!.id, b!.id, d!.id, e!.id]));
+
+    const typo = JSON.parse(await runCli(['takedown', f.dir, '--source', 'https://example.org/never-seen.mp4', '--reason', 'ahead of time', '--json']));
+    assert.equal(typo.unknownSources.length, 1, 'a source this dataset does not hold is named as such');
   } finally {
     await rm(f.dir, { recursive: true, force: true });
   }
