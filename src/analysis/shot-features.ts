@@ -1,7 +1,7 @@
 /**
  * Cheap per-frame signatures for shot-boundary detection, and distances between them.
  * A signature holds a coarse luma grid (block means, mean removed so a brightness offset does not
- * count as new content) and a colour histogram (luma + two chroma axes). Both are tiny, so a
+ * count as new content) and a soft-binned colour histogram (luma + two chroma axes). Both are tiny, so a
  * detector can keep a window of them instead of whole frames.
  */
 
@@ -34,41 +34,113 @@ export function newSignature(width: number, height: number): ShotSignature {
   return { cols: GRID_COLS, rows, grid: new Float32Array(GRID_COLS * rows), hist: new Float32Array(HIST_BINS), meanLuma: 0, contrast: 0 };
 }
 
+/**
+ * Soft binning of one histogram part, by 0..255 value: the lower of the two bins whose centres
+ * surround the value and the upper one's share (the lower gets the rest). Hard bins would move a
+ * whole flat colour area to the next bin in one step when its colour drifts across a bin edge (a
+ * hue shift, a brightness ramp), which reads as a cut.
+ */
+interface SoftBins {
+  offset: number;
+  low: Uint8Array;
+  upperShare: Float32Array;
+}
+
+function softBins(bins: number, offset: number): SoftBins {
+  const width = 256 / bins;
+  const low = new Uint8Array(256);
+  const upperShare = new Float32Array(256);
+  for (let x = 0; x < 256; x++) {
+    const pos = Math.min(bins - 1, Math.max(0, (x - (width - 1) / 2) / width));
+    low[x] = Math.min(bins - 2, Math.floor(pos));
+    upperShare[x] = pos - low[x];
+  }
+  return { offset, low, upperShare };
+}
+
+const Y_SOFT = softBins(Y_BINS, 0);
+const U_SOFT = softBins(C_BINS, Y_BINS);
+const V_SOFT = softBins(C_BINS, Y_BINS + C_BINS);
+
+/** Which grid cell each pixel column and row falls in, and the pixels in each cell, for one frame size. */
+interface CellLayout {
+  width: number;
+  height: number;
+  cellOfColumn: Uint32Array;
+  /** First cell of each pixel row's grid row. */
+  rowBase: Uint32Array;
+  pixelsInCell: Uint32Array;
+}
+
+let layout: CellLayout | undefined;
+/**
+ * Integer accumulators reused across frames (computeSignature runs to completion, one call at a
+ * time): luma sums per cell, and full-resolution counts of each value of luma, u and v, which
+ * are folded into the soft bins once per frame rather than per pixel.
+ */
+let lumaSums = new Uint32Array(0);
+const valueCounts = new Uint32Array(3 * 256);
+
+function layoutFor(width: number, height: number, cols: number, rows: number): CellLayout {
+  if (layout && layout.width === width && layout.height === height && layout.pixelsInCell.length === cols * rows) return layout;
+  const cellOfColumn = new Uint32Array(width);
+  for (let x = 0; x < width; x++) cellOfColumn[x] = Math.floor((x * cols) / width);
+  const rowBase = new Uint32Array(height);
+  for (let y = 0; y < height; y++) rowBase[y] = Math.min(rows - 1, Math.floor((y * rows) / height)) * cols;
+  const pixelsInCell = new Uint32Array(cols * rows);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixelsInCell[rowBase[y] + cellOfColumn[x]]++;
+  lumaSums = new Uint32Array(cols * rows);
+  layout = { width, height, cellOfColumn, rowBase, pixelsInCell };
+  return layout;
+}
+
+/** Adds the counts of one part's 256 values (from `start` in `counts`) to its soft bins, normalised by `pixels`. */
+function foldSoft(counts: Uint32Array, start: number, bins: SoftBins, hist: Float32Array, pixels: number): void {
+  for (let x = 0; x < 256; x++) {
+    const share = counts[start + x] / pixels;
+    if (share === 0) continue;
+    const upper = share * bins.upperShare[x];
+    hist[bins.offset + bins.low[x]] += share - upper;
+    hist[bins.offset + bins.low[x] + 1] += upper;
+  }
+}
+
 /** Fills `sig` (reused to avoid garbage) from an RGB24 frame. */
 export function computeSignature(rgb: Buffer, width: number, height: number, sig: ShotSignature): void {
   const { cols, rows, grid, hist } = sig;
-  grid.fill(0);
-  hist.fill(0);
-  const counts = new Uint32Array(cols * rows);
-  let total = 0;
+  const { cellOfColumn, rowBase, pixelsInCell } = layoutFor(width, height, cols, rows);
+  const sums = lumaSums;
+  const counts = valueCounts;
+  sums.fill(0);
+  counts.fill(0);
   let p = 0;
   for (let y = 0; y < height; y++) {
-    const rowBase = Math.min(rows - 1, Math.floor((y * rows) / height)) * cols;
+    const base = rowBase[y];
     for (let x = 0; x < width; x++, p += 3) {
       const r = rgb[p];
       const g = rgb[p + 1];
       const b = rgb[p + 2];
       // Integer BT.601-like luma and two opponent chroma axes, all 0..255.
       const luma = (77 * r + 150 * g + 29 * b) >> 8;
-      const u = (b - luma + 255) >> 1;
-      const v = (r - luma + 255) >> 1;
-      const cell = rowBase + (((x * cols) / width) | 0);
-      grid[cell] += luma;
-      counts[cell]++;
-      total += luma;
-      hist[luma >> 4]++;
-      hist[Y_BINS + (u >> 5)]++;
-      hist[Y_BINS + C_BINS + (v >> 5)]++;
+      sums[base + cellOfColumn[x]] += luma;
+      counts[luma]++;
+      counts[256 + ((b - luma + 255) >> 1)]++;
+      counts[512 + ((r - luma + 255) >> 1)]++;
     }
   }
   const pixels = width * height;
+  let total = 0;
+  for (let i = 0; i < sums.length; i++) total += sums[i];
   const mean = total / pixels;
   let contrast = 0;
   for (let i = 0; i < grid.length; i++) {
-    grid[i] = counts[i] ? grid[i] / counts[i] - mean : 0;
+    grid[i] = pixelsInCell[i] ? sums[i] / pixelsInCell[i] - mean : 0;
     contrast += Math.abs(grid[i]);
   }
-  for (let i = 0; i < HIST_BINS; i++) hist[i] /= pixels;
+  hist.fill(0);
+  foldSoft(counts, 0, Y_SOFT, hist, pixels);
+  foldSoft(counts, 256, U_SOFT, hist, pixels);
+  foldSoft(counts, 512, V_SOFT, hist, pixels);
   sig.meanLuma = mean;
   sig.contrast = contrast / grid.length;
 }
