@@ -16,7 +16,7 @@ import { readLocalFile } from './local.js';
 import { hostOf, type HostGate } from './politeness.js';
 import { fetchWithYtDlp } from './ytdlp.js';
 
-export { hostOf, LOCAL_HOST } from './politeness.js';
+export { hostOf } from './politeness.js';
 
 export interface FetchDeps {
   gate: HostGate;

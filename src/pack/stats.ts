@@ -10,8 +10,8 @@
  * decode, encode, ...) is a subsample failure, and refusals are counted on their own.
  */
 import { ErrorCode } from '../errors.js';
-import { LOCAL_HOST } from '../fetch/index.js';
-import { hostOf } from '../fetch/politeness.js';
+import { hostOf, LOCAL_HOST } from '../fetch/politeness.js';
+import { UNKNOWN } from '../policy/licenses.js';
 import { licenseTotals, type LicenseTotals } from '../policy/license-totals.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipRow } from './rows.js';
@@ -61,6 +61,8 @@ export interface PackStats {
     unreadable: number;
     by_error_code: Record<string, number>;
     refused_by_reason: Record<string, number>;
+    /** Sources admitted and processed (status done) per licence, unknown included. */
+    done_by_licence: Record<string, number>;
   };
   clips: {
     total: number;
@@ -108,6 +110,7 @@ export class SourceTally {
   readonly statusDict: Record<string, number> = {};
   readonly byErrorCode: Record<string, number> = {};
   readonly refusedByReason: Record<string, number> = {};
+  readonly doneByLicence: Record<string, number> = {};
   readonly timings: Record<string, number> = {};
   readonly hosts: Record<string, HostTotals> = {};
 
@@ -120,6 +123,7 @@ export class SourceTally {
     if (record.status === 'done') {
       this.done++;
       bump(this.statusDict, 'success');
+      bump(this.doneByLicence, record.license ?? UNKNOWN);
       this.sourceSeconds += record.probe?.durationSec ?? 0;
     } else if (record.status === 'refused') {
       this.refused++;
@@ -203,6 +207,7 @@ export function buildStats(
       unreadable: tally.unreadable,
       by_error_code: sortedKeys(tally.byErrorCode),
       refused_by_reason: sortedKeys(tally.refusedByReason),
+      done_by_licence: sortedKeys(tally.doneByLicence),
     },
     clips,
     hours: { source_video_hours: tally.sourceSeconds / SECONDS_PER_HOUR, kept_clip_hours: keptSeconds / SECONDS_PER_HOUR },

@@ -8,8 +8,6 @@ import { createHostGate } from '../fetch/politeness.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
-import { readSourceRecords } from '../pack/records.js';
-import { UNKNOWN } from '../policy/licenses.js';
 import { markDuplicateClipRows } from '../pack/dedup.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
@@ -82,19 +80,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
 
   progress.log('packing shards, index and stats');
   const summary = await packOutput(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() });
-  const warning = opts.cfg.policy.use === undefined ? licenseWarning(await admittedByLicense(out.root)) : undefined;
-  return { pack: summary, warning };
-}
-
-/** Sources admitted and processed under each licence (unknown included), from the records. */
-async function admittedByLicense(outDir: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for await (const record of readSourceRecords(outDir)) {
-    if (record.status !== 'done') continue;
-    const license = record.license ?? UNKNOWN;
-    counts[license] = (counts[license] ?? 0) + 1;
-  }
-  return counts;
+  return { pack: summary, warning: licenseWarning(summary.stats.sources.done_by_licence, opts.cfg.policy) };
 }
 
 /** The sources of a run's inputs, read as its config says. */

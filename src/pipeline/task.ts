@@ -14,7 +14,7 @@ import type { PolicyContext } from '../policy/policy.js';
 import { decideAdmissionWithLookup } from '../policy/reported-license.js';
 import { robotsTagRefusal, userAgentToken } from '../policy/optout.js';
 import type { OutputDir } from '../store/output.js';
-import type { FetchResult, Source, SourceRecord } from '../types.js';
+import type { Source, SourceRecord } from '../types.js';
 import { analyseVideo } from './analyse.js';
 import { buildClips } from './clips.js';
 
@@ -69,7 +69,7 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   };
   const workDir = ctx.out.workDir(source.id);
   const clipsDirRel = ctx.out.clipsDirRel(source.id);
-  let fetched: FetchResult | undefined;
+  const removeClips = () => rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
   try {
     const admission = await decideAdmissionWithLookup(source, ctx.policy, (s) => askYtDlp(s, ctx));
     if (!admission.admit) {
@@ -80,11 +80,11 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
     record.license = admission.license;
 
     // A source redone after a crash starts from a clean slate: no half-written clips survive.
-    await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
+    await removeClips();
     await mkdir(workDir, { recursive: true });
 
     let t = performance.now();
-    fetched = await fetchSource(source, workDir, ctx.cfg.fetch, {
+    const fetched = await fetchSource(source, workDir, ctx.cfg.fetch, {
       gate: ctx.gate,
       signal: ctx.signal,
       onHeaders: (_status, _headers, lines) => {
@@ -132,17 +132,14 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   } catch (err) {
     // Cancelled, or a problem of the run rather than of this source (a missing tool): nothing to record.
     if (ctx.signal?.aborted || err instanceof FatalError) throw err;
+    await removeClips();
     const { code, message } = describeError(err);
-    if (code === ErrorCode.DiskFull) {
-      // Every later source would fail the same way, and a record would mark this one as finished.
-      await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
-      throw diskFull(ctx.out.root);
-    }
+    // Every later source would fail the same way, and a record would mark this one as finished.
+    if (code === ErrorCode.DiskFull) throw diskFull(ctx.out.root);
     record.status = code.startsWith('refused_') ? 'refused' : 'failed';
     // An unexpected error is ours, not the source's: a later run tries the source again.
     record.error = { code, message, transient: err instanceof SourceError ? err.transient : true };
     record.clips = [];
-    await rm(path.join(ctx.out.root, clipsDirRel), { recursive: true, force: true });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -158,6 +158,7 @@ test('stats.json counts sources, clips, hours, licences and timings', async () =
   assert.deepEqual(stats.sources, {
     total: 5, done: 2, failed: 2, refused: 1, unreadable: 2,
     by_error_code: { corrupt_video: 1, http_not_found: 1 }, refused_by_reason: { refused_license: 1 },
+    done_by_licence: { 'CC-BY-4.0': 1, unknown: 1 },
   });
   assert.deepEqual(stats.clips, { total: 6, kept: 4, dropped: 2, dropped_by_reason: { missing_file: 1, motion: 1 } });
   assert.equal(stats.hours.source_video_hours, 9 / 3600);
