@@ -2,7 +2,7 @@
  * Live progress of a run: counters fed by the tasks, shown as one redrawn status line on a
  * terminal, or as plain log lines (one per finished source) when output is not a terminal.
  */
-import type { SourceRecord } from '../types.js';
+import type { RowError, SourceRecord } from '../types.js';
 
 export interface ProgressCounts {
   seen: number;
@@ -48,9 +48,9 @@ export class RunProgress {
   inputsExhausted(): void {
     this.counts.total = this.counts.seen;
   }
-  badRow(where: string, message: string): void {
+  badRow(row: RowError): void {
     this.counts.badRows++;
-    this.log(`skipped manifest row ${where}: ${message}`);
+    this.log(`skipped manifest row ${row.line ? `${row.input}:${row.line}` : row.input}: ${row.message}`);
   }
   /** A source already finished by an earlier run. */
   skipped(): void {

@@ -131,7 +131,7 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
     for await (const item of readRunInputs(opts.inputs, opts.cfg)) {
       if (isRowError(item)) {
         result.badRows++;
-        progress?.badRow(item.line ? `${item.input}:${item.line}` : item.input, item.message);
+        progress?.badRow(item);
         continue;
       }
       result.seen++;

@@ -48,7 +48,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   async function* pending(): AsyncGenerator<Source> {
     for await (const item of readRunInputs(opts.inputs, opts.cfg)) {
       if (isRowError(item)) {
-        progress.badRow(item.line ? `${item.input}:${item.line}` : item.input, item.message);
+        progress.badRow(item);
         continue;
       }
       progress.sourceSeen();
