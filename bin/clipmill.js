@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// The clipmill command: runs the TypeScript sources through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The clipmill command: the compiled JavaScript in dist/ (`npm run build`; `npm run setup` builds it
+// when it is missing or older than src/), so no TypeScript compiler runs at start.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('clipmill: not built yet; run `npm run build` (or `npm run setup`) in the clipmill folder first\n');
+  process.exit(2);
+}
+await import(main.href);

@@ -16,6 +16,9 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
+# The compiled CLI and library, when dist/ is missing or older than src/.
+bash scripts/build.sh --if-stale >&2
+
 # Debian packages, keyed by the command each one provides.
 declare -A pkg_for=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [redis-server]=redis-server [yt-dlp]=yt-dlp)
 missing=()

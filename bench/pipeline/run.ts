@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { CLI } from '../../test/helpers/cli.js';
+import { CLI_ARGS } from '../../test/helpers/cli.js';
 import { cutVideo } from '../../test/helpers/media.js';
 
 const exec = promisify(execFile);
@@ -63,7 +63,7 @@ try {
     times.transcode.push(await timed(() => overFiles(files, (f) =>
       exec('ffmpeg', ['-v', 'error', '-y', '-i', f, '-map', '0:v:0', '-vf', 'scale=-2:min(720\\,ih)', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', path.join(dir, `${path.basename(f)}.t.mp4`)]))));
     const out = path.join(dir, `out-${round}`);
-    times.run.push(await timed(() => exec(process.execPath, [CLI, 'run', ...files, '--out', out, '--workers', String(values.workers), '--min-clip', '1'], { env: { ...process.env, CI: '1' } })));
+    times.run.push(await timed(() => exec(process.execPath, [...CLI_ARGS, 'run', ...files, '--out', out, '--workers', String(values.workers), '--min-clip', '1'], { env: { ...process.env, CI: '1' } })));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const [decode, transcode, run] = [median(times.decode), median(times.transcode), median(times.run)];

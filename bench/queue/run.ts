@@ -18,7 +18,7 @@ import { openRedis } from '../../src/executors/redis.js';
 import { runPool } from '../../src/executors/local.js';
 import { runDataset } from '../../src/pipeline/run.js';
 import type { SourceRecord } from '../../src/types.js';
-import { CLI } from '../../test/helpers/cli.js';
+import { CLI_ARGS } from '../../test/helpers/cli.js';
 import { cutVideo, tempDir } from '../../test/helpers/media.js';
 import { startRedis, until } from '../../test/helpers/redis.js';
 
@@ -135,7 +135,7 @@ async function usedMemory(client: Redis): Promise<number> {
 }
 
 function startWorker(): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY)], { stdio: 'ignore' });
+  return spawn(process.execPath, [...CLI_ARGS, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY)], { stdio: 'ignore' });
 }
 
 async function stop(child: ChildProcess): Promise<void> {

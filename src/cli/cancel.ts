@@ -1,7 +1,6 @@
 /** `clipmill cancel <dir> --queue <url>`: stop a distributed run; `clipmill run` with the same arguments resumes it. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { cancelRun, runIdFor } from '../executors/bullmq.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -10,6 +9,7 @@ export function registerCancel(program: Command): void {
     .argument('<dir>', 'output directory of the run')
     .requiredOption('-q, --queue <url>', 'Redis URL of the queue')
     .action(async (dir: string, flags: { queue: string }) => {
+      const { cancelRun, runIdFor } = await import('../executors/bullmq.js');
       await cancelRun(flags.queue, runIdFor(path.resolve(dir)));
       process.stderr.write(`cancelled the run writing to ${path.resolve(dir)}\n`);
     });

@@ -1,9 +1,6 @@
 /** `clipmill inspect <video>`: the probe and the shots of one local video. */
 import type { Command } from 'commander';
-import { defaultConfig } from '../config/schema.js';
 import { FatalError, SourceError } from '../errors.js';
-import { probe } from '../media/probe.js';
-import { analyseVideo } from '../pipeline/analyse.js';
 import { number, hwaccelOption } from './options.js';
 
 export function registerInspect(program: Command): void {
@@ -15,6 +12,9 @@ export function registerInspect(program: Command): void {
     .option('--threshold <x>', 'shot detector sensitivity multiplier (default 1)', number)
     .addOption(hwaccelOption())
     .action(async (video: string, flags: { json?: boolean; threshold?: number; hwaccel?: 'cuda' }) => {
+      const { defaultConfig } = await import('../config/schema.js');
+      const { probe } = await import('../media/probe.js');
+      const { analyseVideo } = await import('../pipeline/analyse.js');
       const seg = defaultConfig().segment;
       try {
         const info = await probe(video);

@@ -1,9 +1,6 @@
 /** `clipmill run`: the whole pipeline on one machine (or enqueued to workers with --queue). */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
-import { runIdFor, runOnQueue } from '../executors/bullmq.js';
-import { runDataset } from '../pipeline/run.js';
 import { URL_COLUMNS } from '../sources/columns.js';
 import { integer, number, hwaccelOption } from './options.js';
 import type { PackSummary } from '../pack/index.js';
@@ -124,6 +121,10 @@ export function registerRun(program: Command): void {
     .addOption(hwaccelOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {
+      // Imported here, not above: `clipmill --help` must not load the pipeline.
+      const { loadConfig } = await import('../config/load.js');
+      const { runIdFor, runOnQueue } = await import('../executors/bullmq.js');
+      const { runDataset } = await import('../pipeline/run.js');
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
       const progress = new RunProgress();
       const controller = new AbortController();

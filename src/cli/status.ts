@@ -1,8 +1,8 @@
 /** `clipmill status <dir>`: what a finished or running output directory holds. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js';
-import { summarizeOutput, type OutputSummary } from '../pack/index.js';
+import type { QueueStatus } from '../executors/bullmq.js';
+import type { OutputSummary } from '../pack/index.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -12,6 +12,8 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .option('-q, --queue <url>', 'also show the queue of a distributed run: depth, active workers, failures')
     .action(async (dir: string, flags: { json?: boolean; queue?: string }) => {
+      const { summarizeOutput } = await import('../pack/index.js');
+      const { queueStatus, runIdFor } = await import('../executors/bullmq.js');
       const summary = await summarizeOutput(dir);
       const queue = flags.queue ? await queueStatus(flags.queue, runIdFor(path.resolve(dir))) : undefined;
       if (flags.json) {

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FatalError } from '../errors.js';
-import { readSourceList, takedown, type TakedownResult } from '../policy/takedown.js';
+import type { TakedownResult } from '../policy/takedown.js';
 
 interface TakedownFlags {
   source?: string[];
@@ -34,6 +34,7 @@ export function registerTakedown(program: Command): void {
     .requiredOption('--reason <text>', 'why, recorded in takedowns.jsonl')
     .option('--json', 'print the takedowns.jsonl entry as JSON')
     .action(async (dir: string, flags: TakedownFlags) => {
+      const { readSourceList, takedown } = await import('../policy/takedown.js');
       const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
       if (!isDir) throw new FatalError(`${dir} is not an output directory.`);
       const refs = [...(flags.source ?? []), ...(flags.list ? await readSourceList(flags.list) : [])];

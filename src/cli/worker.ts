@@ -1,9 +1,5 @@
 /** `clipmill worker`: takes jobs of distributed runs from a Redis queue until stopped. */
 import type { Command } from 'commander';
-import { pipelineTasks } from '../executors/bullmq-tasks.js';
-import { startQueueWorker } from '../executors/bullmq-worker.js';
-import { openRedis } from '../executors/redis.js';
-import { checkHwaccel } from '../media/hwaccel.js';
 import { integer, number, hwaccelOption } from './options.js';
 
 interface WorkerFlags {
@@ -22,6 +18,10 @@ export function registerWorker(program: Command): void {
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
     .action(async (flags: WorkerFlags) => {
+      const { pipelineTasks } = await import('../executors/bullmq-tasks.js');
+      const { startQueueWorker } = await import('../executors/bullmq-worker.js');
+      const { openRedis } = await import('../executors/redis.js');
+      const { checkHwaccel } = await import('../media/hwaccel.js');
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
       const gateRedis = openRedis(flags.queue);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm run build`: compiles src/ to dist/ (JavaScript and .d.ts) from scratch, so no module removed
+# from src/ survives in dist/, and stamps the build. With --if-stale it builds only when dist/ is
+# missing or anything under src/ (or the compiler settings) changed since the last build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--if-stale" ] && [ -f dist/.built ] &&
+   [ -z "$(find src tsconfig.json tsconfig.build.json package.json -newer dist/.built -print -quit)" ]; then
+  exit 0
+fi
+echo "build: compiling src/ to dist/" >&2
+rm -rf dist
+npx tsc -p tsconfig.build.json
+touch dist/.built

@@ -1,0 +1,52 @@
+/**
+ * The compiled command (bin/clipmill.js → dist/): it starts without a TypeScript compiler, and
+ * `--help` loads only the command-line parser, none of the heavy packages the commands need.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { tempDir } from '../helpers/media.js';
+
+const exec = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/clipmill.js');
+const HEAVY = ['bullmq', 'ioredis', '@tensorflow', 'nsfwjs', 'hyparquet', '@duckdb', 'zod', 'tsx', 'typescript', 'tar-stream', 'csv-parse'];
+
+describe('compiled clipmill command', () => {
+  before(async () => {
+    await exec('bash', [path.join(ROOT, 'scripts/build.sh'), '--if-stale'], { cwd: ROOT });
+  }, { timeout: 300_000 });
+
+  it('--help loads no compiler and no heavy package', async () => {
+    const dir = await tempDir('clipmill-help-');
+    try {
+      const trace = dir.file('imports.txt');
+      const { stdout } = await exec(process.execPath, ['--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), BIN, '--help'], {
+        env: { ...process.env, CLIPMILL_TRACE_IMPORTS: trace },
+      });
+      assert.match(stdout, /Usage: clipmill/);
+      assert.match(stdout, /run \[options\] <inputs\.\.\.>/);
+      const loaded = (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      const packages = new Set(loaded.map(packageOf));
+      assert.ok(packages.has('commander'), `commander was loaded: ${[...packages].join(', ')}`);
+      for (const heavy of HEAVY) assert.ok(![...packages].some((p) => p === heavy || p.startsWith(`${heavy}/`)), `--help loaded ${heavy}`);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('runs a command from dist/', async () => {
+    const { stdout } = await exec(process.execPath, [BIN, 'inspect', '--help']);
+    assert.match(stdout, /Usage: clipmill inspect/);
+  });
+});
+
+/** `@scope/name` or `name` of a module URL inside node_modules. */
+function packageOf(url: string): string {
+  const parts = url.split('/node_modules/').pop()!.split('/');
+  return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
