@@ -102,7 +102,7 @@ async function corpusThroughput(): Promise<void> {
     let t = performance.now();
     const local = await runDataset({ inputs: [manifest], outDir: dir.file(`local-${round}`), cfg, progress: new RunProgress(quiet, false) });
     timed('local run (in-process)', performance.now() - t);
-    kept = local.pack?.clips.kept ?? 0;
+    kept = local.pack?.clipsKept ?? 0;
 
     for (const n of [1, 2]) {
       const outDir = dir.file(`workers-${n}-${round}`);

@@ -12,33 +12,25 @@ export function registerInspect(program: Command): void {
     .option('--threshold <x>', 'shot detector sensitivity multiplier (default 1)', number)
     .addOption(hwaccelOption())
     .action(async (video: string, flags: { json?: boolean; threshold?: number; hwaccel?: 'cuda' }) => {
-      const { defaultConfig } = await import('../config/schema.js');
-      const { probe } = await import('../media/probe.js');
-      const { analyseVideo } = await import('../pipeline/analyse.js');
-      const seg = defaultConfig().segment;
+      const { inspect } = await import('../api/inspect.js');
       try {
-        const info = await probe(video);
-        const analysis = await analyseVideo(video, info, {
-          analysisWidth: seg.analysisWidth,
-          threshold: flags.threshold ?? seg.threshold,
-          hwaccel: flags.hwaccel,
-        });
-        const result = { file: video, probe: info, frames: analysis.times.length, shots: analysis.shots, transitions: analysis.transitions };
+        const result = await inspect(video, { threshold: flags.threshold, hwaccel: flags.hwaccel });
         if (flags.json) {
           process.stdout.write(JSON.stringify(result, null, 2) + '\n');
           return;
         }
+        const { probe: info, shots, transitions } = result;
         const v = info.video;
         process.stdout.write(
           `${video}: ${info.container}, ${v.codec} ${v.width}x${v.height} @ ${v.fps.toFixed(3)} fps, ` +
-            `${info.durationSec.toFixed(2)} s, ${analysis.times.length} frames, ${analysis.shots.length} shots\n`,
+            `${info.durationSec.toFixed(2)} s, ${result.frames} frames, ${shots.length} shots\n`,
         );
-        for (const [i, s] of analysis.shots.entries()) {
+        for (const [i, s] of shots.entries()) {
           process.stdout.write(
             `  shot ${String(i).padStart(3)}  frames ${s.startFrame}-${s.endFrame}  ${s.startTime.toFixed(3)}s-${s.endTime.toFixed(3)}s\n`,
           );
         }
-        for (const t of analysis.transitions.filter((x) => x.kind === 'gradual')) {
+        for (const t of transitions.filter((x) => x.kind === 'gradual')) {
           process.stdout.write(`  gradual transition  frames ${t.startFrame}-${t.endFrame}\n`);
         }
       } catch (err) {

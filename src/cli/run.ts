@@ -1,19 +1,8 @@
 /** `clipmill run`: the whole pipeline on one machine (or enqueued to workers with --queue). */
 import type { Command } from 'commander';
-import path from 'node:path';
 import { URL_COLUMNS } from '../sources/columns.js';
 import { integer, number, hwaccelOption } from './options.js';
-import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
-
-/** What pack had to work around: unreadable records, clip files that went missing, its own warnings. */
-function reportPackProblems(pack: PackSummary): void {
-  for (const s of pack.skipped) process.stderr.write(`warning: skipped source record ${s.file} (${s.reason}): ${s.message}\n`);
-  if (pack.missingFiles.length > 0) {
-    process.stderr.write(`warning: ${pack.missingFiles.length} kept clips had no file any more and were dropped (reason missing_file)\n`);
-  }
-  for (const warning of pack.warnings) process.stderr.write(`warning: ${warning}\n`);
-}
 
 function reportFinished(c: ProgressCounts, clipsKept: number, shards: number, outDir: string): void {
   process.stderr.write(
@@ -123,8 +112,7 @@ export function registerRun(program: Command): void {
     .action(async (inputs: string[], flags: RunFlags) => {
       // Imported here, not above: `clipmill --help` must not load the pipeline.
       const { loadConfig } = await import('../config/load.js');
-      const { runIdFor, runOnQueue } = await import('../executors/bullmq.js');
-      const { runDataset } = await import('../pipeline/run.js');
+      const { run } = await import('../api/run.js');
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
       const progress = new RunProgress();
       const controller = new AbortController();
@@ -132,23 +120,16 @@ export function registerRun(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const outDir = path.resolve(flags.out);
-        const c = progress.counts;
-        if (flags.queue) {
-          if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
-          const result = await runOnQueue({ queueUrl: flags.queue, runId: runIdFor(outDir), inputs, outDir, cfg, progress, signal: controller.signal });
-          if (result.cancelled) {
-            process.stderr.write('the run was cancelled; run the same command again to resume it\n');
-            process.exitCode = 1;
-            return;
-          }
-          reportFinished(c, result.pack?.clipsKept ?? c.clipsKept, result.pack?.shards ?? 0, outDir);
+        if (flags.queue && flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
+        const hwaccel = flags.queue ? undefined : flags.hwaccel;
+        const report = await run({ inputs, out: flags.out, config: cfg, queue: flags.queue, hwaccel, progress, signal: controller.signal });
+        if (report.cancelled) {
+          process.stderr.write('the run was cancelled; run the same command again to resume it\n');
+          process.exitCode = 1;
           return;
         }
-        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, signal: controller.signal });
-        reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, outDir);
-        if (result.pack) reportPackProblems(result.pack);
-        if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+        reportFinished(report.counts, report.pack?.clipsKept ?? report.counts.clipsKept, report.pack?.shards ?? 0, report.outDir);
+        for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
       } catch (err) {
         if (controller.signal.aborted) {
           const note = flags.queue ? 'stopped following; the workers carry on (rerun the same command to follow again)' : (controller.signal.reason as Error).message;

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { RedisHostGate } from '../fetch/redis-gate.js';
 import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
-import { packOutput } from '../pipeline/run.js';
+import { packRun } from '../pipeline/pack-step.js';
 import { processSource } from '../pipeline/task.js';
 import type { QueueTasks, RunContext } from './bullmq-worker.js';
 
@@ -31,11 +31,7 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };
-      const summary = await packOutput(run.out.root, run.cfg, times);
-      return {
-        sources: summary.sources, clipsKept: summary.clips.kept, clipsDropped: summary.clips.dropped,
-        duplicates: summary.duplicates, shards: summary.shards.length,
-      };
+      return packRun(run.out.root, run.cfg, times);
     },
   };
 }

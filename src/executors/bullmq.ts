@@ -15,6 +15,7 @@ import { FatalError } from '../errors.js';
 import { isRowError } from '../sources/index.js';
 import { readRunInputs } from '../pipeline/run.js';
 import { needsRedo, OutputDir } from '../store/output.js';
+import type { PackOutcome } from '../pipeline/pack-step.js';
 import type { Source, SourceStatus } from '../types.js';
 import {
   HOLD_QUEUE, holdJobId, openRedis, PACK_QUEUE, packJobId, readRunMeta, redisOptions, runKey, runOfJob,
@@ -32,15 +33,9 @@ export interface PackJobData {
 export interface SourceJobResult {
   status: SourceStatus | 'cancelled';
 }
-/** What a pack job returns (kept small: it lives in Redis). */
-export interface PackJobResult {
+/** What a pack job returns (kept small: it lives in Redis): the run's pack outcome, or that it was cancelled. */
+export interface PackJobResult extends Partial<PackOutcome> {
   cancelled?: boolean;
-  sources?: number;
-  clipsKept?: number;
-  clipsDropped?: number;
-  duplicates?: number;
-  shards?: number;
-  warning?: string;
 }
 
 /** Source jobs added per round trip; a flow of millions of children is built in batches. */

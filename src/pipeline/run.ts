@@ -6,16 +6,12 @@ import type { RunConfig } from '../config/schema.js';
 import { runPool } from '../executors/local.js';
 import { createHostGate } from '../fetch/politeness.js';
 import { checkHwaccel } from '../media/hwaccel.js';
-import { makeThumbnail } from '../media/thumbnail.js';
-import { pack, type PackSummary } from '../pack/index.js';
-import { markDuplicateClipRows } from '../pack/dedup.js';
-import { writeAttribution } from '../policy/attribution.js';
-import { licenseWarning } from '../policy/policy.js';
 import { loadPolicyContext } from '../policy/context.js';
 import { isRowError, readInputs } from '../sources/index.js';
 import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { RowError, Source } from '../types.js';
+import { packRun, type PackOutcome } from './pack-step.js';
 import { processSource } from './task.js';
 
 export interface RunOptions {
@@ -30,8 +26,8 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  pack?: PackSummary;
-  warning?: string;
+  /** Absent with `noPack`. */
+  pack?: PackOutcome;
 }
 
 export async function runDataset(opts: RunOptions): Promise<RunResult> {
@@ -79,22 +75,10 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   if (opts.noPack) return {};
 
   progress.log('packing shards, index and stats');
-  const summary = await packOutput(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() });
-  return { pack: summary, warning: licenseWarning(summary.stats.sources.done_by_licence, opts.cfg.policy) };
+  return { pack: await packRun(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() }) };
 }
 
 /** The sources of a run's inputs, read as its config says. */
 export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<Source | RowError> {
   return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
-}
-
-/** The reduce step of every run, local or distributed: dedup across sources, shards, index, stats, attribution. */
-export async function packOutput(outDir: string, cfg: RunConfig, run: { startedAt: string; finishedAt: string }): Promise<PackSummary> {
-  const summary = await pack(outDir, cfg.pack, run, {
-    markDuplicates: (rows) => markDuplicateClipRows(rows),
-    // A clip whose thumbnail cannot be made is still packed, without one.
-    thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
-  });
-  await writeAttribution(outDir);
-  return summary;
 }

@@ -1,0 +1,66 @@
+/**
+ * The reduce step of every run, local or distributed: dedup across sources, shards, index, stats,
+ * attribution, and what a person must be told about it. Both executors call `packRun`, so a run
+ * reports the same warnings whichever way it ran.
+ */
+import type { RunConfig } from '../config/schema.js';
+import { makeThumbnail } from '../media/thumbnail.js';
+import { pack, type PackSummary } from '../pack/index.js';
+import { markDuplicateClipRows } from '../pack/dedup.js';
+import { writeAttribution } from '../policy/attribution.js';
+import { licenseWarning } from '../policy/policy.js';
+
+/** What a run's pack step did, small enough to travel in a queue job's result. */
+export interface PackOutcome {
+  sources: number;
+  clipsKept: number;
+  clipsDropped: number;
+  duplicates: number;
+  shards: number;
+  /** Sentences for the person running it: what pack had to work around, and the licence warning. */
+  warnings: string[];
+}
+
+export interface RunTimes {
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Packs `outDir` from its records and writes the attribution file. */
+export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes): Promise<PackSummary> {
+  const summary = await pack(outDir, cfg.pack, run, {
+    markDuplicates: (rows) => markDuplicateClipRows(rows),
+    // A clip whose thumbnail cannot be made is still packed, without one.
+    thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
+  });
+  await writeAttribution(outDir);
+  return summary;
+}
+
+/** Packs `outDir` and sums it up with its warnings. */
+export async function packRun(outDir: string, cfg: RunConfig, run: RunTimes): Promise<PackOutcome> {
+  return packOutcome(await packOutput(outDir, cfg, run), cfg);
+}
+
+export function packOutcome(summary: PackSummary, cfg: RunConfig): PackOutcome {
+  return {
+    sources: summary.sources,
+    clipsKept: summary.clips.kept,
+    clipsDropped: summary.clips.dropped,
+    duplicates: summary.duplicates,
+    shards: summary.shards.length,
+    warnings: packWarnings(summary, cfg),
+  };
+}
+
+/** Unreadable records, clip files that went missing, pack's own warnings, then the licence warning. */
+function packWarnings(summary: PackSummary, cfg: RunConfig): string[] {
+  const warnings = summary.skipped.map((s) => `skipped source record ${s.file} (${s.reason}): ${s.message}`);
+  if (summary.missingFiles.length > 0) {
+    warnings.push(`${summary.missingFiles.length} kept clips had no file any more and were dropped (reason missing_file)`);
+  }
+  warnings.push(...summary.warnings);
+  const licence = licenseWarning(summary.stats.sources.done_by_licence, cfg.policy);
+  if (licence) warnings.push(licence);
+  return warnings;
+}
