@@ -8,6 +8,9 @@ import type { RunConfig } from '../config/schema.js';
 import { RunProgress, type ProgressCounts } from '../cli/progress.js';
 import { runDataset } from '../pipeline/run.js';
 import type { PackOutcome } from '../pipeline/pack-step.js';
+import type { SourceStage } from '../pipeline/stage.js';
+import { defaultStages } from '../pipeline/stages/index.js';
+import { FatalError } from '../errors.js';
 import { quietProgress } from './quiet.js';
 
 /** A config as a config file holds it: any subset of the settings, the rest take their defaults. */
@@ -20,6 +23,11 @@ export interface RunOptions {
   out: string;
   /** Settings, as in a config file (`{ segment: { maxClipSec: 4 }, policy: { use: 'research' } }`). */
   config?: RunSettings;
+  /**
+   * The per-source stages: a list, or a function that gets the default list for the run's config
+   * and returns the one to run (`(list) => [...list, annotateStage(myAnnotator)]`).
+   */
+  stages?: readonly SourceStage[] | ((defaults: SourceStage[]) => readonly SourceStage[]);
   /** A redis:// URL: enqueue the run for `clipmill worker` processes and follow it. */
   queue?: string;
   /** Decode on an NVIDIA GPU (local runs; workers set it themselves). */
@@ -41,16 +49,29 @@ export interface RunReport {
   outDir: string;
 }
 
+/** The stage list a run with these settings would use (what `clipmill run --explain` prints). */
+export async function planRun(opts: Pick<RunOptions, 'config' | 'stages'> = {}): Promise<readonly SourceStage[]> {
+  return resolveStages(await loadConfig(undefined, { ...opts.config }), opts.stages);
+}
+
+export function resolveStages(cfg: RunConfig, stages: RunOptions['stages']): readonly SourceStage[] {
+  if (!stages) return defaultStages(cfg);
+  return typeof stages === 'function' ? stages(defaultStages(cfg)) : stages;
+}
+
 export async function run(opts: RunOptions): Promise<RunReport> {
   const cfg = await loadConfig(undefined, { ...opts.config });
   const progress = opts.progress ?? quietProgress();
   const outDir = path.resolve(opts.out);
   if (opts.queue) {
+    // Workers run the stages they were started with; a list of functions cannot travel in a job.
+    if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
     const { runIdFor, runOnQueue } = await import('../executors/bullmq.js');
     const result = await runOnQueue({ queueUrl: opts.queue, runId: runIdFor(outDir), inputs: opts.inputs, outDir, cfg, progress, signal: opts.signal });
     const pack = result.cancelled ? undefined : (result.pack as PackOutcome | undefined);
     return { counts: progress.counts, cancelled: result.cancelled, pack, warnings: pack?.warnings ?? [], outDir };
   }
-  const result = await runDataset({ inputs: opts.inputs, outDir, cfg, progress, hwaccel: opts.hwaccel, signal: opts.signal });
+  const stages = resolveStages(cfg, opts.stages);
+  const result = await runDataset({ inputs: opts.inputs, outDir, cfg, progress, hwaccel: opts.hwaccel, signal: opts.signal, stages });
   return { counts: progress.counts, cancelled: false, pack: result.pack, warnings: result.pack?.warnings ?? [], outDir };
 }

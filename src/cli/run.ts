@@ -45,6 +45,7 @@ interface RunFlags {
   ytDlp?: string;
   hwaccel?: 'cuda';
   queue?: string;
+  explain?: boolean;
 }
 
 /** Flags become a partial config, merged over the config file (flags win). */
@@ -108,12 +109,18 @@ export function registerRun(program: Command): void {
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
     .addOption(hwaccelOption())
+    .option('--explain', 'print the per-source stages this run would apply, in order, and exit')
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {
       // Imported here, not above: `clipmill --help` must not load the pipeline.
       const { loadConfig } = await import('../config/load.js');
-      const { run } = await import('../api/run.js');
+      const { run, planRun } = await import('../api/run.js');
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
+      if (flags.explain) {
+        const { explainStages } = await import('../pipeline/stage.js');
+        process.stdout.write(`${explainStages(await planRun({ config: cfg }))}\n`);
+        return;
+      }
       const progress = new RunProgress();
       const controller = new AbortController();
       const onSignal = () => controller.abort(new Error('interrupted; rerun the same command to resume'));

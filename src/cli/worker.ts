@@ -18,20 +18,9 @@ export function registerWorker(program: Command): void {
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
     .action(async (flags: WorkerFlags) => {
-      const { pipelineTasks } = await import('../executors/bullmq-tasks.js');
-      const { startQueueWorker } = await import('../executors/bullmq-worker.js');
-      const { openRedis } = await import('../executors/redis.js');
-      const { checkHwaccel } = await import('../media/hwaccel.js');
+      const { startWorker } = await import('../api/worker.js');
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-      if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
-      const gateRedis = openRedis(flags.queue);
-      const worker = await startQueueWorker({
-        queueUrl: flags.queue,
-        concurrency: flags.concurrency,
-        lockMs: Math.round(flags.lockSec * 1000),
-        tasks: pipelineTasks({ redis: gateRedis, hwaccel: flags.hwaccel }),
-        log,
-      });
+      const worker = await startWorker({ queue: flags.queue, concurrency: flags.concurrency, lockSec: flags.lockSec, hwaccel: flags.hwaccel, log });
       log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -47,7 +36,6 @@ export function registerWorker(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
       });
-      gateRedis.disconnect();
       log('worker stopped');
     });
 }

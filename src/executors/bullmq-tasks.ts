@@ -8,12 +8,16 @@ import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
 import { packRun } from '../pipeline/pack-step.js';
 import { processSource } from '../pipeline/task.js';
+import type { RunConfig } from '../config/schema.js';
+import type { SourceStage } from '../pipeline/stage.js';
 import type { QueueTasks, RunContext } from './bullmq-worker.js';
 
 export interface PipelineTaskOptions {
   /** Connection for the shared host gate. */
   redis: Redis;
   hwaccel?: 'cuda';
+  /** The per-source stages for a run's config (default: defaultStages). */
+  stages?: (cfg: RunConfig) => readonly SourceStage[];
 }
 
 export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
@@ -27,7 +31,7 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
   return {
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
-      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal });
+      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal, stages: opts.stages?.(run.cfg) });
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };

@@ -5,8 +5,13 @@
  * clip is reported as `single_color`, not as `static`).
  */
 import type { FilterConfig } from '../config/schema.js';
+import type { SignalName, Signals } from '../schema/signals.js';
+import { firstDrop, type ClipFilter, type Verdict } from './filter.js';
+import { barShare, LetterboxFilter } from './letterbox.js';
+import { ThresholdFilter } from './threshold.js';
 
-export type Verdict = { keep: true } | { keep: false; reason: string };
+export type { Verdict };
+export { barShare };
 
 export interface Crop {
   left: number;
@@ -17,7 +22,7 @@ export interface Crop {
 
 interface Rule {
   filter: string;
-  signal: string;
+  signal: SignalName;
   op: '<' | '>';
   limit: (cfg: FilterConfig) => number;
 }
@@ -34,30 +39,19 @@ const RULES: Rule[] = [
   { filter: 'unsafe', signal: 'nsfw', op: '>', limit: (c) => c.maxNsfw },
 ];
 
-/** Share of the height or width (whichever is larger) covered by dark border bars. */
-export const barShare = (s: Record<string, number>): number =>
-  Math.max((s.bar_top ?? 0) + (s.bar_bottom ?? 0), (s.bar_left ?? 0) + (s.bar_right ?? 0));
+/** The built-in quality filters with the thresholds of `cfg`, in the order they are applied. */
+export function qualityFilters(cfg: FilterConfig, opts: { cropBars: boolean }): ClipFilter[] {
+  const filters: ClipFilter[] = RULES.map((r) => new ThresholdFilter({ name: r.filter, signal: r.signal, op: r.op, limit: r.limit(cfg) }));
+  if (!opts.cropBars) filters.push(new LetterboxFilter(cfg.maxBarShare));
+  return filters;
+}
 
-export function judgeClip(signals: Record<string, number>, cfg: FilterConfig, opts: { cropBars: boolean }): Verdict {
-  for (const rule of RULES) {
-    const value = signals[rule.signal];
-    if (value === undefined || !Number.isFinite(value)) continue;
-    const limit = rule.limit(cfg);
-    if (rule.op === '<' ? value < limit : value > limit) {
-      return { keep: false, reason: `${rule.filter}: ${rule.signal}=${fmt(value)} ${rule.op} ${fmt(limit)}` };
-    }
-  }
-  const bars = barShare(signals);
-  if (!opts.cropBars && bars > cfg.maxBarShare) {
-    return { keep: false, reason: `letterbox: bar_share=${fmt(bars)} > ${fmt(cfg.maxBarShare)}` };
-  }
-  return { keep: true };
+export function judgeClip(signals: Signals, cfg: FilterConfig, opts: { cropBars: boolean }): Verdict {
+  return firstDrop(qualityFilters(cfg, opts), signals);
 }
 
 /** Fractions of the width (left, right) and height (top, bottom) to cut away to remove the bars. */
-export function cropFor(signals: Record<string, number>): Crop {
-  const side = (name: string) => Math.max(0, signals[name] ?? 0);
+export function cropFor(signals: Signals): Crop {
+  const side = (name: 'bar_left' | 'bar_top' | 'bar_right' | 'bar_bottom') => Math.max(0, signals[name] ?? 0);
   return { left: side('bar_left'), top: side('bar_top'), right: side('bar_right'), bottom: side('bar_bottom') };
 }
-
-const fmt = (v: number): string => String(Number(v.toPrecision(3)));

@@ -12,6 +12,7 @@ import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { RowError, Source } from '../types.js';
 import { packRun, type PackOutcome } from './pack-step.js';
+import type { SourceStage } from './stage.js';
 import { processSource } from './task.js';
 
 export interface RunOptions {
@@ -21,6 +22,8 @@ export interface RunOptions {
   progress: RunProgress;
   hwaccel?: 'cuda';
   signal?: AbortSignal;
+  /** The per-source stages (default: defaultStages(cfg)). */
+  stages?: readonly SourceStage[];
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
 }
@@ -63,7 +66,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       pending(),
       opts.cfg.workers,
       async (source, signal) => {
-        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal });
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal, stages: opts.stages });
         progress.finished(record);
       },
       opts.signal,

@@ -1,0 +1,47 @@
+/**
+ * `startWorker`: a queue worker in this process, taking source and pack jobs of runs enqueued with
+ * `run({ queue })` or `clipmill run --queue`. `clipmill worker` is this function plus signals.
+ */
+import { checkHwaccel } from '../media/hwaccel.js';
+import type { RunConfig } from '../config/schema.js';
+import { resolveStages, type RunOptions } from './run.js';
+
+export interface WorkerOptions {
+  /** redis:// URL of the queue. */
+  queue: string;
+  /** Sources processed at once (default 2). */
+  concurrency?: number;
+  /** Seconds before a job of a dead worker is given to another (default 30). */
+  lockSec?: number;
+  hwaccel?: 'cuda';
+  /** The per-source stages, as for `run` (every worker of a run should use the same). */
+  stages?: RunOptions['stages'];
+  log?: (message: string) => void;
+}
+
+export interface Worker {
+  /** Stops taking jobs; waits for the running ones, or with `release` hands them back at once. */
+  close(opts?: { release?: boolean }): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<Worker> {
+  const { pipelineTasks } = await import('../executors/bullmq-tasks.js');
+  const { startQueueWorker } = await import('../executors/bullmq-worker.js');
+  const { openRedis } = await import('../executors/redis.js');
+  if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
+  const gateRedis = openRedis(opts.queue);
+  const stages = opts.stages ? (cfg: RunConfig) => resolveStages(cfg, opts.stages) : undefined;
+  const worker = await startQueueWorker({
+    queueUrl: opts.queue,
+    concurrency: opts.concurrency ?? 2,
+    lockMs: Math.round((opts.lockSec ?? 30) * 1000),
+    tasks: pipelineTasks({ redis: gateRedis, hwaccel: opts.hwaccel, stages }),
+    log: opts.log,
+  });
+  return {
+    async close(closeOpts) {
+      await worker.close(closeOpts);
+      gateRedis.disconnect();
+    },
+  };
+}
