@@ -3,6 +3,8 @@
  * The command line is a thin consumer of these same functions.
  */
 export { run, planRun, type RunOptions, type RunReport, type RunSettings } from './api/run.js';
+export type { Executor, ExecutorResult, ExecutorRun } from './executors/executor.js';
+export { localExecutor } from './pipeline/run.js';
 export { startWorker, type Worker, type WorkerOptions } from './api/worker.js';
 export { inspect, type InspectOptions, type InspectResult } from './api/inspect.js';
 export { pack } from './api/pack.js';

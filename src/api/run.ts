@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
 import { RunProgress, type ProgressCounts } from '../cli/progress.js';
-import { runDataset } from '../pipeline/run.js';
+import type { Executor } from '../executors/executor.js';
+import { localExecutor } from '../pipeline/run.js';
 import type { PackOutcome } from '../pipeline/pack-step.js';
 import type { SourceStage } from '../pipeline/stage.js';
 import { defaultStages } from '../pipeline/stages/index.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   stages?: readonly SourceStage[] | ((defaults: SourceStage[]) => readonly SourceStage[]);
   /** A redis:// URL: enqueue the run for `clipmill worker` processes and follow it. */
   queue?: string;
+  /** Runs the sources and the pack step (default: local, or the queue executor with `queue`). */
+  executor?: Executor;
   /** Decode on an NVIDIA GPU (local runs; workers set it themselves). */
   hwaccel?: 'cuda';
   /** Progress sink; a silent one by default (`new RunProgress()` prints like the CLI). */
@@ -63,15 +66,15 @@ export async function run(opts: RunOptions): Promise<RunReport> {
   const cfg = await loadConfig(undefined, { ...opts.config });
   const progress = opts.progress ?? quietProgress();
   const outDir = path.resolve(opts.out);
-  if (opts.queue) {
-    // Workers run the stages they were started with; a list of functions cannot travel in a job.
-    if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
-    const { runIdFor, runOnQueue } = await import('../executors/bullmq.js');
-    const result = await runOnQueue({ queueUrl: opts.queue, runId: runIdFor(outDir), inputs: opts.inputs, outDir, cfg, progress, signal: opts.signal });
-    const pack = result.cancelled ? undefined : (result.pack as PackOutcome | undefined);
-    return { counts: progress.counts, cancelled: result.cancelled, pack, warnings: pack?.warnings ?? [], outDir };
-  }
-  const stages = resolveStages(cfg, opts.stages);
-  const result = await runDataset({ inputs: opts.inputs, outDir, cfg, progress, hwaccel: opts.hwaccel, signal: opts.signal, stages });
-  return { counts: progress.counts, cancelled: false, pack: result.pack, warnings: result.pack?.warnings ?? [], outDir };
+  const executor = opts.executor ?? (await defaultExecutor(opts, cfg));
+  const result = await executor.execute({ inputs: opts.inputs, outDir, cfg, progress, signal: opts.signal });
+  return { counts: progress.counts, cancelled: result.cancelled, pack: result.pack, warnings: result.pack?.warnings ?? [], outDir };
+}
+
+/** Local by default; the queue executor with `queue` (its workers run the stages they were started with). */
+async function defaultExecutor(opts: RunOptions, cfg: RunConfig): Promise<Executor> {
+  if (!opts.queue) return localExecutor({ hwaccel: opts.hwaccel, stages: resolveStages(cfg, opts.stages) });
+  if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
+  const { queueExecutor } = await import('../executors/bullmq.js');
+  return queueExecutor(opts.queue);
 }

@@ -1,16 +1,16 @@
 /**
- * A whole local run: stream sources from the inputs, skip those an earlier run finished,
- * process the rest with bounded concurrency, then pack the dataset from the records.
+ * The local executor: stream the pending sources from the inputs, process them with bounded
+ * concurrency in this process, then pack the dataset from the records.
  */
 import type { RunConfig } from '../config/schema.js';
+import type { Executor } from '../executors/executor.js';
 import { runPool } from '../executors/local.js';
+import { pendingSources } from '../executors/pending.js';
 import { createHostGate } from '../fetch/politeness.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { loadPolicyContext } from '../policy/context.js';
-import { isRowError, readInputs } from '../sources/index.js';
-import { needsRedo, OutputDir } from '../store/output.js';
+import { OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
-import type { RowError, Source } from '../types.js';
 import { packRun, type PackOutcome } from './pack-step.js';
 import type { SourceStage } from './stage.js';
 import { processSource } from './task.js';
@@ -40,30 +40,12 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
-  const recorded = await out.recordedIds();
   const { progress } = opts;
-
-  /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
-  async function* pending(): AsyncGenerator<Source> {
-    for await (const item of readRunInputs(opts.inputs, opts.cfg)) {
-      if (isRowError(item)) {
-        progress.badRow(item);
-        continue;
-      }
-      progress.sourceSeen();
-      if (recorded.has(item.id) && !needsRedo(await out.readRecord(item.id))) {
-        progress.skipped();
-        continue;
-      }
-      yield item;
-    }
-    progress.inputsExhausted();
-  }
 
   progress.start();
   try {
     await runPool(
-      pending(),
+      pendingSources(out, opts.inputs, opts.cfg, progress),
       opts.cfg.workers,
       async (source, signal) => {
         const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal, stages: opts.stages });
@@ -81,7 +63,13 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   return { pack: await packRun(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() }) };
 }
 
-/** The sources of a run's inputs, read as its config says. */
-export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<Source | RowError> {
-  return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
+/** The executor that runs everything in this process (the default). */
+export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages'> = {}): Executor {
+  return {
+    name: 'local',
+    async execute(run) {
+      const result = await runDataset({ ...run, ...opts });
+      return { cancelled: false, pack: result.pack };
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * A distributed run end to end, through the real command line: videos served over loopback HTTP,
- * `clipmill worker` processes and `clipmill run --queue`. The same input gives the clips, shards
- * and index of a local run; the per-host rate holds across two workers as the server sees it; a
+ * `clipmill worker` processes and `clipmill run --queue`. The same input gives the clips, shards,
+ * index, warnings and exit status of a local run; the per-host rate holds across two workers as the server sees it; a
  * rerun skips everything; a worker killed mid-run (SIGKILL) still leaves a complete dataset; a
  * cancelled run does nothing until the same command resumes it.
  */
@@ -36,6 +36,7 @@ describe('distributed run (clipmill worker processes)', () => {
   let manifest: string;
   const requests: number[] = [];
   let local: Dataset;
+  let localRun: CliResult;
   const workers: ChildProcess[] = [];
 
   const startWorker = (): ChildProcess => {
@@ -73,8 +74,10 @@ describe('distributed run (clipmill worker processes)', () => {
     await writeFile(manifest, ['url', ...Array.from({ length: VIDEOS }, (_, i) => `http://127.0.0.1:${port}/v${i}.mp4`)].join('\n') + '\n');
 
     const outDir = dir.file('local');
-    expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS]), 0);
+    localRun = expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS]), 0);
     local = await readDataset(outDir);
+    // No use declared: the run ends with the licence warning, which a queued run must print too.
+    assert.ok(warnings(localRun).some((w) => w.includes('No intended use was declared')), localRun.stderr);
     assert.equal(local.sources.filter((s) => s.endsWith(' done')).length, VIDEOS);
     assert.ok(local.clips.filter((c) => c.endsWith(' kept')).length >= VIDEOS, `the local run kept clips: ${local.clips.join(', ')}`);
     assert.ok(local.shardMembers.some((m) => m.includes('.mp4 ')), 'the local run packed clips into shards');
@@ -96,6 +99,8 @@ describe('distributed run (clipmill worker processes)', () => {
     const first = expectExit(await runOnQueue(outDir).done, 0);
     assert.match(first.stderr, new RegExp(`finished: ${VIDEOS} done, 0 failed, 0 refused, 0 from earlier runs`));
     assert.deepEqual(await readDataset(outDir), local);
+    assert.equal(first.code, localRun.code);
+    assert.deepEqual(warnings(first), warnings(localRun), 'the same warnings as the local run');
     const status = expectExit(await runCli(['status', outDir, '--queue', redis.url]), 0).stdout;
     assert.match(status, /workers +2 connected/);
     assert.match(status, new RegExp(`this run queued: ${VIDEOS} of ${VIDEOS} source jobs processed, 0 to do, 0 failed jobs; pack completed`));
@@ -111,6 +116,7 @@ describe('distributed run (clipmill worker processes)', () => {
     assert.match(again.stderr, new RegExp(`finished: 0 done, 0 failed, 0 refused, ${VIDEOS} from earlier runs`));
     assert.equal(requests.length, 0, 'nothing was fetched again');
     assert.deepEqual(await readDataset(outDir), local, 'the repack gives the same dataset');
+    assert.deepEqual(warnings(again), warnings(localRun));
   });
 
   it('a worker killed mid-run leaves its jobs to another: the dataset is complete, nothing twice', async () => {
@@ -152,6 +158,11 @@ describe('distributed run (clipmill worker processes)', () => {
 function expectExit(result: CliResult, code: number): CliResult {
   assert.equal(result.code, code, `exit ${result.code} (${result.signal ?? 'no signal'}), stderr:\n${result.stderr}`);
   return result;
+}
+
+/** The `warning:` lines a run printed, in order. */
+function warnings(result: CliResult): string[] {
+  return result.stderr.split('\n').filter((line) => line.startsWith('warning: '));
 }
 
 async function stopWorker(child: ChildProcess): Promise<void> {

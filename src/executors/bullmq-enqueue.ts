@@ -1,0 +1,117 @@
+/**
+ * Enqueueing a run: one BullMQ job per pending source and a pack job that waits for all of them
+ * (a flow: the pack job is the parent of the source jobs). The output directory stays the source
+ * of truth: sources with a record are not enqueued again (pendingSources, as in a local run).
+ */
+import path from 'node:path';
+import { FlowProducer, Job, Queue } from 'bullmq';
+import type { RunProgress } from '../cli/progress.js';
+import type { RunConfig } from '../config/schema.js';
+import { FatalError } from '../errors.js';
+import { OutputDir } from '../store/output.js';
+import type { Source } from '../types.js';
+import { PACK_JOB_OPTS, SOURCE_JOB_OPTS, type PackJobData, type SourceJobData } from './bullmq-jobs.js';
+import { pendingSources, type PendingTally } from './pending.js';
+import { HOLD_QUEUE, holdJobId, openRedis, PACK_QUEUE, packJobId, redisOptions, runKey, runOfJob, SOURCES_QUEUE, sourceJobId } from './redis.js';
+
+/** Source jobs added per round trip; a flow of millions of children is built in batches. */
+const ADD_BATCH = 500;
+
+export interface EnqueueOptions {
+  queueUrl: string;
+  runId: string;
+  inputs: string[];
+  /** Must be the same path on every worker (shared storage). */
+  outDir: string;
+  cfg: RunConfig;
+  /** Receives seen / skipped / bad-row counts as inputs are read. */
+  progress?: RunProgress;
+  /** Called with each batch of source ids just before their jobs are added. */
+  onEnqueue?: (sourceIds: string[]) => void;
+}
+
+/** Seen, skipped (finished by an earlier run) and bad-row counts, and the jobs added. */
+export interface EnqueueResult extends PendingTally {
+  runId: string;
+  /** Source jobs added (or already pending from an earlier enqueue of the same run). */
+  enqueued: number;
+}
+
+/**
+ * Enqueues a run: stores its settings, creates (or reuses) its held pack job, adds one job per
+ * source still to do, then releases the pack job so it runs once every source job has finished.
+ * Enqueueing the same run again adds nothing twice and packs again at the end, like a local rerun.
+ */
+export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
+  const { runId, progress } = opts;
+  const connection = redisOptions(opts.queueUrl);
+  const redis = openRedis(opts.queueUrl);
+  const sourcesQueue = new Queue<SourceJobData>(SOURCES_QUEUE, { connection });
+  const packQueue = new Queue<PackJobData>(PACK_QUEUE, { connection });
+  const holdQueue = new Queue(HOLD_QUEUE, { connection });
+  const flows = new FlowProducer({ connection });
+  const result: EnqueueResult = { runId, seen: 0, skipped: 0, badRows: 0, enqueued: 0 };
+  try {
+    const out = new OutputDir(path.resolve(opts.outDir));
+    await out.prepare();
+    await clearReleasedPack(packQueue, runId);
+    await redis.hset(runKey(runId), {
+      outDir: out.root, cfg: JSON.stringify(opts.cfg), inputs: JSON.stringify(opts.inputs),
+      state: 'enqueuing', enqueuedAt: new Date().toISOString(),
+    });
+    await removeFailedJobs(sourcesQueue, runId);
+    await flows.add({
+      name: 'pack', queueName: PACK_QUEUE, data: { runId }, opts: { ...PACK_JOB_OPTS, jobId: packJobId(runId) },
+      children: [{ name: 'hold', queueName: HOLD_QUEUE, data: { runId }, opts: { jobId: holdJobId(runId) } }],
+    });
+
+    const parent = { id: packJobId(runId), queue: packQueue.qualifiedName };
+    let batch: Source[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      opts.onEnqueue?.(batch.map((s) => s.id));
+      await sourcesQueue.addBulk(batch.map((source) => ({
+        name: 'source', data: { runId, source }, opts: { ...SOURCE_JOB_OPTS, jobId: sourceJobId(runId, source.id), parent },
+      })));
+      result.enqueued += batch.length;
+      batch = [];
+    };
+    for await (const source of pendingSources(out, opts.inputs, opts.cfg, progress, result)) {
+      batch.push(source);
+      if (batch.length >= ADD_BATCH) await flush();
+    }
+    await flush();
+    await redis.hset(runKey(runId), {
+      state: 'queued', seen: result.seen, skipped: result.skipped, badRows: result.badRows, enqueued: result.enqueued,
+    });
+    // Every source job is in place: let the pack job go once they are done.
+    const hold = await Job.fromId(holdQueue, holdJobId(runId));
+    if (hold) {
+      await hold.removeChildDependency();
+      await hold.remove();
+    }
+    return result;
+  } finally {
+    await Promise.allSettled([sourcesQueue.close(), packQueue.close(), holdQueue.close(), flows.close()]);
+    redis.disconnect();
+  }
+}
+
+/**
+ * A pack job no longer waiting for its children (finished, or released and not yet taken) is
+ * removed, so that this enqueue holds a fresh one and packs again at the end. A running one stops us.
+ */
+async function clearReleasedPack(packQueue: Queue, runId: string): Promise<void> {
+  const job = await packQueue.getJob(packJobId(runId));
+  if (!job) return;
+  const state = await job.getState();
+  if (state === 'active') throw new FatalError(`run ${runId} is packing right now; enqueue it again once that has finished`);
+  if (state !== 'waiting-children') await job.remove();
+}
+
+/** Failed source jobs of this run are dropped so the sources can be enqueued again. */
+async function removeFailedJobs(sourcesQueue: Queue, runId: string): Promise<void> {
+  const failed = await sourcesQueue.getFailed();
+  await Promise.all(failed.filter((j) => j.id && runOfJob(j.id) === runId).map((j) => j.remove()));
+}
+

@@ -1,0 +1,88 @@
+/**
+ * Following a queued run until its pack job finishes: every completed source job is read back
+ * from the output store and fed to the progress (the same lines as a local run).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RunProgress } from '../cli/progress.js';
+import { FatalError } from '../errors.js';
+import { OutputDir } from '../store/output.js';
+import type { PackJobData, PackJobResult, SourceJobResult } from './bullmq-jobs.js';
+import { openRedis, PACK_QUEUE, packJobId, readRunMeta, redisOptions, runOfJob, SOURCES_QUEUE } from './redis.js';
+
+export interface FollowOptions {
+  queueUrl: string;
+  runId: string;
+  progress?: RunProgress;
+  signal?: AbortSignal;
+  /** Event stream id to start reading completions from (default: from now on). */
+  since?: string;
+  /** Source ids this follower expects; those not reported live are read from the store at the end. */
+  expected?: Set<string>;
+}
+
+export interface FollowResult {
+  cancelled: boolean;
+  pack?: PackJobResult;
+}
+
+const POLL_MS = 200;
+
+/**
+ * Follows a run until its pack job finishes: every completed source job is read back from the
+ * output store and fed to the progress (the same lines as a local run).
+ */
+export async function followRun(opts: FollowOptions): Promise<FollowResult> {
+  const { runId, progress } = opts;
+  const connection = redisOptions(opts.queueUrl);
+  const redis = openRedis(opts.queueUrl);
+  const meta = await readRunMeta(redis, runId);
+  if (!meta) {
+    redis.disconnect();
+    throw new FatalError(`no run ${runId} in ${opts.queueUrl}`);
+  }
+  const out = new OutputDir(meta.outDir);
+  const reported = new Set<string>();
+  const report = async (sourceId: string): Promise<void> => {
+    if (reported.has(sourceId)) return;
+    const record = await out.readRecord(sourceId);
+    if (!record || reported.has(sourceId)) return;
+    reported.add(sourceId);
+    progress?.finished(record);
+  };
+  const events = new QueueEvents(SOURCES_QUEUE, { connection, lastEventId: opts.since });
+  events.on('completed', ({ jobId, returnvalue }) => {
+    if (runOfJob(jobId) !== runId) return;
+    const status = (returnvalue as unknown as SourceJobResult | undefined)?.status;
+    if (status && status !== 'cancelled') void report(jobId.slice(runId.length + 1));
+  });
+  events.on('failed', ({ jobId, failedReason }) => {
+    if (runOfJob(jobId) === runId) progress?.log(`job ${jobId} failed: ${failedReason}`);
+  });
+  const packQueue = new Queue<PackJobData, PackJobResult>(PACK_QUEUE, { connection });
+  try {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const state = (await readRunMeta(redis, runId))?.state;
+      if (state === 'cancelled') return { cancelled: true };
+      const job = await packQueue.getJob(packJobId(runId));
+      const jobState = job ? await job.getState() : 'unknown';
+      if (jobState === 'completed') {
+        for (const id of opts.expected ?? []) await report(id);
+        return { cancelled: Boolean(job!.returnvalue?.cancelled), pack: job!.returnvalue };
+      }
+      if (jobState === 'failed') throw new FatalError(`pack step of run ${runId} failed: ${job!.failedReason}`);
+      await sleep(POLL_MS, undefined, { signal: opts.signal });
+    }
+  } finally {
+    await Promise.allSettled([events.close(), packQueue.close()]);
+    redis.disconnect();
+  }
+}
+
+/** The id of the newest event of the source queue, so a follower sees everything after it. */
+export async function lastSourceEventId(redis: Redis): Promise<string> {
+  const newest = await redis.xrevrange(`bull:${SOURCES_QUEUE}:events`, '+', '-', 'COUNT', 1);
+  return newest[0]?.[0] ?? '0-0';
+}

@@ -1,0 +1,52 @@
+/**
+ * The sources a run still has to do, for every executor alike: read from the inputs as the run's
+ * config says, bad manifest rows reported, and sources an earlier run finished skipped (a record
+ * that is not a transient failure). The output store is the truth, so nothing is done twice.
+ */
+import type { RunProgress } from '../cli/progress.js';
+import type { RunConfig } from '../config/schema.js';
+import { isRowError, readInputs } from '../sources/index.js';
+import { needsRedo, type OutputDir } from '../store/output.js';
+import type { RowError, Source } from '../types.js';
+
+/** What reading the inputs is reported to (a RunProgress). */
+export type InputEvents = Pick<RunProgress, 'badRow' | 'sourceSeen' | 'skipped' | 'inputsExhausted'>;
+
+export interface PendingTally {
+  seen: number;
+  /** Finished by an earlier run. */
+  skipped: number;
+  badRows: number;
+}
+
+/** The sources of a run's inputs, read as its config says. */
+export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<Source | RowError> {
+  return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
+}
+
+/** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
+export async function* pendingSources(
+  out: OutputDir,
+  inputs: string[],
+  cfg: RunConfig,
+  events?: InputEvents,
+  tally: PendingTally = { seen: 0, skipped: 0, badRows: 0 },
+): AsyncGenerator<Source> {
+  const recorded = await out.recordedIds();
+  for await (const item of readRunInputs(inputs, cfg)) {
+    if (isRowError(item)) {
+      tally.badRows++;
+      events?.badRow(item);
+      continue;
+    }
+    tally.seen++;
+    events?.sourceSeen();
+    if (recorded.has(item.id) && !needsRedo(await out.readRecord(item.id))) {
+      tally.skipped++;
+      events?.skipped();
+      continue;
+    }
+    yield item;
+  }
+  events?.inputsExhausted();
+}
