@@ -16,6 +16,9 @@ export type { SourceStage, SourceWork, StageContext } from './pipeline/stage.js'
 export type { ClipAnnotator, Annotation } from './pipeline/annotator.js';
 export type { ClipFilter, Verdict } from './filters/filter.js';
 export type { CustomSignals, MeasuredSignal, SignalName, Signals } from './schema/signals.js';
+export { WebDatasetWriter } from './pack/shards.js';
+export type { SampleWriter, ShardInput, WrittenShard } from './pack/writer.js';
+export type { ClipRow } from './pack/rows.js';
 export { RunProgress, type ProgressCounts } from './cli/progress.js';
 export { RunConfig, defaultConfig } from './config/schema.js';
 export { FatalError, SourceError, ErrorCode } from './errors.js';

@@ -20,6 +20,7 @@ import tar from 'tar-stream';
 import { tempPathFor } from '../store/output.js';
 import { bucketName } from './buckets.js';
 import type { ClipRow } from './rows.js';
+import type { SampleWriter, ShardInput, WrittenShard } from './writer.js';
 
 export const SHARDS_DIR = 'shards';
 /** A shard, or a temporary one a killed pack left (`.tmp`, or `.<pid>.<hex>.tmp` as tempPathFor names them). */
@@ -27,20 +28,7 @@ const SHARD_FILE = /^shard-\d{6}\.tar((\.\d+\.[0-9a-f]+)?\.tmp)?$/;
 const TAR_BLOCK = 512;
 const TAR_END_BYTES = 2 * TAR_BLOCK;
 
-/** A kept clip ready to shard: its row and the size of its clip file on disk. */
-export interface ShardInput {
-  row: ClipRow;
-  fileBytes: number;
-}
-
-export interface WrittenShard {
-  /** Relative to the output directory, e.g. `shards/720p-16x9-d5-10/shard-000000.tar`. */
-  path: string;
-  bucket: string;
-  clips: number;
-  bytes: number;
-  sha256: string;
-}
+export type { ShardInput, WrittenShard } from './writer.js';
 
 /** Makes a JPEG thumbnail of a clip file (absolute path), or none; pack stays free of ffmpeg. */
 export type ThumbnailMaker = (clipFile: string) => Promise<Buffer | undefined>;
@@ -145,17 +133,50 @@ class OpenShard {
   }
 }
 
-/** Kept clips (in index order) grouped by bucket, buckets sorted by name. */
-function byBucket(inputs: readonly ShardInput[]): [string, ShardInput[]][] {
-  const groups = new Map<string, ShardInput[]>();
-  for (const input of inputs) {
+/**
+ * The WebDataset sample writer: takes kept clips in index order and writes each into the open
+ * shard of its bucket, rolling a shard over before it would pass `shardBytes`. Shards are numbered
+ * per bucket in the order of their clips, so the bytes do not depend on how buckets interleave.
+ */
+export class WebDatasetWriter implements SampleWriter {
+  private readonly open = new Map<string, { shard?: OpenShard; next: number }>();
+  private readonly written: WrittenShard[] = [];
+
+  constructor(readonly outDir: string, readonly opts: { shardBytes: number; thumbnail?: ThumbnailMaker }) {}
+
+  async write(input: ShardInput): Promise<void> {
     const { row } = input;
     const bucket = bucketName(row.width ?? row.source_width, row.height ?? row.source_height, row.duration);
-    const group = groups.get(bucket);
-    if (group) group.push(input);
-    else groups.set(bucket, [input]);
+    let state = this.open.get(bucket);
+    if (!state) {
+      await fs.mkdir(path.join(this.outDir, SHARDS_DIR, bucket), { recursive: true });
+      this.open.set(bucket, (state = { next: 0 }));
+    }
+    const jpeg = this.opts.thumbnail ? await this.opts.thumbnail(path.join(this.outDir, row.file!)) : undefined;
+    const bytes = clipTarBytes(input, jpeg);
+    if (state.shard && state.shard.clips > 0 && state.shard.planned + bytes + TAR_END_BYTES > this.opts.shardBytes) {
+      const full = state.shard;
+      state.shard = undefined;
+      this.written.push(await full.close());
+    }
+    state.shard ??= new OpenShard(this.outDir, shardPath(bucket, state.next++), bucket);
+    await state.shard.addClip(input, jpeg, bytes);
   }
-  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1));
+
+  /** Closes every open shard; the shards written, by bucket then number. */
+  async close(): Promise<WrittenShard[]> {
+    for (const state of this.open.values()) {
+      const last = state.shard;
+      state.shard = undefined;
+      if (last) this.written.push(await last.close());
+    }
+    return this.written.sort((a, b) => (a.bucket !== b.bucket ? (a.bucket < b.bucket ? -1 : 1) : a.path < b.path ? -1 : 1));
+  }
+
+  async abort(err: Error): Promise<void> {
+    for (const state of this.open.values()) await state.shard?.abort(err);
+    this.open.clear();
+  }
 }
 
 /**
@@ -168,30 +189,17 @@ export async function writeShards(
   shardBytes: number,
   options: { thumbnail?: ThumbnailMaker; onClip?: () => void } = {},
 ): Promise<WrittenShard[]> {
-  const written: WrittenShard[] = [];
-  for (const [bucket, clips] of byBucket(inputs)) {
-    await fs.mkdir(path.join(outDir, SHARDS_DIR, bucket), { recursive: true });
-    let shard: OpenShard | undefined;
-    let n = 0;
-    try {
-      for (const input of clips) {
-        const jpeg = options.thumbnail ? await options.thumbnail(path.join(outDir, input.row.file!)) : undefined;
-        const bytes = clipTarBytes(input, jpeg);
-        if (shard && shard.clips > 0 && shard.planned + bytes + TAR_END_BYTES > shardBytes) {
-          written.push(await shard.close());
-          shard = undefined;
-        }
-        shard ??= new OpenShard(outDir, shardPath(bucket, n++), bucket);
-        await shard.addClip(input, jpeg, bytes);
-        options.onClip?.();
-      }
-      if (shard) written.push(await shard.close());
-    } catch (err) {
-      await shard?.abort(err as Error);
-      throw err;
+  const writer = new WebDatasetWriter(outDir, { shardBytes, thumbnail: options.thumbnail });
+  try {
+    for (const input of inputs) {
+      await writer.write(input);
+      options.onClip?.();
     }
+    return await writer.close();
+  } catch (err) {
+    await writer.abort(err as Error);
+    throw err;
   }
-  return written;
 }
 
 /** Shard files (relative paths) under `shards/`, including leftover temporary ones. */

@@ -1,0 +1,31 @@
+/**
+ * A sample writer, img2dataset style: one object that takes the kept clips of a pack in index
+ * order and writes them into files of one format, then closes them. WebDataset tar shards are the
+ * built-in one (shards.ts); another format is another class beside it.
+ */
+import type { ClipRow } from './rows.js';
+
+/** A kept clip ready to write: its index row and the size of its clip file on disk. */
+export interface ShardInput {
+  row: ClipRow;
+  fileBytes: number;
+}
+
+/** One file a writer produced. */
+export interface WrittenShard {
+  /** Relative to the output directory, e.g. `shards/720p-16x9-d5-10/shard-000000.tar`. */
+  path: string;
+  bucket: string;
+  clips: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface SampleWriter {
+  /** Adds one clip; sets `sample.row.shard` to the file that holds it. */
+  write(sample: ShardInput): Promise<void>;
+  /** Finishes every open file and returns all files written. */
+  close(): Promise<WrittenShard[]>;
+  /** Removes unfinished files after an error. */
+  abort(err: Error): Promise<void>;
+}
