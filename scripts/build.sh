@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # `npm run build`: compiles src/ to dist/ (JavaScript and .d.ts) from scratch, so no module removed
 # from src/ survives in dist/, and stamps the build. With --if-stale it builds only when dist/ is
-# missing or anything under src/ (or the compiler settings) changed since the last build.
+# missing or anything under src/ (or the compiler settings) changed since the last build. Builds
+# take a lock, so two started at once (tests, set-up) do not remove each other's output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--if-stale" ] && [ -f dist/.built ] &&
-   [ -z "$(find src tsconfig.json tsconfig.build.json package.json -newer dist/.built -print -quit)" ]; then
+stale() {
+  [ ! -f dist/.built ] || [ -n "$(find src tsconfig.json tsconfig.build.json package.json -newer dist/.built -print -quit)" ]
+}
+mkdir -p node_modules
+exec 9>node_modules/.clipmill-build.lock
+flock 9
+if [ "${1:-}" = "--if-stale" ] && ! stale; then
   exit 0
 fi
 echo "build: compiling src/ to dist/" >&2
