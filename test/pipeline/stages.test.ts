@@ -11,7 +11,7 @@ import { filters, run, stages, type ClipAnnotator } from '../../src/index.js';
 import { MEASURED_SIGNALS } from '../../src/schema/signals.js';
 import { runCli } from '../helpers/cli.js';
 import { readRecords } from '../helpers/dataset.js';
-import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
+import { cutVideo, ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
 
 const SEGMENT = { segment: { minClipSec: 1, maxClipSec: 4 } };
 
@@ -87,6 +87,22 @@ describe('per-source stages', () => {
     });
     const [record] = await readRecords(out);
     assert.deepEqual(record!.clips.map((c) => [c.status, c.file]), [['dropped', undefined], ['dropped', undefined]]);
+  });
+
+  it('clip times and frame rates are numbers a person reads: rounded, not float noise', async () => {
+    const ntsc = dir.file('ntsc.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30000/1001:d=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ntsc]);
+    const out = dir.file('ntsc-out');
+    await run({ inputs: [ntsc], out, config: { segment: { minClipSec: 0.5, maxClipSec: 1.1 } } });
+    const [record] = await readRecords(out);
+    assert.ok(record!.clips.length >= 2);
+    for (const clip of record!.clips) {
+      assert.equal(clip.fps, 29.97);
+      for (const t of [clip.startTime, clip.endTime, clip.duration]) assert.equal(t, Math.round(t * 1e6) / 1e6, `${t} is rounded to the microsecond`);
+      assert.equal(clip.duration, Math.round((clip.endTime - clip.startTime) * 1e6) / 1e6);
+      // Frame-exact: the span's frame count over the stream's rate, to the microsecond.
+      assert.ok(Math.abs(clip.duration - (clip.endFrame - clip.startFrame + 1) * 1001 / 30000) < 2e-6, `${clip.duration}`);
+    }
   });
 
   it('a misspelt signal name does not compile', () => {

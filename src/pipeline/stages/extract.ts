@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { cropFor } from '../../filters/judge.js';
+import { roundFps, roundTime, setClipTimes } from '../../schema/numbers.js';
 import { extractClips, type ExtractSpan } from '../../media/extract.js';
 import type { ClipRecord } from '../../types.js';
 import { keptClips, type SourceStage } from '../stage.js';
@@ -39,14 +40,10 @@ export const extractStage: SourceStage = {
           bytes: w.bytes,
           width: w.width,
           height: w.height,
-          fps: w.fps,
+          fps: roundFps(w.fps),
           snappedToKeyframes: w.snappedToKeyframes || undefined,
         });
-        if (w.snappedToKeyframes) {
-          clip.startTime = w.startTime;
-          clip.endTime = w.endTime;
-          clip.duration = w.endTime - w.startTime;
-        }
+        if (w.snappedToKeyframes) setClipTimes(clip, w.startTime, w.endTime);
       }
     }
     const offset = sectionStart(work);
@@ -60,8 +57,8 @@ export const extractStage: SourceStage = {
  */
 function toOriginalTimeline(clips: ClipRecord[], offset: number): void {
   for (const clip of clips) {
-    clip.startTime += offset;
-    clip.endTime += offset;
+    clip.startTime = roundTime(clip.startTime + offset);
+    clip.endTime = roundTime(clip.endTime + offset);
     clip.metadata = { ...clip.metadata, section_start: offset };
   }
 }

@@ -2,6 +2,7 @@
  * Plan: the source's clips from its shots (or from a dataset's own spans), in frame order. Shots
  * too short are recorded as dropped; long ones are split; preset spans keep their caption and ids.
  */
+import { roundFps, roundTime } from '../../schema/numbers.js';
 import { clipId } from '../../segment/ids.js';
 import { planClips, planPresetClips, type ClipSpan } from '../../segment/plan.js';
 import type { ClipRecord, PresetSpan, Source } from '../../types.js';
@@ -23,11 +24,11 @@ export const planStage: SourceStage = {
         clipId: clipId(work.source.id, span.startFrame, span.endFrame),
         startFrame: span.startFrame,
         endFrame: span.endFrame,
-        startTime: span.startTime,
-        endTime: span.endTime,
-        duration: span.endTime - span.startTime,
+        startTime: roundTime(span.startTime),
+        endTime: roundTime(span.endTime),
+        duration: roundTime(span.endTime - span.startTime),
         status: 'kept',
-        fps: probe.video.fps,
+        fps: roundFps(probe.video.fps),
         caption: span.caption,
         metadata: span.metadata,
       };
