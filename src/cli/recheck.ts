@@ -1,0 +1,105 @@
+/** `clipmill recheck <dir>`: asks the origins of a dataset's sources whether they are still there, and takes down the gone. */
+import { stat } from 'node:fs/promises';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { FatalError } from '../errors.js';
+import { createHostGate } from '../fetch/politeness.js';
+import { checkOrigin } from '../policy/recheck-origin.js';
+import { ON_CHANGE, recheck, type OnChange, type RecheckReport } from '../policy/recheck.js';
+import { integer, number } from './options.js';
+
+interface RecheckFlags {
+  olderThan?: number;
+  dryRun?: boolean;
+  json?: boolean;
+  onChange: OnChange;
+  queue?: string;
+  config?: string;
+  workers: number;
+  userAgent?: string;
+  timeout?: number;
+  retries?: number;
+  hostConcurrency?: number;
+  hostRps?: number;
+  ytDlp?: string;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `30d`, `12h`, `90m`, `45s`, `2w` (a bare number is days) → milliseconds. */
+export function parseAge(value: string): number {
+  const m = value.trim().match(/^(\d+(?:\.\d+)?)\s*([smhdw]?)$/i);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not an age such as 30d, 12h, 90m or 2w.`);
+  return Number(m[1]) * UNIT_MS[(m[2] || 'd').toLowerCase()]!;
+}
+
+const LABEL: Record<string, string> = { gone: 'gone', opted_out: 'opted out', changed: 'changed', unknown: 'unknown' };
+
+function formatReport(r: RecheckReport): string {
+  const s = r.sources;
+  const o = r.outcomes;
+  const lines = [
+    `Rechecked ${s.checked} source${s.checked === 1 ? '' : 's'} of ${s.admitted} admitted ` +
+      `(${s.local} local files have no origin, ${s.fresh} checked within --older-than, ${s.not_asked} on unreachable hosts not asked): ` +
+      `${o.present} present, ${o.gone} gone, ${o.opted_out} opted out, ${o.changed} changed, ${o.unknown} unknown.`,
+  ];
+  for (const x of r.results) lines.push(`  ${LABEL[x.outcome]!.padEnd(9)} ${x.source} ${x.uri}: ${x.reason} → ${x.action}`);
+  for (const h of r.unreachable_hosts) {
+    lines.push(`  host ${h.host} unreachable (${h.reason}): its ${h.sources} source${h.sources === 1 ? '' : 's'} kept, not checked; recheck again later.`);
+  }
+  const doomed = r.results.filter((x) => x.action === 'take down').length;
+  if (r.dry_run) {
+    lines.push(`Dry run: nothing changed; ${doomed} source${doomed === 1 ? '' : 's'} would be taken down.`);
+  } else if (r.takedowns.length > 0) {
+    const clips = r.takedowns.reduce((n, t) => n + t.clips, 0);
+    const shards = [...new Set(r.takedowns.flatMap((t) => t.shards))].sort();
+    lines.push(`Took down ${doomed} source${doomed === 1 ? '' : 's'} (${clips} clips); recorded in takedowns.jsonl. Shards rewritten: ${shards.join(', ') || 'none'}`);
+  }
+  if (o.unknown > 0) lines.push('Unknown means the origin gave no clear answer (timeout, 5xx, 403, rate limit): those sources are kept.');
+  return lines.join('\n');
+}
+
+/** Fetch settings of the check (the politeness of `clipmill run`), from the config file and flags. */
+function flagsToConfig(f: RecheckFlags): Record<string, unknown> {
+  return {
+    fetch: {
+      userAgent: f.userAgent, timeoutSec: f.timeout, retries: f.retries,
+      perHostConcurrency: f.hostConcurrency, perHostRps: f.hostRps, ytDlpPath: f.ytDlp,
+    },
+  };
+}
+
+export function registerRecheck(program: Command): void {
+  program
+    .command('recheck')
+    .description('Ask the origin of every admitted source whether it is still there; take down what was removed or opted out since.')
+    .argument('<dir>', 'output directory of clipmill run')
+    .option('--older-than <age>', 'only sources not rechecked for this long: 30d, 12h, 2w (default: all)', parseAge)
+    .option('--dry-run', 'ask and list, change nothing')
+    .option('--json', 'print the report as JSON')
+    .addOption(new Option('--on-change <policy>', 'a source whose file changed (size, ETag, Last-Modified): keep, takedown or report').choices(ON_CHANGE).default('report'))
+    .option('-q, --queue <url>', 'check on a Redis queue: one job per source, for `clipmill worker` processes')
+    .option('-c, --config <file>', 'JSON config file; its fetch and policy sections apply')
+    .option('-w, --workers <n>', 'sources checked at once (per-host limits still apply)', integer, 8)
+    .option('--user-agent <ua>', 'HTTP user agent')
+    .option('--timeout <sec>', 'network timeout in seconds (default 30)', number)
+    .option('--retries <n>', 'retries for transient failures (default 3)', integer)
+    .option('--host-concurrency <n>', 'concurrent requests per host (default 2)', integer)
+    .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
+    .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
+    .action(async (dir: string, flags: RecheckFlags) => {
+      const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+      if (!isDir) throw new FatalError(`${dir} is not an output directory.`);
+      const cfg = await loadConfig(flags.config, flagsToConfig(flags));
+      const options = { olderThanMs: flags.olderThan, dryRun: Boolean(flags.dryRun), onChange: flags.onChange, concurrency: flags.workers };
+      let report: RecheckReport;
+      if (flags.queue) {
+        throw new FatalError('recheck --queue is not available yet; run recheck without --queue.');
+      } else {
+        const gate = createHostGate(cfg.fetch);
+        const check = { fetch: cfg.fetch, policy: cfg.policy, gate };
+        report = await recheck(dir, { ...options, check: (target, signal) => checkOrigin(target, { ...check, signal }) });
+      }
+      process.stdout.write((flags.json ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');
+    });
+}
