@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { FatalError } from '../errors.js';
 import { createHostGate } from '../fetch/politeness.js';
 import { checkOrigin } from '../policy/recheck-origin.js';
+import { recheckOnQueue } from '../executors/recheck-queue.js';
 import { ON_CHANGE, recheck, type OnChange, type RecheckReport } from '../policy/recheck.js';
 import { integer, number } from './options.js';
 
@@ -35,27 +36,36 @@ export function parseAge(value: string): number {
 
 const LABEL: Record<string, string> = { gone: 'gone', opted_out: 'opted out', changed: 'changed', unknown: 'unknown' };
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function formatReport(r: RecheckReport): string {
   const s = r.sources;
   const o = r.outcomes;
+  const notAsked = [
+    s.local ? `${s.local} local files have no origin` : '',
+    s.fresh ? `${s.fresh} checked within --older-than` : '',
+    s.not_asked ? `${s.not_asked} on unreachable hosts not asked` : '',
+  ].filter(Boolean);
   const lines = [
-    `Rechecked ${s.checked} source${s.checked === 1 ? '' : 's'} of ${s.admitted} admitted ` +
-      `(${s.local} local files have no origin, ${s.fresh} checked within --older-than, ${s.not_asked} on unreachable hosts not asked): ` +
+    `Rechecked ${plural(s.checked, 'source')} of ${s.admitted} admitted${notAsked.length ? ` (${notAsked.join(', ')})` : ''}: ` +
       `${o.present} present, ${o.gone} gone, ${o.opted_out} opted out, ${o.changed} changed, ${o.unknown} unknown.`,
   ];
   for (const x of r.results) lines.push(`  ${LABEL[x.outcome]!.padEnd(9)} ${x.source} ${x.uri}: ${x.reason} → ${x.action}`);
   for (const h of r.unreachable_hosts) {
-    lines.push(`  host ${h.host} unreachable (${h.reason}): its ${h.sources} source${h.sources === 1 ? '' : 's'} kept, not checked; recheck again later.`);
+    lines.push(`  host ${h.host} unreachable (${h.reason}): its ${plural(h.sources, 'source')} kept, not checked; recheck again later.`);
   }
   const doomed = r.results.filter((x) => x.action === 'take down').length;
   if (r.dry_run) {
-    lines.push(`Dry run: nothing changed; ${doomed} source${doomed === 1 ? '' : 's'} would be taken down.`);
+    lines.push(`Dry run: nothing changed; ${plural(doomed, 'source')} would be taken down.`);
   } else if (r.takedowns.length > 0) {
     const clips = r.takedowns.reduce((n, t) => n + t.clips, 0);
-    const shards = [...new Set(r.takedowns.flatMap((t) => t.shards))].sort();
-    lines.push(`Took down ${doomed} source${doomed === 1 ? '' : 's'} (${clips} clips); recorded in takedowns.jsonl. Shards rewritten: ${shards.join(', ') || 'none'}`);
+    const deleted = new Set(r.takedowns.flatMap((t) => t.deletedShards));
+    const rewritten = [...new Set(r.takedowns.flatMap((t) => t.shards))].filter((shard) => !deleted.has(shard)).sort();
+    lines.push(`Took down ${plural(doomed, 'source')} (${plural(clips, 'clip')}), recorded in takedowns.jsonl.`);
+    if (rewritten.length > 0) lines.push(`Shards rewritten: ${rewritten.join(', ')}`);
+    if (deleted.size > 0) lines.push(`Shards deleted (left empty): ${[...deleted].sort().join(', ')}`);
   }
-  if (o.unknown > 0) lines.push('Unknown means the origin gave no clear answer (timeout, 5xx, 403, rate limit): those sources are kept.');
+  if (o.unknown > 0) lines.push('Unknown: the origin gave no clear answer (timeout, 5xx, 403, rate limit); those sources are kept.');
   return lines.join('\n');
 }
 
@@ -94,7 +104,7 @@ export function registerRecheck(program: Command): void {
       const options = { olderThanMs: flags.olderThan, dryRun: Boolean(flags.dryRun), onChange: flags.onChange, concurrency: flags.workers };
       let report: RecheckReport;
       if (flags.queue) {
-        throw new FatalError('recheck --queue is not available yet; run recheck without --queue.');
+        report = await recheckOnQueue(dir, flags.queue, cfg, options);
       } else {
         const gate = createHostGate(cfg.fetch);
         const check = { fetch: cfg.fetch, policy: cfg.policy, gate };

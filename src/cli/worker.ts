@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
+import { startRecheckWorker } from '../executors/recheck-queue.js';
 import { openRedis } from '../executors/redis.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { integer, number, hwaccelOption } from './options.js';
@@ -16,7 +17,7 @@ interface WorkerFlags {
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('Process jobs of runs enqueued with `clipmill run --queue`, on this machine, until stopped (SIGTERM/SIGINT: finish current jobs; twice: hand them back now).')
+    .description('Process jobs of runs enqueued with `clipmill run --queue` (and checks of `clipmill recheck --queue`), on this machine, until stopped (SIGTERM/SIGINT: finish current jobs; twice: hand them back now).')
     .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://host:6379')
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
@@ -32,6 +33,7 @@ export function registerWorker(program: Command): void {
         tasks: pipelineTasks({ redis: gateRedis, hwaccel: flags.hwaccel }),
         log,
       });
+      const rechecks = await startRecheckWorker({ queueUrl: flags.queue, gateRedis });
       log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -39,7 +41,7 @@ export function registerWorker(program: Command): void {
           const release = stopping;
           stopping = true;
           log(release ? 'stopping now; handing running jobs back to the queue' : 'stopping after the running jobs (signal again to hand them back now)');
-          worker.close({ release }).then(resolve, (err: Error) => {
+          Promise.all([worker.close({ release }), rechecks.close()]).then(() => resolve(), (err: Error) => {
             log(`error while stopping: ${err.message}`);
             resolve();
           });

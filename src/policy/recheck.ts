@@ -130,19 +130,11 @@ export async function recheck(outDir: string, opts: RecheckOptions): Promise<Rec
   }
 
   const unreachable = new Map<string, UnreachableHost>();
-  await runPool(targets(), opts.concurrency, async (target, signal) => {
-    const host = hostKey(target.uri);
-    const down = unreachable.get(host);
-    if (down) {
-      down.sources++;
-      report.sources.not_asked++;
-      return;
-    }
+  const checkOne = async (target: RecheckTarget, host: string, signal: AbortSignal): Promise<void> => {
     const check = await opts.check(target, signal);
     const entry: RecheckEntry = { source: target.id, uri: target.uri, checked_at: new Date().toISOString(), outcome: check.outcome, reason: check.reason };
     report.sources.checked++;
     report.outcomes[check.outcome]++;
-    if (!opts.dryRun) await appendRecheck(outDir, entry);
     if (check.hostUnreachable) {
       const known = unreachable.get(host);
       if (known) known.sources++;
@@ -150,6 +142,23 @@ export async function recheck(outDir: string, opts: RecheckOptions): Promise<Rec
     } else if (check.outcome !== 'present') {
       report.results.push({ ...entry, action: actionFor(check.outcome, opts.onChange) });
     }
+    if (!opts.dryRun) await appendRecheck(outDir, entry);
+  };
+  // The first check of each host goes alone: when it finds the host unreachable, the rest of its sources are not asked.
+  const firstChecks = new Map<string, Promise<void>>();
+  await runPool(targets(), opts.concurrency, async (target, signal) => {
+    const host = hostKey(target.uri);
+    const first = firstChecks.get(host);
+    if (!first) {
+      const checking = checkOne(target, host, signal);
+      firstChecks.set(host, checking.catch(() => {}));
+      return checking;
+    }
+    await first;
+    const down = unreachable.get(host);
+    if (!down) return checkOne(target, host, signal);
+    down.sources++;
+    report.sources.not_asked++;
   }, opts.signal);
   report.results.sort(byId);
   report.unreachable_hosts = [...unreachable.values()].sort((a, b) => (a.host < b.host ? -1 : 1));

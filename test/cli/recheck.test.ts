@@ -13,9 +13,12 @@ import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../fetch/server.js';
-import { runCli } from '../helpers/cli.js';
+import { canonicalUri, sourceId } from '../../src/sources/ids.js';
+import type { SourceRecord } from '../../src/types.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
+import { freePort, startRedis } from '../helpers/redis.js';
 
 /** Each file lands in a shard bucket chosen by its size and length (see pack/buckets.ts). */
 const FILES: Record<string, string> = {
@@ -219,6 +222,20 @@ describe('clipmill recheck', () => {
     assert.equal(strict.results.find((r: any) => r.source === ids.unchanged).action, 'take down');
   });
 
+  it('asks the same through clipmill worker processes with --queue', async () => {
+    const redis = await startRedis();
+    const worker = startCli(['worker', '--queue', redis.url], env());
+    try {
+      const report = await recheckJson(['--dry-run', '--queue', redis.url]);
+      assert.deepEqual(report.outcomes, { present: 0, gone: 0, changed: 1, opted_out: 0, unknown: 1 });
+      assert.equal(report.results.find((r: any) => r.source === ids.slow).outcome, 'unknown');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+      await redis.stop();
+    }
+  });
+
   it('clipmill status shows how fresh the rights are', async () => {
     const r = await runCli(['status', dir.file('ds'), '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -228,5 +245,29 @@ describe('clipmill recheck', () => {
     assert.deepEqual(rights.outcomes, { present: 1, unknown: 1 });
     const text = await runCli(['status', dir.file('ds')]);
     assert.match(text.stdout, /rights +2 of 2 web sources rechecked/);
+  });
+});
+
+describe('clipmill recheck of a host that cannot be reached', () => {
+  it('asks it once and reports the host once, not each source as gone', async () => {
+    const out = dir.file('dead');
+    const port = await freePort(); // nothing listens there: connections are refused
+    await mkdir(path.join(out, 'sources'), { recursive: true });
+    const now = new Date().toISOString();
+    for (let i = 0; i < 6; i++) {
+      const uri = canonicalUri(`http://127.0.0.1:${port}/v${i}.mp4`);
+      const record: SourceRecord = {
+        version: 1, id: sourceId(uri), uri, kind: 'http', status: 'done', origin: { input: 'test' }, metadata: {},
+        provenance: { finalUri: uri, retrievedAt: now, bytes: 1000, sha256: '0'.repeat(64) },
+        clips: [], timings: {}, startedAt: now, finishedAt: now,
+      };
+      await writeFile(path.join(out, 'sources', `${record.id}.json`), JSON.stringify(record));
+    }
+    const r = await runCli(['recheck', out, ...CHECK_FLAGS]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Rechecked 1 source of 6 admitted .*5 on unreachable hosts not asked/);
+    assert.equal(r.stdout.split('\n').filter((line) => line.includes(`127.0.0.1:${port}`)).length, 1, r.stdout);
+    assert.match(r.stdout, new RegExp(`host 127\\.0\\.0\\.1:${port} unreachable .*ECONNREFUSED.*its 6 sources kept`));
+    await assert.rejects(readFile(path.join(out, 'takedowns.jsonl')), { code: 'ENOENT' });
   });
 });
