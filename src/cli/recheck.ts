@@ -69,6 +69,19 @@ function formatReport(r: RecheckReport): string {
   return lines.join('\n');
 }
 
+const PROGRESS_EVERY_MS = 15_000;
+
+/** A progress line on stderr at most every 15 s, so a long recheck is not silent. */
+function progressLine(): (r: Readonly<RecheckReport>) => void {
+  let last = Date.now();
+  return (r) => {
+    if (Date.now() - last < PROGRESS_EVERY_MS) return;
+    last = Date.now();
+    const o = r.outcomes;
+    process.stderr.write(`${new Date().toISOString()} rechecked ${r.sources.checked}: ${o.gone} gone, ${o.opted_out} opted out, ${o.changed} changed, ${o.unknown} unknown\n`);
+  };
+}
+
 /** Fetch settings of the check (the politeness of `clipmill run`), from the config file and flags. */
 function flagsToConfig(f: RecheckFlags): Record<string, unknown> {
   return {
@@ -101,14 +114,14 @@ export function registerRecheck(program: Command): void {
       const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
       if (!isDir) throw new FatalError(`${dir} is not an output directory.`);
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
-      const options = { olderThanMs: flags.olderThan, dryRun: Boolean(flags.dryRun), onChange: flags.onChange, concurrency: flags.workers };
+      const options = { olderThanMs: flags.olderThan, dryRun: Boolean(flags.dryRun), onChange: flags.onChange, onChecked: progressLine() };
       let report: RecheckReport;
       if (flags.queue) {
         report = await recheckOnQueue(dir, flags.queue, cfg, options);
       } else {
         const gate = createHostGate(cfg.fetch);
         const check = { fetch: cfg.fetch, policy: cfg.policy, gate };
-        report = await recheck(dir, { ...options, check: (target, signal) => checkOrigin(target, { ...check, signal }) });
+        report = await recheck(dir, { ...options, concurrency: flags.workers, check: (target, signal) => checkOrigin(target, { ...check, signal }) });
       }
       process.stdout.write((flags.json ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');
     });

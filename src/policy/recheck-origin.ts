@@ -84,6 +84,7 @@ function judgeAnswer(target: RecheckTarget, answer: HttpAnswer, ctx: OriginCheck
   if (answer.status === 404 || answer.status === 410) return { outcome: 'gone', reason: `HTTP ${answer.status}` };
   if (ctx.policy.honorRobotsTag) {
     const refusal = robotsTagRefusal(answer.lines, userAgentToken(ctx.fetch.userAgent), ctx.policy.robotsTagDirectives);
+    // The ledger wants the directive (`noai`); the whole sentence stands in if its wording ever changes.
     if (refusal) return { outcome: 'opted_out', reason: refusal.match(/\(directive ([^)]+)\)$/)?.[1] ?? refusal };
   }
   const changes = differences(target, answer);
@@ -97,7 +98,8 @@ const opaqueTag = (etag: string): string => etag.replace(/^W\//, '');
 /** How the file differs from the provenance; only what both sides state is compared. */
 function differences(target: RecheckTarget, answer: HttpAnswer): string[] {
   const out: string[] = [];
-  if (target.bytes !== undefined && answer.size !== undefined && answer.size !== target.bytes) {
+  // A size of 0 is what some servers say to HEAD whatever the file: no evidence of a change.
+  if (target.bytes !== undefined && answer.size && answer.size !== target.bytes) {
     out.push(`size ${target.bytes} → ${answer.size} bytes`);
   }
   const etag = answer.headers.etag;
@@ -123,7 +125,8 @@ const YTDLP_GONE: Array<[RegExp, string]> = [
 /** Failures that mean the host as a whole is not there: refused connections and names that do not resolve. */
 const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Connection refused|Name or service not known|name resolution|getaddrinfo|No route to host|Network is unreachable/i;
 
-function judgeFailure(err: unknown): OriginCheck {
+/** What a failed check means: gone only when the origin said so; otherwise unknown (and whether the whole host is out of reach). */
+export function judgeFailure(err: unknown): OriginCheck {
   const { code, message } = describeError(err);
   if (code === ErrorCode.HttpNotFound) {
     return { outcome: 'gone', reason: `HTTP ${message.match(/HTTP (?:Error )?(404|410)/)?.[1] ?? 404}` };

@@ -32,6 +32,8 @@ export interface RecheckOptions {
   /** Checks one source: in this process, or as a queue job. */
   check: (target: RecheckTarget, signal: AbortSignal) => Promise<OriginCheck>;
   signal?: AbortSignal;
+  /** Hears the report so far after each check (for progress lines). */
+  onChecked?: (report: Readonly<RecheckReport>) => void;
 }
 
 export interface RecheckResult extends RecheckEntry {
@@ -63,7 +65,10 @@ export interface RecheckReport {
     not_asked: number;
   };
   outcomes: Record<RecheckOutcome, number>;
-  /** Every checked source that is not present (sources of unreachable hosts are in `unreachable_hosts`). */
+  /**
+   * Every checked source that is not present, except changed ones under `--on-change keep` (only
+   * counted) and those of unreachable hosts (in `unreachable_hosts`).
+   */
   results: RecheckResult[];
   unreachable_hosts: UnreachableHost[];
   /** One takedown per reason (empty in a dry run). */
@@ -139,10 +144,11 @@ export async function recheck(outDir: string, opts: RecheckOptions): Promise<Rec
       const known = unreachable.get(host);
       if (known) known.sources++;
       else unreachable.set(host, { host, sources: 1, reason: check.reason });
-    } else if (check.outcome !== 'present') {
+    } else if (check.outcome !== 'present' && !(check.outcome === 'changed' && opts.onChange === 'keep')) {
       report.results.push({ ...entry, action: actionFor(check.outcome, opts.onChange) });
     }
     if (!opts.dryRun) await appendRecheck(outDir, entry);
+    opts.onChecked?.(report);
   };
   // The first check of each host goes alone: when it finds the host unreachable, the rest of its sources are not asked.
   const firstChecks = new Map<string, Promise<void>>();
