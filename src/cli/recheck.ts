@@ -102,7 +102,7 @@ export function registerRecheck(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addOption(new Option('--on-change <policy>', 'a source whose file changed (size, ETag, Last-Modified): keep, takedown or report').choices(ON_CHANGE).default('report'))
     .option('-q, --queue <url>', 'check on a Redis queue: one job per source, for `clipmill worker` processes')
-    .option('-c, --config <file>', 'JSON config file; its fetch and policy sections apply')
+    .option('-c, --config <file>', 'JSON config file: its fetch settings and X-Robots-Tag policy apply')
     .option('-w, --workers <n>', 'sources checked at once (per-host limits still apply)', integer, 8)
     .option('--user-agent <ua>', 'HTTP user agent')
     .option('--timeout <sec>', 'network timeout in seconds (default 30)', number)
