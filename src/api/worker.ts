@@ -1,6 +1,7 @@
 /**
  * `startWorker`: a queue worker in this process, taking source and pack jobs of runs enqueued with
- * `run({ queue })` or `clipmill run --queue`. `clipmill worker` is this function plus signals.
+ * `run({ queue })` or `clipmill run --queue`, and origin checks of `clipmill recheck --queue`.
+ * `clipmill worker` is this function plus signals.
  */
 import { checkHwaccel } from '../media/hwaccel.js';
 import type { RunConfig } from '../config/schema.js';
@@ -28,6 +29,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const { pipelineTasks } = await import('../executors/bullmq-tasks.js');
   const { startQueueWorker } = await import('../executors/bullmq-worker.js');
   const { openRedis } = await import('../executors/redis.js');
+  const { startRecheckWorker } = await import('../executors/recheck-queue.js');
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const gateRedis = openRedis(opts.queue);
   const stages = opts.stages ? (cfg: RunConfig) => resolveStages(cfg, opts.stages) : undefined;
@@ -38,9 +40,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     tasks: pipelineTasks({ redis: gateRedis, hwaccel: opts.hwaccel, stages }),
     log: opts.log,
   });
+  // The same worker answers `clipmill recheck --queue` jobs (one origin check each).
+  const rechecks = await startRecheckWorker({ queueUrl: opts.queue, gateRedis });
   return {
     async close(closeOpts) {
-      await worker.close(closeOpts);
+      await Promise.all([worker.close(closeOpts), rechecks.close()]);
       gateRedis.disconnect();
     },
   };

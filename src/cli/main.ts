@@ -7,6 +7,7 @@ import { FatalError } from '../errors.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerRecheck } from './recheck.js';
 import { registerTakedown } from './takedown.js';
 import { registerCancel } from './cancel.js';
 import { registerWorker } from './worker.js';
@@ -21,6 +22,7 @@ registerRun(program);
 registerInspect(program);
 registerStatus(program);
 registerTakedown(program);
+registerRecheck(program);
 registerWorker(program);
 registerCancel(program);
 

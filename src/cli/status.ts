@@ -3,24 +3,26 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import type { QueueStatus } from '../executors/bullmq.js';
 import type { OutputSummary } from '../pack/index.js';
+import type { RightsFreshness } from '../policy/recheck-log.js';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Summarise an output directory: sources done, failed and refused (by reason), clips, hours, shards.')
+    .description('Summarise an output directory: sources done, failed and refused (by reason), clips, hours, shards, when its rights were last rechecked.')
     .argument('<dir>', 'output directory of clipmill run')
     .option('--json', 'print JSON')
     .option('-q, --queue <url>', 'also show the queue of a distributed run: depth, active workers, failures')
     .action(async (dir: string, flags: { json?: boolean; queue?: string }) => {
       const { summarizeOutput } = await import('../pack/index.js');
       const { queueStatus, runIdFor } = await import('../executors/bullmq.js');
-      const summary = await summarizeOutput(dir);
+      const { rightsFreshness } = await import('../policy/recheck-log.js');
+      const summary = { ...(await summarizeOutput(dir)), rights: await rightsFreshness(dir) };
       const queue = flags.queue ? await queueStatus(flags.queue, runIdFor(path.resolve(dir))) : undefined;
       if (flags.json) {
         process.stdout.write(JSON.stringify(queue ? { ...summary, queue } : summary, null, 2) + '\n');
         return;
       }
-      process.stdout.write(formatSummary(dir, summary) + (queue ? formatQueue(queue) : ''));
+      process.stdout.write(formatSummary(dir, summary) + formatRights(summary.rights) + (queue ? formatQueue(queue) : ''));
     });
 }
 
@@ -53,6 +55,15 @@ function formatSummary(dir: string, s: OutputSummary): string {
     lines.push('  not packed yet (the run is in progress, or was interrupted: rerun it to finish)');
   }
   return lines.join('\n') + '\n';
+}
+
+/** When the admitted web sources were last asked whether they are still there (clipmill recheck). */
+function formatRights(r: RightsFreshness): string {
+  if (r.web_sources === 0) return '';
+  const line = `  rights   ${r.rechecked} of ${r.web_sources} web sources rechecked`;
+  if (r.rechecked === 0) return `${line}; run clipmill recheck to find sources their authors removed\n`;
+  const never = r.never_rechecked ? `; ${r.never_rechecked} never rechecked` : '';
+  return `${line} (oldest check ${r.oldest_check}, newest ${r.newest_check}): last outcomes ${counts(r.outcomes as Record<string, number>)}${never}\n`;
 }
 
 function formatQueue(q: QueueStatus): string {

@@ -46,8 +46,8 @@ export interface HttpDownload {
   headers: Record<string, string>;
 }
 
-const MAX_REDIRECTS = 10;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+export const MAX_REDIRECTS = 10;
+export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'x-robots-tag', 'content-disposition'];
 
 /** Downloads `url` to `dest`. Throws a SourceError (FetchError) with a stable code on failure. */
@@ -64,9 +64,7 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
 
     if (REDIRECT_STATUSES.has(status) && location) {
       res.resume();
-      if (++redirects > MAX_REDIRECTS) {
-        throw new FetchError(ErrorCode.HttpError, `The server redirected more than ${MAX_REDIRECTS} times.`, false);
-      }
+      if (++redirects > MAX_REDIRECTS) throw tooManyRedirects();
       current = checkedUrl(new URL(location, current).href);
       continue;
     }
@@ -133,18 +131,24 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
   }
 }
 
-interface Exchange {
+export interface Exchange {
   res: IncomingMessage;
   /** Why the exchange was cut by us (timeout), if it was. */
   reason: () => FetchError | undefined;
 }
 
-function open(url: string, headers: Record<string, string>, opts: HttpOptions): Promise<Exchange> {
+/** One request (GET unless `method` says otherwise); resolves once the response headers are in. */
+export function open(
+  url: string,
+  headers: Record<string, string>,
+  opts: Pick<HttpOptions, 'timeoutSec' | 'signal'>,
+  method = 'GET',
+): Promise<Exchange> {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
     let reason: FetchError | undefined;
     // `timeout` arms the socket before it connects, so it bounds the connect and every later silence.
-    const req = client.request(url, { headers, timeout: opts.timeoutSec * 1000, signal: opts.signal }, (res) =>
+    const req = client.request(url, { method, headers, timeout: opts.timeoutSec * 1000, signal: opts.signal }, (res) =>
       resolve({ res, reason: () => reason }),
     );
     req.on('timeout', () => {
@@ -187,6 +191,10 @@ async function streamBody(
   return { bytes, sha256: hash.digest('hex') };
 }
 
+export function tooManyRedirects(): FetchError {
+  return new FetchError(ErrorCode.HttpError, `The server redirected more than ${MAX_REDIRECTS} times.`, false);
+}
+
 function tooLarge(bytes: number, maxBytes: number): FetchError {
   return new FetchError(
     ErrorCode.TooLarge,
@@ -195,7 +203,7 @@ function tooLarge(bytes: number, maxBytes: number): FetchError {
   );
 }
 
-function checkedUrl(url: string): string {
+export function checkedUrl(url: string): string {
   const protocol = new URL(url).protocol;
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new FetchError(ErrorCode.HttpError, `Cannot download a ${protocol} URL over http.`, false);
@@ -203,7 +211,7 @@ function checkedUrl(url: string): string {
   return url;
 }
 
-function requestHeaders(userAgent: string, offset: number, validator?: string): Record<string, string> {
+export function requestHeaders(userAgent: string, offset: number, validator?: string): Record<string, string> {
   // identity: the bytes hashed and stored are the file itself, never a compressed transfer form.
   const headers: Record<string, string> = { 'user-agent': userAgent, accept: '*/*', 'accept-encoding': 'identity' };
   if (offset > 0) {
@@ -217,7 +225,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function flattenHeaders(raw: IncomingHttpHeaders): Record<string, string> {
+export function flattenHeaders(raw: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     const text = headerValue(value);
@@ -227,18 +235,18 @@ function flattenHeaders(raw: IncomingHttpHeaders): Record<string, string> {
 }
 
 /** Each header's lines as sent, names lower-cased. */
-function headerLines(res: IncomingMessage): Record<string, string[]> {
+export function headerLines(res: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(res.headersDistinct)) if (values) out[name] = values;
   return out;
 }
 
-function contentLength(headers: Record<string, string>): number | undefined {
+export function contentLength(headers: Record<string, string>): number | undefined {
   const value = headers['content-length'];
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-function parseContentRange(value: string | undefined): { start: number; total?: number } | undefined {
+export function parseContentRange(value: string | undefined): { start: number; total?: number } | undefined {
   const m = value?.match(/^bytes (\d+)-(\d+)\/(\d+|\*)$/);
   if (!m) return undefined;
   return { start: Number(m[1]), total: m[3] === '*' ? undefined : Number(m[3]) };

@@ -77,8 +77,16 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
   };
 }
 
-/** Runs `attempt` under the host gate until it succeeds, fails permanently or runs out of retries. */
-async function withRetries<T>(host: string, cfg: FetchConfig, deps: FetchDeps, attempt: () => Promise<T>): Promise<T> {
+/**
+ * Runs `attempt` under the host gate until it succeeds, fails permanently or runs out of retries:
+ * the politeness of every request clipmill makes (downloads, and rechecks of finished datasets).
+ */
+export async function withRetries<T>(
+  host: string,
+  cfg: FetchConfig,
+  deps: Pick<FetchDeps, 'gate' | 'signal'>,
+  attempt: () => Promise<T>,
+): Promise<T> {
   const maxWaitMs = cfg.maxWaitSec * 1000;
   for (let n = 0; ; n++) {
     await refuseLongPause(deps.gate, host, maxWaitMs);
