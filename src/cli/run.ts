@@ -8,6 +8,8 @@ import { URL_COLUMNS } from '../sources/columns.js';
 import { integer, number, hwaccelOption } from './options.js';
 import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
+import { appendRunLog } from '../report/run-log.js';
+import { OutputDir } from '../store/output.js';
 
 /** What pack had to work around: unreadable records, clip files that went missing, its own warnings. */
 function reportPackProblems(pack: PackSummary): void {
@@ -133,6 +135,9 @@ export function registerRun(program: Command): void {
       try {
         const outDir = path.resolve(flags.out);
         const c = progress.counts;
+        // The datasheet's "how it was collected": one line per run in the folder's runs.jsonl.
+        await new OutputDir(outDir).prepare();
+        await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         if (flags.queue) {
           if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
           const result = await runOnQueue({ queueUrl: flags.queue, runId: runIdFor(outDir), inputs, outDir, cfg, progress, signal: controller.signal });

@@ -1,0 +1,164 @@
+/**
+ * `clipmill serve`: a read-only web dashboard over a dataset folder, finished or still being
+ * written. node:http only. JSON under /api, clip pictures made on demand, clip files played with
+ * Range support; nothing outside the dataset folder is ever served, and nothing is written.
+ */
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js';
+import type { SourceRecord } from '../types.js';
+import { admit } from './access.js';
+import { loadDataset, type ClipView, type DatasetSnapshot } from './dataset.js';
+import { fileInside } from './files.js';
+import { sendFile } from './media-response.js';
+import { overviewOf } from './overview.js';
+import { ASSETS, dashboardPage } from './page.js';
+import { clipPicture, PictureCache } from './pictures.js';
+
+/** A snapshot is reused for this long, so many open pages do not each reread every record. */
+const SNAPSHOT_TTL_MS = 1000;
+const MAX_PAGE = 500;
+
+export interface DashboardOptions {
+  dir: string;
+  host: string;
+  port: number;
+  /** Required on every request when set (non-loopback binds). */
+  token?: string;
+  /** Redis URL of a queued run, for queue depth and workers. */
+  queueUrl?: string;
+}
+
+export interface Dashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The latest snapshot of the folder, reread at most once per TTL. */
+function snapshots(root: string): () => Promise<DatasetSnapshot> {
+  let current: { at: number; snapshot: Promise<DatasetSnapshot> } | undefined;
+  return () => {
+    if (!current || Date.now() - current.at > SNAPSHOT_TTL_MS) {
+      const snapshot = loadDataset(root);
+      current = { at: Date.now(), snapshot };
+      snapshot.catch(() => (current = undefined));
+    }
+    return current.snapshot;
+  };
+}
+
+async function queueOf(queueUrl: string | undefined, root: string): Promise<QueueStatus | { error: string } | undefined> {
+  if (!queueUrl) return undefined;
+  return queueStatus(queueUrl, runIdFor(root)).catch(async (err: Error) => {
+    // The folder may hold no queued run (yet): the queue's depth and workers still help.
+    const all = await queueStatus(queueUrl).catch(() => undefined);
+    return all ?? { error: `queue ${queueUrl}: ${err.message}` };
+  });
+}
+
+/** Clips matching the grid's filters, one page of them. */
+function clipPage(clips: readonly ClipView[], q: URLSearchParams): { total: number; clips: ClipView[] } {
+  const status = q.get('status');
+  const filter = q.get('filter');
+  const category = q.get('category');
+  const source = q.get('source');
+  const matching = clips.filter(
+    (c) => (!status || c.status === status) && (!filter || c.filter === filter) && (!category || c.category === category) && (!source || c.sourceId === source),
+  );
+  const offset = Math.max(0, Number(q.get('offset')) || 0);
+  const limit = Math.min(MAX_PAGE, Math.max(1, Number(q.get('limit')) || 48));
+  return { total: matching.length, clips: matching.slice(offset, offset + limit) };
+}
+
+const sendJson = (res: http.ServerResponse, value: unknown): void => {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(value));
+};
+const notFound = (res: http.ServerResponse): void => void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  const root = path.resolve(opts.dir);
+  const snapshot = snapshots(root);
+  const pictures = new PictureCache();
+  const findClip = async (id: string) => {
+    const s = await snapshot();
+    const clip = s.clips.find((c) => c.id === id);
+    return clip && { clip, source: s.records.find((r) => r.id === clip.sourceId) as SourceRecord };
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://dashboard');
+    if (!admit(req, res, url, opts.token)) return;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const [, kind, rest = ''] = /^\/([^/]*)\/?(.*)$/.exec(url.pathname) ?? [];
+    const name = decodeURIComponent(rest);
+    switch (kind) {
+      case '':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(dashboardPage(root));
+        return;
+      case 'assets': {
+        const asset = ASSETS[name];
+        if (!asset) return notFound(res);
+        res.writeHead(200, { 'content-type': asset.type }).end(await readFile(asset.file));
+        return;
+      }
+      case 'api':
+        return api(name, url.searchParams, res);
+      case 'picture': {
+        const found = await findClip(name.replace(/\.jpg$/, ''));
+        const jpeg = found && found.source.status === 'done' ? await pictures.get(found.clip.id, () => clipPicture(root, found.clip, found.source)) : undefined;
+        if (!jpeg) return notFound(res);
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'max-age=60' }).end(jpeg);
+        return;
+      }
+      case 'media': {
+        const found = await findClip(name);
+        const file = found?.clip.file ? await fileInside(root, found.clip.file) : undefined;
+        if (!file) return notFound(res);
+        return sendFile(req, res, file);
+      }
+      default:
+        return notFound(res);
+    }
+  }
+
+  async function api(name: string, q: URLSearchParams, res: http.ServerResponse): Promise<void> {
+    const s = await snapshot();
+    const [what, id] = name.split('/', 2);
+    if (what === 'overview') return sendJson(res, { ...overviewOf(s), queue: await queueOf(opts.queueUrl, root) });
+    if (what === 'clips') return sendJson(res, clipPage(s.clips, q));
+    if (what === 'clip' && id) {
+      const found = await findClip(id);
+      return found ? sendJson(res, found) : notFound(res);
+    }
+    if (what === 'source' && id) {
+      const record = s.records.find((r) => r.id === id);
+      return record ? sendJson(res, { record, clips: s.clips.filter((c) => c.sourceId === id) }) : notFound(res);
+    }
+    notFound(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`error: ${err.message}\n`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}/`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
