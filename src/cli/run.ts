@@ -9,6 +9,8 @@ import { integer, number, hwaccelOption } from './options.js';
 import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
 import { appendRunLog } from '../report/run-log.js';
+import { metricsHostOption, metricsPortOption, startMetricsIfAsked, type MetricsFlags } from '../metrics/cli.js';
+import { MeteredProgress } from '../metrics/observe.js';
 import { OutputDir } from '../store/output.js';
 
 /** What pack had to work around: unreadable records, clip files that went missing, its own warnings. */
@@ -27,7 +29,7 @@ function reportFinished(c: ProgressCounts, clipsKept: number, shards: number, ou
   );
 }
 
-interface RunFlags {
+interface RunFlags extends MetricsFlags {
   out: string;
   config?: string;
   workers?: number;
@@ -125,9 +127,12 @@ export function registerRun(program: Command): void {
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
     .addOption(hwaccelOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
+    .addOption(metricsPortOption())
+    .addOption(metricsHostOption())
     .action(async (inputs: string[], flags: RunFlags) => {
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
-      const progress = new RunProgress();
+      const metered = await startMetricsIfAsked(flags, (message) => process.stderr.write(`${message}\n`));
+      const progress = metered ? new MeteredProgress(metered.metrics) : new RunProgress();
       const controller = new AbortController();
       const onSignal = () => controller.abort(new Error('interrupted; rerun the same command to resume'));
       process.once('SIGINT', onSignal);
@@ -164,6 +169,7 @@ export function registerRun(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await metered?.server.close();
       }
     });
 }

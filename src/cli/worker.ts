@@ -5,8 +5,10 @@ import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { integer, number, hwaccelOption } from './options.js';
+import { metricsHostOption, metricsPortOption, startMetricsIfAsked, type MetricsFlags } from '../metrics/cli.js';
+import { meteredTasks } from '../metrics/observe.js';
 
-interface WorkerFlags {
+interface WorkerFlags extends MetricsFlags {
   queue: string;
   concurrency: number;
   lockSec: number;
@@ -21,15 +23,19 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
+    .addOption(metricsPortOption())
+    .addOption(metricsHostOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
+      const metered = await startMetricsIfAsked(flags, log);
       const gateRedis = openRedis(flags.queue);
+      const tasks = pipelineTasks({ redis: gateRedis, hwaccel: flags.hwaccel });
       const worker = await startQueueWorker({
         queueUrl: flags.queue,
         concurrency: flags.concurrency,
         lockMs: Math.round(flags.lockSec * 1000),
-        tasks: pipelineTasks({ redis: gateRedis, hwaccel: flags.hwaccel }),
+        tasks: metered ? meteredTasks(tasks, metered.metrics) : tasks,
         log,
       });
       log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
@@ -48,6 +54,7 @@ export function registerWorker(program: Command): void {
         process.on('SIGTERM', onSignal);
       });
       gateRedis.disconnect();
+      await metered?.server.close();
       log('worker stopped');
     });
 }
