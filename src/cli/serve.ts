@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { FatalError } from '../errors.js';
-import { isLoopback, newToken } from '../report/access.js';
+import { isDefaultLoopback, newToken } from '../report/access.js';
 import { startDashboard } from '../report/server.js';
 import { integer } from './options.js';
 
@@ -17,12 +17,12 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('Serve a read-only dashboard of an output directory (finished, or while a run writes it). Binds 127.0.0.1; any other address needs the token it prints.')
     .argument('<dir>', 'output directory of clipmill run')
-    .option('--host <address>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
+    .option('--host <address>', 'address to bind; any but 127.0.0.1, ::1 and localhost requires the token printed at start', '127.0.0.1')
     .option('--port <n>', 'port, 0 picks a free one', integer, 8470)
     .option('-q, --queue <url>', 'Redis URL of a queued run: shows queue depth and workers')
     .action(async (dir: string, flags: ServeFlags) => {
       if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new FatalError(`${dir} is not a directory`);
-      const token = isLoopback(flags.host) ? undefined : newToken();
+      const token = isDefaultLoopback(flags.host) ? undefined : newToken();
       const dashboard = await startDashboard({ dir, host: flags.host, port: flags.port, token, queueUrl: flags.queue }).catch((err: Error) => {
         throw new FatalError(`cannot listen on ${flags.host}:${flags.port}: ${err.message}`);
       });

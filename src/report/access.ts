@@ -1,7 +1,8 @@
 /**
- * Who may read the dashboard. On a loopback address anyone on this machine may (and the Host
- * header must name a loopback host, so a web page elsewhere cannot reach it through DNS
- * rebinding). On any other address every request needs the token printed at start, given as
+ * Who may read the dashboard. Bound to 127.0.0.1, ::1 or localhost, anyone on this machine may
+ * (and the Host header must name a loopback host, so a web page elsewhere cannot reach it through
+ * DNS rebinding). On any other address (127.0.0.2 included, which other local users or containers
+ * may share) every request needs the token printed at start, given as
  * `?token=`, as `Authorization: Bearer <token>`, or as the cookie set when the page was opened
  * with the token.
  */
@@ -11,11 +12,15 @@ import net from 'node:net';
 
 export const TOKEN_COOKIE = 'clipmill_token';
 
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (bare === 'localhost') return true;
-  if (net.isIPv4(bare)) return bare.startsWith('127.');
-  return bare === '::1';
+const bare = (host: string): string => host.replace(/^\[|\]$/g, '');
+
+/** The addresses served without a token. */
+export const isDefaultLoopback = (host: string): boolean => ['127.0.0.1', '::1', 'localhost'].includes(bare(host));
+
+/** A Host header naming this machine's loopback (any 127.x address, ::1, localhost). */
+function isLoopbackName(host: string): boolean {
+  const name = bare(host);
+  return name === 'localhost' || name === '::1' || (net.isIPv4(name) && name.startsWith('127.'));
 }
 
 export const newToken = (): string => randomBytes(24).toString('base64url');
@@ -44,7 +49,7 @@ const hostName = (header: string): string => (header.startsWith('[') ? header.sl
  */
 export function admit(req: IncomingMessage, res: ServerResponse, url: URL, token: string | undefined): boolean {
   if (!token) {
-    if (isLoopback(hostName(req.headers.host ?? ''))) return true;
+    if (isLoopbackName(hostName(req.headers.host ?? ''))) return true;
     res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden: this dashboard answers only to a loopback Host\n');
     return false;
   }

@@ -92,7 +92,8 @@
       el('div', { class: 'card-value' }, value), el('div', { class: 'card-label' }, label), note ? el('div', { class: 'card-note' }, note) : null);
     return [
       card('sources', 'sources recorded', num(t.sources), `${num(t.done)} done · ${num(t.failed)} failed · ${num(t.refused)} refused`),
-      card('kept', 'clips kept', num(t.kept), `${num(t.dropped)} dropped of ${num(t.clips)}`),
+      card('kept', 'clips kept', num(t.kept), `of ${num(t.clips)} clips`),
+      card('dropped', 'clips dropped', num(t.dropped), o.filters.slice(0, 3).map((f) => `${f.filter} ${num(f.clips)}`).join(' · ')),
       card('sourceHours', 'hours of source video', hours(t.sourceHours)),
       card('keptHours', 'hours in kept clips', hours(t.keptHours)),
       card('bytesDownloaded', 'downloaded', bytes(t.bytesDownloaded)),
