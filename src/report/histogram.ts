@@ -35,8 +35,9 @@ function histogramOf(name: string, label: string, values: { value: number; kept:
     min = Math.min(min, value);
     max = Math.max(max, value);
   }
-  // One value (or none): a single bin of width 1 around it, so the chart still has an axis.
-  const span = max - min;
+  // One value (or none, or values that differ only by rounding noise): a single bin of width 1
+  // around it, so the chart still has an axis.
+  const span = max - min > 1e-6 * Math.max(1, Math.abs(max)) ? max - min : 0;
   const bins = span > 0 ? BINS : 1;
   const width = span > 0 ? span / BINS : 1;
   const start = span > 0 ? min : (Number.isFinite(min) ? min - 0.5 : 0);

@@ -5,7 +5,8 @@
  */
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*';
-const VALUE = '[-+]?(?:[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?|NaN|Inf)';
+/** A float as Prometheus reads it (Go's ParseFloat): NaN and Inf in any letter case. */
+const VALUE = '[-+]?(?:[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?|[Nn][Aa][Nn]|[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?)';
 const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL}="(?:[^"\\\\\\n]|\\\\[\\\\"n])*",?)*)\\})? (${VALUE})(?: -?[0-9]+)?$`);
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 const SUFFIXES = ['_bucket', '_sum', '_count', '_total', '_created'];
@@ -51,7 +52,7 @@ export function parsePrometheusText(text: string): Sample[] {
     if (!m) throw new Error(`bad sample, ${where}`);
     if (!familyOf(m[1]!, types)) throw new Error(`sample without a TYPE, ${where}`);
     const raw = m[3]!;
-    const value = /Inf$/.test(raw) ? (raw.startsWith('-') ? -Infinity : Infinity) : Number(raw);
+    const value = /inf/i.test(raw) ? (raw.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(raw) ? NaN : Number(raw);
     samples.push({ name: m[1]!, labels: parseLabels(m[2]), value });
   });
   return samples;

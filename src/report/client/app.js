@@ -66,9 +66,11 @@
   }
 
   function timeChart(id, title, series, label) {
+    // One bucket alone gives a zero-width x range, which uPlot cannot draw: widen it by a bucket each side.
+    const range = (u, min, max) => (min === max ? [min - series.bucketSec, max + series.bucketSec] : [min, max]);
     return plot(id, title, {
       series: [{}, { label: label, stroke: '#2563eb', fill: 'rgba(37,99,235,0.12)', points: { show: series.time.length < 3 } }],
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: range } },
     }, [series.time, series.values]);
   }
 
@@ -107,9 +109,9 @@
     return [
       el('p', { class: 'note' }, `per ${per} bucket, by the time sources finished`),
       el('div', { class: 'charts' },
-        timeChart('video-hours-per-day', 'video-hours per day', { time: s.time, values: s.videoHoursPerDay }, 'h/day'),
-        timeChart('sources-per-min', 'sources per minute', { time: s.time, values: s.sourcesPerMin }, '/min'),
-        timeChart('bytes-per-sec', 'download bytes per second', { time: s.time, values: s.bytesPerSec }, 'B/s')),
+        timeChart('video-hours-per-day', 'video-hours per day', { time: s.time, bucketSec: s.bucketSec, values: s.videoHoursPerDay }, 'h/day'),
+        timeChart('sources-per-min', 'sources per minute', { time: s.time, bucketSec: s.bucketSec, values: s.sourcesPerMin }, '/min'),
+        timeChart('bytes-per-sec', 'download bytes per second', { time: s.time, bucketSec: s.bucketSec, values: s.bytesPerSec }, 'B/s')),
     ];
   }
 
