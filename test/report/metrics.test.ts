@@ -16,6 +16,8 @@ import { PipelineMetrics } from '../../src/metrics/pipeline-metrics.js';
 import { startMetricsServer } from '../../src/metrics/server.js';
 import type { PackStats } from '../../src/pack/index.js';
 import { runDataset } from '../../src/pipeline/run.js';
+import type { QueueStatus } from '../../src/executors/bullmq.js';
+import { startDashboard } from '../../src/report/server.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
@@ -107,6 +109,17 @@ describe('Prometheus metrics', { timeout: 900_000 }, () => {
         assert.equal(run.code, 0, run.stderr);
         const stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8')) as PackStats;
         assertMatchesStats(await scrape(url), stats);
+
+        // The dashboard of the queued run shows the queue: the worker, and the run's jobs all processed.
+        const dashboard = await startDashboard({ dir: out, host: '127.0.0.1', port: 0, queueUrl: redis.url });
+        try {
+          const { queue } = (await (await fetch(`${dashboard.url}api/overview`)).json()) as { queue: QueueStatus };
+          assert.equal(queue.workers.length, 1);
+          assert.equal(queue.run?.processed, stats.sources.total);
+          assert.equal(queue.run?.pack, 'completed');
+        } finally {
+          await dashboard.close();
+        }
       } finally {
         worker.child.kill('SIGTERM');
         await worker.done;
