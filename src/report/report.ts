@@ -46,12 +46,10 @@ function picturedClips(overview: Overview, clips: readonly ClipView[], duplicate
 }
 
 async function pictures(snapshot: DatasetSnapshot, ids: readonly string[]): Promise<Record<string, string>> {
-  const clipOf = new Map(snapshot.clips.map((c) => [c.id, c]));
-  const sourceOf = new Map(snapshot.records.map((r) => [r.id, r]));
   const cache = new PictureCache(PICTURE_CONCURRENCY);
   const made = await Promise.all(ids.map(async (id) => {
-    const clip = clipOf.get(id);
-    const source = clip && sourceOf.get(clip.sourceId);
+    const clip = snapshot.clipById.get(id);
+    const source = clip && snapshot.recordById.get(clip.sourceId);
     const jpeg = clip && source?.status === 'done' ? await cache.get(id, () => clipPicture(snapshot.root, clip, source)) : undefined;
     return jpeg ? [[id, `data:image/jpeg;base64,${jpeg.toString('base64')}`] as const] : [];
   }));

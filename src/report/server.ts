@@ -10,14 +10,17 @@ import path from 'node:path';
 import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js';
 import type { SourceRecord } from '../types.js';
 import { admit } from './access.js';
-import { loadDataset, type ClipView, type DatasetSnapshot } from './dataset.js';
+import { DatasetReader, type ClipView, type DatasetSnapshot } from './dataset.js';
 import { fileInside } from './files.js';
 import { sendFile } from './media-response.js';
 import { overviewOf } from './overview.js';
 import { ASSETS, dashboardPage } from './page.js';
 import { clipPicture, PictureCache } from './pictures.js';
 
-/** A snapshot is reused for this long, so many open pages do not each reread every record. */
+/**
+ * A snapshot is reused for at least this long, so many open pages do not each reread the folder;
+ * and for at least twice as long as the last read took, so a large dataset is not reread nonstop.
+ */
 const SNAPSHOT_TTL_MS = 1000;
 const MAX_PAGE = 500;
 
@@ -38,12 +41,17 @@ export interface Dashboard {
 
 /** The latest snapshot of the folder, reread at most once per TTL. */
 function snapshots(root: string): () => Promise<DatasetSnapshot> {
-  let current: { at: number; snapshot: Promise<DatasetSnapshot> } | undefined;
+  const reader = new DatasetReader(root);
+  let current: { at: number; ttl: number; snapshot: Promise<DatasetSnapshot> } | undefined;
   return () => {
-    if (!current || Date.now() - current.at > SNAPSHOT_TTL_MS) {
-      const snapshot = loadDataset(root);
-      current = { at: Date.now(), snapshot };
-      snapshot.catch(() => (current = undefined));
+    if (!current || Date.now() - current.at > current.ttl) {
+      const started = Date.now();
+      const next = { at: started, ttl: Infinity, snapshot: reader.snapshot() };
+      next.snapshot.then(
+        () => (next.ttl = Math.max(SNAPSHOT_TTL_MS, 2 * (Date.now() - started))),
+        () => (next.ttl = 0),
+      );
+      current = next;
     }
     return current.snapshot;
   };
@@ -81,10 +89,18 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const root = path.resolve(opts.dir);
   const snapshot = snapshots(root);
   const pictures = new PictureCache();
-  const findClip = async (id: string) => {
+  // Every open page asks for the overview; it is computed once per snapshot.
+  const overviews = new WeakMap<DatasetSnapshot, ReturnType<typeof overviewOf>>();
+  const overviewFor = (s: DatasetSnapshot) => {
+    let o = overviews.get(s);
+    if (!o) overviews.set(s, (o = overviewOf(s)));
+    return o;
+  };
+  const findClip = async (id: string): Promise<{ clip: ClipView; source: SourceRecord } | undefined> => {
     const s = await snapshot();
-    const clip = s.clips.find((c) => c.id === id);
-    return clip && { clip, source: s.records.find((r) => r.id === clip.sourceId) as SourceRecord };
+    const clip = s.clipById.get(id);
+    const source = clip && s.recordById.get(clip.sourceId);
+    return source && { clip: clip!, source };
   };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -129,14 +145,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   async function api(name: string, q: URLSearchParams, res: http.ServerResponse): Promise<void> {
     const s = await snapshot();
     const [what, id] = name.split('/', 2);
-    if (what === 'overview') return sendJson(res, { ...overviewOf(s), queue: await queueOf(opts.queueUrl, root) });
+    if (what === 'overview') return sendJson(res, { ...overviewFor(s), queue: await queueOf(opts.queueUrl, root) });
     if (what === 'clips') return sendJson(res, clipPage(s.clips, q));
     if (what === 'clip' && id) {
       const found = await findClip(id);
       return found ? sendJson(res, found) : notFound(res);
     }
     if (what === 'source' && id) {
-      const record = s.records.find((r) => r.id === id);
+      const record = s.recordById.get(id);
       return record ? sendJson(res, { record, clips: s.clips.filter((c) => c.sourceId === id) }) : notFound(res);
     }
     notFound(res);
