@@ -83,6 +83,13 @@ function clipPage(clips: readonly ClipView[], q: URLSearchParams): { total: numb
 const sendJson = (res: http.ServerResponse, value: unknown): void => {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(value));
 };
+const decodedOrUndefined = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined; // malformed %-escapes name nothing
+  }
+};
 const notFound = (res: http.ServerResponse): void => void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
@@ -111,7 +118,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return;
     }
     const [, kind, rest = ''] = /^\/([^/]*)\/?(.*)$/.exec(url.pathname) ?? [];
-    const name = decodeURIComponent(rest);
+    const name = decodedOrUndefined(rest);
+    if (name === undefined) return notFound(res);
     switch (kind) {
       case '':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(dashboardPage(root));
