@@ -10,6 +10,7 @@ import type { SourceRecord } from '../types.js';
 import type { ClipView, DatasetSnapshot } from './dataset.js';
 import { categoryOf } from './dataset.js';
 import { clipHistograms, type Histogram } from './histogram.js';
+import { withTargets, type Targets } from './targets.js';
 import { throughputSeries, type ThroughputSeries } from './throughput.js';
 
 /** Examples shown per failure code, refusal reason or filter. */
@@ -40,6 +41,9 @@ export interface MixRow {
   sources: number;
   keptClips: number;
   keptHours: number;
+  /** Categories only: the share of all kept hours, and the share wanted (with --targets). */
+  share?: number;
+  target?: number;
 }
 
 export interface StageTime {
@@ -161,7 +165,7 @@ function resolutions(clips: readonly ClipView[]): { key: string; count: number }
   return [...counts.entries()].map(([key, count]) => ({ key, count })).sort(byCountThenKey((r) => r.count));
 }
 
-export function overviewOf(snapshot: DatasetSnapshot): Overview {
+export function overviewOf(snapshot: DatasetSnapshot, targets?: Targets): Overview {
   const { records, clips } = snapshot;
   const kept = clips.filter((c) => c.status === 'kept');
   const countStatus = (status: SourceRecord['status']) => records.filter((r) => r.status === status).length;
@@ -189,7 +193,7 @@ export function overviewOf(snapshot: DatasetSnapshot): Overview {
     refusals: groupByCode(records, 'refused'),
     filters: filterEffects(clips),
     licences: mix(records, clips, (r) => r.license ?? UNKNOWN, (c) => c.license),
-    categories: mix(records, clips, categoryOfSource, (c) => c.category),
+    categories: withTargets(mix(records, clips, categoryOfSource, (c) => c.category), targets),
     hosts: mix(records, clips, hostOfRecord, (c) => hostOfSource.get(c.sourceId) ?? null),
     resolutions: resolutions(clips),
     histograms: clipHistograms(clips),

@@ -15,6 +15,7 @@ import { overviewOf, type Overview } from './overview.js';
 import { reportPage } from './page.js';
 import { clipPicture, PictureCache } from './pictures.js';
 import { readRunLog } from './run-log.js';
+import type { Targets } from './targets.js';
 
 export const REPORT_FILE = 'report.html';
 /** Clips listed in the report's grid; a larger dataset is summarised by its charts. */
@@ -57,9 +58,9 @@ async function pictures(snapshot: DatasetSnapshot, ids: readonly string[]): Prom
 }
 
 /** The report's data: everything app.js needs to draw the page with no server. */
-export async function reportData(dir: string) {
+export async function reportData(dir: string, targets?: Targets) {
   const snapshot = await loadDataset(path.resolve(dir));
-  const overview = overviewOf(snapshot);
+  const overview = overviewOf(snapshot, targets);
   const clips = snapshot.clips.slice(0, MAX_CLIPS);
   const listed = new Set(clips.map((c) => c.sourceId));
   for (const group of [...overview.failures, ...overview.refusals]) group.examples.forEach((e) => listed.add(e.sourceId));
@@ -81,8 +82,8 @@ export async function reportData(dir: string) {
 }
 
 /** Writes `<dir>/report.html` and returns its absolute path. */
-export async function writeReport(dir: string): Promise<string> {
+export async function writeReport(dir: string, opts: { targets?: Targets } = {}): Promise<string> {
   const file = path.join(path.resolve(dir), REPORT_FILE);
-  await writeFileAtomic(file, reportPage(path.resolve(dir), await reportData(dir)));
+  await writeFileAtomic(file, reportPage(path.resolve(dir), await reportData(dir, opts.targets)));
   return file;
 }

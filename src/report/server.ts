@@ -16,6 +16,7 @@ import { sendFile } from './media-response.js';
 import { overviewOf } from './overview.js';
 import { ASSETS, dashboardPage } from './page.js';
 import { clipPicture, PictureCache } from './pictures.js';
+import type { Targets } from './targets.js';
 
 /**
  * A snapshot is reused for at least this long, so many open pages do not each reread the folder;
@@ -32,6 +33,8 @@ export interface DashboardOptions {
   token?: string;
   /** Redis URL of a queued run, for queue depth and workers. */
   queueUrl?: string;
+  /** Content-mix targets per category (shares of kept hours). */
+  targets?: Targets;
 }
 
 export interface Dashboard {
@@ -100,7 +103,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const overviews = new WeakMap<DatasetSnapshot, ReturnType<typeof overviewOf>>();
   const overviewFor = (s: DatasetSnapshot) => {
     let o = overviews.get(s);
-    if (!o) overviews.set(s, (o = overviewOf(s)));
+    if (!o) overviews.set(s, (o = overviewOf(s, opts.targets)));
     return o;
   };
   const findClip = async (id: string): Promise<{ clip: ClipView; source: SourceRecord } | undefined> => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -158,7 +158,10 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
   });
 
   it('report.html opens from file:// with no network and shows the same datasheet', async () => {
-    const written = await runCli(['report', out]);
+    // Content-mix targets: weights per category, normalised to shares of kept hours.
+    const targets = dir.file('targets.json');
+    await writeFile(targets, JSON.stringify({ patterns: 1, bars: 1, nature: 2 }));
+    const written = await runCli(['report', out, '--targets', targets]);
     assert.equal(written.code, 0, written.stderr);
     const file = written.stdout.trim();
     assert.equal(file, path.join(out, 'report.html'));
@@ -182,7 +185,9 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     assert.equal(duplicates, stats.clips.dropped_by_reason.duplicate);
     assert.ok((await page.$$('#limitations li')).length >= 3);
     assert.match(await page.textContent('#attribution') ?? '', /CC-BY-4\.0/);
-    assert.match(await page.textContent('#categories') ?? '', /patterns/);
+    // Every kept clip shows patterns; each category's target stands beside the share it reached.
+    assert.deepEqual(await barValues(page, 'categories', 'data-target'), { patterns: 0.25, bars: 0.25, nature: 0.5 });
+    assert.deepEqual(await barValues(page, 'categories', 'data-share'), { patterns: 1, bars: 0, nature: 0 });
     // Pictures are inline and decode; the grid filters as on the dashboard.
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img')].every((img) => img.complete && img.naturalWidth > 0));
     await page.selectOption('select[name=status]', 'dropped');

@@ -124,12 +124,20 @@
     return bars(name, groups.map((g) => ({ key: g.key, value: g.count, extra: el('details', {}, el('summary', {}, 'examples'), examplesOf(g)) })));
   }
 
+  const percent = (share) => num(100 * share, 1) + ' %';
+
+  /** Rows per key; categories also get their share of kept hours, and the target beside it when one was set. */
   function mixTable(name, rows, keyLabel) {
     if (rows.length === 0) return el('p', { class: 'empty', 'data-chart': name }, 'none');
+    const shares = rows.some((r) => r.share !== undefined);
+    const targets = rows.some((r) => r.target !== undefined);
     return el('table', { class: 'mix', 'data-chart': name },
-      el('thead', {}, el('tr', {}, el('th', {}, keyLabel), el('th', {}, 'sources'), el('th', {}, 'kept clips'), el('th', {}, 'kept hours'))),
-      el('tbody', {}, rows.map((r) => el('tr', { 'data-key': r.key, 'data-sources': r.sources, 'data-clips': r.keptClips },
-        el('td', {}, r.key), el('td', {}, num(r.sources)), el('td', {}, num(r.keptClips)), el('td', {}, num(r.keptHours, 3))))));
+      el('thead', {}, el('tr', {}, el('th', {}, keyLabel), el('th', {}, 'sources'), el('th', {}, 'kept clips'), el('th', {}, 'kept hours'),
+        shares ? el('th', {}, 'share of hours') : null, targets ? el('th', {}, 'target') : null)),
+      el('tbody', {}, rows.map((r) => el('tr', { 'data-key': r.key, 'data-sources': r.sources, 'data-clips': r.keptClips, 'data-share': r.share, 'data-target': r.target },
+        el('td', {}, r.key), el('td', {}, num(r.sources)), el('td', {}, num(r.keptClips)), el('td', {}, num(r.keptHours, 3)),
+        shares ? el('td', {}, percent(r.share)) : null,
+        targets ? el('td', { class: r.share + 0.05 < r.target ? 'error' : '' }, percent(r.target)) : null))));
   }
 
   function picture(id, provider) {
