@@ -36,6 +36,13 @@ export const chartData = (page: Page): Promise<Record<string, number[][]>> =>
     return Object.fromEntries(Object.entries(charts).map(([id, c]) => [id, c.data]));
   });
 
+/** Sources per bucket of the sources-per-minute chart, from its rates and its bucket length. */
+export const sourcesCharted = (page: Page): Promise<number> =>
+  page.evaluate(() => {
+    const chart = (window as unknown as { clipmill: { charts: Record<string, { data: number[][]; bucketSec: number }> } }).clipmill.charts['sources-per-min']!;
+    return Math.round(chart.data[1]!.reduce((a, b) => a + b, 0) * (chart.bucketSec / 60));
+  });
+
 /** data-key -> data-value of the bars of a chart (or rows of a table) named `name`. */
 export const barValues = (page: Page, name: string, attribute = 'data-value'): Promise<Record<string, number>> =>
   page.evaluate(([chart, attr]) => {

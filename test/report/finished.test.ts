@@ -18,7 +18,7 @@ import { hubLicense } from '../../src/pack/card.js';
 import { runCli } from '../helpers/cli.js';
 import { listShards, queryIndex } from '../helpers/dataset.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
-import { barValues, cardValue, chartData, launchBrowser, sum, waitReady, watchedPage } from './browser.js';
+import { barValues, cardValue, chartData, launchBrowser, sourcesCharted, sum, waitReady, watchedPage } from './browser.js';
 import { makeInputs } from './fixture.js';
 import { startServe, type Served } from './serve.js';
 
@@ -71,9 +71,7 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     assert.equal(sum(kept!), stats.clips.kept);
     assert.equal(sum(dropped!), stats.clips.dropped);
     // The per-bucket rates times the bucket length give back every source.
-    const [time, perMin] = charts['sources-per-min']!;
-    const bucketSec = time!.length > 1 ? time![1]! - time![0]! : 60;
-    assert.equal(Math.round(sum(perMin!) * bucketSec / 60), stats.sources.total);
+    assert.equal(await sourcesCharted(page), stats.sources.total);
     // Every chart was drawn onto a canvas.
     const canvases = await page.$$eval('figure.chart', (figures) => figures.map((f) => f.querySelector('canvas')?.width ?? 0));
     assert.equal(canvases.length, Object.keys(charts).length);
@@ -194,6 +192,9 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     await page.waitForFunction((n) => document.querySelectorAll('#grid .tile').length === n, stats.clips.dropped);
     await page.selectOption('select[name=status]', '');
     await page.screenshot({ path: path.join(DOCS, 'report.png'), fullPage: true });
+    // A clip page works offline too: metadata and provenance, from the inline data.
+    await page.click('#grid .tile');
+    await page.waitForFunction(() => /sha256/.test(document.querySelector('#detail')?.textContent ?? ''));
     assert.deepEqual(problems, []);
   });
 

@@ -68,10 +68,12 @@
   function timeChart(id, title, series, label) {
     // One bucket alone gives a zero-width x range, which uPlot cannot draw: widen it by a bucket each side.
     const range = (u, min, max) => (min === max ? [min - series.bucketSec, max + series.bucketSec] : [min, max]);
-    return plot(id, title, {
+    const figure = plot(id, title, {
       series: [{}, { label: label, stroke: '#2563eb', fill: 'rgba(37,99,235,0.12)', points: { show: series.time.length < 3 } }],
       scales: { x: { time: true, range: range } },
     }, [series.time, series.values]);
+    charts[id].bucketSec = series.bucketSec;
+    return figure;
   }
 
   function histogramChart(h) {
