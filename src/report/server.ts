@@ -99,11 +99,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const root = path.resolve(opts.dir);
   const snapshot = snapshots(root);
   const pictures = new PictureCache();
-  // Every open page asks for the overview; it is computed once per snapshot.
-  const overviews = new WeakMap<DatasetSnapshot, ReturnType<typeof overviewOf>>();
-  const overviewFor = (s: DatasetSnapshot) => {
+  // Every open page asks for the overview (and the queue's state); both are worked out once per snapshot.
+  const overviews = new WeakMap<DatasetSnapshot, Promise<unknown>>();
+  const overviewFor = (s: DatasetSnapshot): Promise<unknown> => {
     let o = overviews.get(s);
-    if (!o) overviews.set(s, (o = overviewOf(s, opts.targets)));
+    if (!o) overviews.set(s, (o = queueOf(opts.queueUrl, root).then((queue) => ({ ...overviewOf(s, opts.targets), queue }))));
     return o;
   };
   const findClip = async (id: string): Promise<{ clip: ClipView; source: SourceRecord } | undefined> => {
@@ -128,7 +128,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(dashboardPage(root));
         return;
       case 'assets': {
-        const asset = ASSETS[name];
+        const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
         if (!asset) return notFound(res);
         res.writeHead(200, { 'content-type': asset.type }).end(await readFile(asset.file));
         return;
@@ -156,7 +156,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   async function api(name: string, q: URLSearchParams, res: http.ServerResponse): Promise<void> {
     const s = await snapshot();
     const [what, id] = name.split('/', 2);
-    if (what === 'overview') return sendJson(res, { ...overviewFor(s), queue: await queueOf(opts.queueUrl, root) });
+    if (what === 'overview') return sendJson(res, await overviewFor(s));
     if (what === 'clips') return sendJson(res, clipPage(s.clips, q));
     if (what === 'clip' && id) {
       const found = await findClip(id);

@@ -121,6 +121,8 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     assert.equal(await status('media/..%2F..%2F..%2Fetc%2Fpasswd'), 404);
     assert.equal(await status('media/%2Fetc%2Fpasswd'), 404);
     assert.equal(await status('assets/..%2F..%2Fpackage.json'), 404);
+    assert.equal(await status('assets/constructor'), 404);
+    assert.equal(await status('media/%E0%A4%A'), 404);
     assert.equal(await status('picture/no-such-clip.jpg'), 404);
     const [row] = await queryIndex(out, (t) => `SELECT clip_id, bytes FROM ${t} WHERE status = 'kept' LIMIT 1`);
     const res = await fetch(new URL(`media/${row!.clip_id}`, served.base), { headers: { range: 'bytes=0-99' } });
