@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: sets up what is missing, builds a small demo input with ffmpeg (videos with
-# hard cuts and a dissolve, a static shot, a broken file, a manifest) and runs clipmill on it.
+# hard cuts and a dissolve, a static shot, a broken file, a manifest) and runs clipmill on it,
+# then writes the datasheet and says how to open the dashboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -34,3 +35,7 @@ fi
 
 node bin/clipmill.js run "$in/manifest.csv" --out "$out" --max-clip 4
 node bin/clipmill.js status "$out"
+report=$(node bin/clipmill.js report "$out")
+echo
+echo "datasheet:  $report   (open it in a browser; it needs no network)"
+echo "dashboard:  node bin/clipmill.js serve $out   (then open http://127.0.0.1:8470/)"

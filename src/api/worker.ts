@@ -5,6 +5,7 @@
  */
 import { checkHwaccel } from '../media/hwaccel.js';
 import type { RunConfig } from '../config/schema.js';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { resolveStages, type RunOptions } from './run.js';
 
 export interface WorkerOptions {
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   /** The per-source stages, as for `run` (every worker of a run should use the same). */
   stages?: RunOptions['stages'];
   log?: (message: string) => void;
+  /** Counts finished sources into these Prometheus metrics (`clipmill worker --metrics-port`). */
+  metrics?: PipelineMetrics;
 }
 
 export interface Worker {
@@ -33,11 +36,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const gateRedis = openRedis(opts.queue);
   const stages = opts.stages ? (cfg: RunConfig) => resolveStages(cfg, opts.stages) : undefined;
+  const tasks = pipelineTasks({ redis: gateRedis, hwaccel: opts.hwaccel, stages });
+  const { meteredTasks } = await import('../metrics/observe.js');
   const worker = await startQueueWorker({
     queueUrl: opts.queue,
     concurrency: opts.concurrency ?? 2,
     lockMs: Math.round((opts.lockSec ?? 30) * 1000),
-    tasks: pipelineTasks({ redis: gateRedis, hwaccel: opts.hwaccel, stages }),
+    tasks: opts.metrics ? meteredTasks(tasks, opts.metrics) : tasks,
     log: opts.log,
   });
   // The same worker answers `clipmill recheck --queue` jobs (one origin check each).

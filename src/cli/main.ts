@@ -11,6 +11,8 @@ import { registerRecheck } from './recheck.js';
 import { registerTakedown } from './takedown.js';
 import { registerCancel } from './cancel.js';
 import { registerWorker } from './worker.js';
+import { registerServe } from './serve.js';
+import { registerReport } from './report.js';
 
 const program = new Command('clipmill')
   .description('A video data factory: turns URL lists, dataset manifests and folders into shot-split, filtered, rights-aware WebDataset clip datasets.')
@@ -25,6 +27,8 @@ registerTakedown(program);
 registerRecheck(program);
 registerWorker(program);
 registerCancel(program);
+registerServe(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

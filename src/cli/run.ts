@@ -1,8 +1,10 @@
 /** `clipmill run`: the whole pipeline on one machine (or enqueued to workers with --queue). */
 import type { Command } from 'commander';
+import path from 'node:path';
 import { URL_COLUMNS } from '../sources/columns.js';
 import { integer, number, hwaccelOption } from './options.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
+import { metricsHostOption, metricsPortOption, type MetricsFlags } from '../metrics/options.js';
 
 function reportFinished(c: ProgressCounts, clipsKept: number, shards: number, outDir: string): void {
   process.stderr.write(
@@ -11,7 +13,7 @@ function reportFinished(c: ProgressCounts, clipsKept: number, shards: number, ou
   );
 }
 
-interface RunFlags {
+interface RunFlags extends MetricsFlags {
   out: string;
   config?: string;
   workers?: number;
@@ -111,6 +113,8 @@ export function registerRun(program: Command): void {
     .addOption(hwaccelOption())
     .option('--explain', 'print the per-source stages this run would apply, in order, and exit')
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
+    .addOption(metricsPortOption())
+    .addOption(metricsHostOption())
     .action(async (inputs: string[], flags: RunFlags) => {
       // Imported here, not above: `clipmill --help` must not load the pipeline.
       const { loadConfig } = await import('../config/load.js');
@@ -121,12 +125,20 @@ export function registerRun(program: Command): void {
         process.stdout.write(`${explainStages(await planRun({ config: cfg }))}\n`);
         return;
       }
-      const progress = new RunProgress();
+      const { startMetricsIfAsked } = await import('../metrics/cli.js');
+      const metered = await startMetricsIfAsked(flags, (message) => process.stderr.write(`${message}\n`));
+      const progress = metered ? new (await import('../metrics/observe.js')).MeteredProgress(metered.metrics) : new RunProgress();
       const controller = new AbortController();
       const onSignal = () => controller.abort(new Error('interrupted; rerun the same command to resume'));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        // The datasheet's "how it was collected": one line per run in the folder's runs.jsonl.
+        const { appendRunLog } = await import('../report/run-log.js');
+        const { OutputDir } = await import('../store/output.js');
+        const outDir = path.resolve(flags.out);
+        await new OutputDir(outDir).prepare();
+        await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         if (flags.queue && flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
         const hwaccel = flags.queue ? undefined : flags.hwaccel;
         const report = await run({ inputs, out: flags.out, config: cfg, queue: flags.queue, hwaccel, progress, signal: controller.signal });
@@ -148,6 +160,7 @@ export function registerRun(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await metered?.server.close();
       }
     });
 }

@@ -1,8 +1,9 @@
 /** `clipmill worker`: takes jobs of distributed runs from a Redis queue until stopped. */
 import type { Command } from 'commander';
 import { integer, number, hwaccelOption } from './options.js';
+import { metricsHostOption, metricsPortOption, type MetricsFlags } from '../metrics/options.js';
 
-interface WorkerFlags {
+interface WorkerFlags extends MetricsFlags {
   queue: string;
   concurrency: number;
   lockSec: number;
@@ -17,10 +18,16 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
+    .addOption(metricsPortOption())
+    .addOption(metricsHostOption())
     .action(async (flags: WorkerFlags) => {
       const { startWorker } = await import('../api/worker.js');
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-      const worker = await startWorker({ queue: flags.queue, concurrency: flags.concurrency, lockSec: flags.lockSec, hwaccel: flags.hwaccel, log });
+      const { startMetricsIfAsked } = await import('../metrics/cli.js');
+      const metered = await startMetricsIfAsked(flags, log);
+      const worker = await startWorker({
+        queue: flags.queue, concurrency: flags.concurrency, lockSec: flags.lockSec, hwaccel: flags.hwaccel, metrics: metered?.metrics, log,
+      });
       log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -36,6 +43,7 @@ export function registerWorker(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
       });
+      await metered?.server.close();
       log('worker stopped');
     });
 }

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PackConfig } from '../config/schema.js';
 import { writeFileAtomic } from '../store/output.js';
+import { writeDatasetCard } from './card.js';
 import { readIndexCounts, writeIndex } from './index-parquet.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
 import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
@@ -120,6 +121,10 @@ function shardTotals(shards: readonly Pick<WrittenShard, 'bucket' | 'clips' | 'b
 const writeStats = (outDir: string, stats: PackStats): Promise<void> =>
   writeFileAtomic(path.join(outDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
 
+/** README.md (Hugging Face dataset card) and croissant.json, after the index and stats they describe. */
+const writeCard = (outDir: string, stats: PackStats, rows: readonly ClipRow[]): Promise<void> =>
+  writeDatasetCard(outDir, stats, { hasCaptions: rows.some((row) => row.status === 'kept' && row.caption) });
+
 const readStats = (outDir: string): Promise<PackStats | null> =>
   fs.readFile(path.join(outDir, STATS_FILE), 'utf8').then((text) => JSON.parse(text) as PackStats, () => null);
 
@@ -148,6 +153,7 @@ export async function refreshStats(outDir: string, rows: readonly ClipRow[]): Pr
   const run = { startedAt: previous.start_time, finishedAt: previous.end_time };
   const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)));
   await writeStats(outDir, stats);
+  await writeCard(outDir, stats, rows);
   return stats;
 }
 
@@ -173,6 +179,7 @@ export async function pack(
   await writeIndex(path.join(outDir, INDEX_FILE), rows);
   const stats = buildStats(tally, rows, run, shardTotals(shards));
   await writeStats(outDir, stats);
+  await writeCard(outDir, stats, rows);
 
   return {
     sources: tally.total,

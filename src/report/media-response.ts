@@ -1,0 +1,53 @@
+/**
+ * Sends a file with HTTP Range support, so a <video> element can seek and browsers can play
+ * clips without reading them whole. Only ever called with a path that fileInside() returned.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
+};
+
+/** The byte range a `Range: bytes=a-b` header asks for, clamped to the file; null when unsatisfiable. */
+export function parseRange(header: string, size: number): { start: number; end: number } | null | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined; // not a single byte range: answer with the whole file
+  const [, from, to] = match;
+  let start: number;
+  let end: number;
+  if (from === '') {
+    if (to === '') return null;
+    start = Math.max(0, size - Number(to));
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  return start <= end && start < size ? { start, end } : null;
+}
+
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: string): Promise<void> {
+  const { size } = await fs.stat(file);
+  const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const headers = { 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
+  const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
+  if (range === null) {
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end();
+    return;
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  const length = size === 0 ? 0 : end - start + 1;
+  res.writeHead(range ? 206 : 200, {
+    ...headers,
+    'content-length': String(length),
+    ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+  });
+  if (req.method === 'HEAD' || length === 0) {
+    res.end();
+    return;
+  }
+  createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
+}

@@ -1,0 +1,62 @@
+/**
+ * A still picture of a clip, made on demand with ffmpeg: for a kept clip, a representative frame
+ * of its file in the dataset folder; for a dropped clip (never encoded), the frame in the middle of
+ * its span in the source, when the source is a local file that is still there. Remote sources are
+ * never fetched again, so their dropped clips have no picture.
+ */
+import { promises as fs } from 'node:fs';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { ErrorCode, SourceError } from '../errors.js';
+import { FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
+import { makeThumbnail } from '../media/thumbnail.js';
+import type { SourceRecord } from '../types.js';
+import type { ClipView } from './dataset.js';
+import { fileInside } from './files.js';
+
+const MAX_WIDTH = 320;
+
+async function frameAt(file: string, seconds: number): Promise<Buffer> {
+  const res = await runTool(FFMPEG, [
+    '-nostdin', '-hide_banner', '-loglevel', 'error',
+    '-ss', seconds.toFixed(3), '-i', ffmpegInput(file),
+    '-map', '0:V:0', '-vf', `scale='min(${MAX_WIDTH},iw)':-2`,
+    '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
+  ]);
+  if (res.code !== 0 || res.stdout.length === 0) {
+    throw new SourceError(ErrorCode.DecodeFailed, `Could not read a frame of ${file}: ${stderrTail(res.stderr) || 'no output'}.`);
+  }
+  return res.stdout;
+}
+
+const isLocalFile = (file: string): Promise<boolean> => fs.stat(file).then((s) => s.isFile(), () => false);
+
+/** A JPEG of the clip, or undefined when there is nothing to take it from. */
+export async function clipPicture(root: string, clip: ClipView, source: SourceRecord | undefined): Promise<Buffer | undefined> {
+  const file = clip.file ? await fileInside(root, clip.file) : undefined;
+  if (file) return makeThumbnail(file, MAX_WIDTH).catch(() => undefined);
+  if (source?.kind === 'file' && (await isLocalFile(source.uri))) {
+    return frameAt(source.uri, (clip.start + clip.end) / 2).catch(() => undefined);
+  }
+  return undefined;
+}
+
+/**
+ * Makes pictures with a few ffmpeg processes at most (a page asks for a grid of them at once) and
+ * remembers up to `limit` of them (oldest forgotten first).
+ */
+export class PictureCache {
+  private readonly pictures = new Map<string, Promise<Buffer | undefined>>();
+  private readonly run: LimitFunction;
+  constructor(concurrency = 2, private readonly limit = 2000) {
+    this.run = pLimit(concurrency);
+  }
+
+  get(id: string, make: () => Promise<Buffer | undefined>): Promise<Buffer | undefined> {
+    let picture = this.pictures.get(id);
+    if (!picture) {
+      if (this.pictures.size >= this.limit) this.pictures.delete(this.pictures.keys().next().value!);
+      this.pictures.set(id, (picture = this.run(make)));
+    }
+    return picture;
+  }
+}
