@@ -5,7 +5,11 @@ import { loadConfig } from '../config/load.js';
 import { runIdFor, runOnQueue } from '../executors/bullmq.js';
 import { runDataset } from '../pipeline/run.js';
 import { URL_COLUMNS } from '../sources/columns.js';
-import { integer, number, hwaccelOption } from './options.js';
+import { integer, number, hwaccelOption, s3EndpointOption } from './options.js';
+import { FatalError } from '../errors.js';
+import { configureS3 } from '../store/s3.js';
+import { isS3Uri } from '../store/s3-uri.js';
+import { openS3Output, publishS3Output } from './s3-output.js';
 import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
 
@@ -59,6 +63,8 @@ interface RunFlags {
   ytDlp?: string;
   hwaccel?: 'cuda';
   queue?: string;
+  s3Endpoint?: string;
+  staging?: string;
 }
 
 /** Flags become a partial config, merged over the config file (flags win). */
@@ -90,7 +96,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Turn inputs (manifests, folders, URLs, files) into a clip dataset in --out. Rerun the same command to resume.')
     .argument('<inputs...>', 'manifests (.csv .tsv .jsonl .ndjson .json .parquet, .gz for text ones), URL lists (.txt .urls .list), directories, http(s) URLs or video files')
-    .requiredOption('-o, --out <dir>', 'output directory')
+    .requiredOption('-o, --out <dir>', 'output directory, or s3://bucket/prefix')
     .option('-c, --config <file>', 'JSON config file (flags override it)')
     .option('-w, --workers <n>', 'sources processed at once (default 2)', integer)
     .option('--url-column <name>', `manifest column holding the URL or path (default: the first of ${URL_COLUMNS.join(', ')})`)
@@ -122,6 +128,8 @@ export function registerRun(program: Command): void {
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
     .addOption(hwaccelOption())
+    .addOption(s3EndpointOption())
+    .option('--staging <dir>', 'local working folder of an s3:// output (default: one per output URI under the temp folder)')
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
@@ -131,7 +139,11 @@ export function registerRun(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const outDir = path.resolve(flags.out);
+        configureS3({ endpoint: flags.s3Endpoint });
+        // An s3:// output is made in a local staging folder and published as it is finished.
+        if (isS3Uri(flags.out) && flags.queue) throw new FatalError('--out s3:// is not supported with --queue yet; use a shared folder');
+        const s3Out = isS3Uri(flags.out) ? await openS3Output(flags.out, flags.staging, progress) : undefined;
+        const outDir = s3Out?.staging ?? path.resolve(flags.out);
         const c = progress.counts;
         if (flags.queue) {
           if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
@@ -144,8 +156,9 @@ export function registerRun(program: Command): void {
           reportFinished(c, result.pack?.clipsKept ?? c.clipsKept, result.pack?.shards ?? 0, outDir);
           return;
         }
-        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, signal: controller.signal });
-        reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, outDir);
+        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, signal: controller.signal, onRecord: s3Out?.publishSource });
+        if (s3Out) await publishS3Output(s3Out, progress);
+        reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, s3Out?.uri ?? outDir);
         if (result.pack) reportPackProblems(result.pack);
         if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
       } catch (err) {

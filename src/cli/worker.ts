@@ -4,13 +4,15 @@ import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
 import { checkHwaccel } from '../media/hwaccel.js';
-import { integer, number, hwaccelOption } from './options.js';
+import { integer, number, hwaccelOption, s3EndpointOption } from './options.js';
+import { configureS3 } from '../store/s3.js';
 
 interface WorkerFlags {
   queue: string;
   concurrency: number;
   lockSec: number;
   hwaccel?: 'cuda';
+  s3Endpoint?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -21,7 +23,9 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
+    .addOption(s3EndpointOption())
     .action(async (flags: WorkerFlags) => {
+      configureS3({ endpoint: flags.s3Endpoint });
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
       const gateRedis = openRedis(flags.queue);

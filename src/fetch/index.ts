@@ -13,6 +13,7 @@ import type { FetchResult, Source } from '../types.js';
 import { FetchError } from './failure.js';
 import { downloadHttp, type HeadersHook } from './http.js';
 import { readLocalFile } from './local.js';
+import { fetchS3Object } from './s3.js';
 import { hostOf, type HostGate } from './politeness.js';
 import { fetchWithYtDlp } from './ytdlp.js';
 
@@ -26,11 +27,15 @@ export interface FetchDeps {
 }
 
 /**
- * Fetches one source into `workDir` (http, yt-dlp) or reads it in place (file). Resolves to the
+ * Fetches one source into `workDir` (http, yt-dlp, s3) or reads it in place (file). Resolves to the
  * result, or rejects with the final SourceError after retries (FatalError when yt-dlp is missing).
  */
 export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
   if (source.kind === 'file') return readLocalFile(source.uri);
+  if (source.kind === 's3') {
+    await mkdir(workDir, { recursive: true });
+    return fetchS3Object(source.uri, workDir, source.id, cfg.maxBytes, deps.signal);
+  }
   const host = hostOfSource(source.uri);
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>

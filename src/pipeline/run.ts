@@ -15,7 +15,7 @@ import { loadPolicyContext } from '../policy/context.js';
 import { isRowError, readInputs } from '../sources/index.js';
 import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
-import type { RowError, Source } from '../types.js';
+import type { RowError, Source, SourceRecord } from '../types.js';
 import { processSource } from './task.js';
 
 export interface RunOptions {
@@ -27,6 +27,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
+  /** Called with each record once it is written (an s3:// output publishes the source). */
+  onRecord?: (record: SourceRecord) => Promise<void>;
 }
 
 export interface RunResult {
@@ -68,6 +70,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       opts.cfg.workers,
       async (source, signal) => {
         const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal });
+        await opts.onRecord?.(record);
         progress.finished(record);
       },
       opts.signal,
