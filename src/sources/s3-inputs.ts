@@ -57,12 +57,21 @@ export async function* readS3Manifest(uri: string, opts: ManifestOptions): Async
 export async function* listS3Videos(prefixUri: string): AsyncGenerator<string> {
   const prefix = parseS3Uri(prefixUri);
   const outputs: string[] = [];
-  for await (const o of listObjects(prefix)) {
+  for await (const o of fatalOnError(listObjects(prefix), `cannot list input ${prefixUri}`)) {
     if (path.posix.basename(o.key) === OUTPUT_MARKER) {
       outputs.push(o.key.slice(0, -OUTPUT_MARKER.length));
       continue;
     }
     if (!hasVideoExtension(o.key) || outputs.some((p) => o.key.startsWith(p))) continue;
     yield formatS3Uri({ bucket: prefix.bucket, key: o.key });
+  }
+}
+
+/** A listing that fails (no such bucket, no access) stops the run with a message, like a missing folder. */
+async function* fatalOnError<T>(items: AsyncIterable<T>, what: string): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } catch (err) {
+    throw new FatalError(`${what}: ${(err as Error).message}`);
   }
 }

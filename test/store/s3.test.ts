@@ -11,7 +11,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import type { SourceError } from '../../src/errors.js';
 import { hashFile } from '../../src/fetch/hash.js';
+import { fetchS3Object } from '../../src/fetch/s3.js';
 import { downloadObject, headObject, listObjects, ObjectTooLarge, putObject } from '../../src/store/s3.js';
 import { S3Output } from '../../src/store/s3-output.js';
 import { holdsFile, uploadFile } from '../../src/store/s3-upload.js';
@@ -78,6 +80,19 @@ describe('the S3 layer on a loopback server', () => {
     await assert.rejects(downloadObject({ bucket: 'data', key: 'big.bin' }, dest, { maxBytes: 1000 }), ObjectTooLarge);
     await assert.rejects(readFile(dest));
     await assert.rejects(readFile(`${dest}.part`));
+  });
+
+  it('fetches an s3:// source with provenance, and fails a missing or too large one with a stable code', async () => {
+    const work = dir.file('work');
+    await mkdir(work);
+    await putObject({ bucket: 'data', key: 'src/v.mp4' }, randomBytes(3000));
+    const got = await fetchS3Object('s3://data/src/v.mp4', work, 'id1', 10_000);
+    assert.equal(path.basename(got.path), 'id1.mp4');
+    assert.equal(got.bytes, 3000);
+    assert.equal(got.finalUri, 's3://data/src/v.mp4');
+    assert.equal(got.headers.etag, `"${(await headObject({ bucket: 'data', key: 'src/v.mp4' }))?.etag}"`);
+    await assert.rejects(fetchS3Object('s3://data/src/v.mp4', work, 'id2', 1000), (err: SourceError) => err.code === 'too_large' && !err.transient);
+    await assert.rejects(fetchS3Object('s3://data/src/none.mp4', work, 'id3', 1000), (err: SourceError) => err.code === 'http_not_found');
   });
 
   it('a publisher killed in the middle of a multipart shard upload leaves no object under the shard name; a rerun completes it', async () => {
