@@ -2,17 +2,18 @@
  * A whole run in object storage: `clipmill run` reads its manifest (with relative and s3:// rows)
  * and a prefix of videos from a loopback S3-protocol server (s3rver) and writes its dataset there;
  * the index fetched back is read by DuckDB, every shard it names is in the bucket, and a rerun from
- * a fresh staging folder skips every source from the records in the bucket.
+ * a fresh staging folder skips every source from the records in the bucket. A run SIGKILLed after
+ * its first source resumes from the bucket alone and ends with the clips of the uninterrupted run.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sourceId } from '../../src/sources/ids.js';
 import { downloadObject, headObject, listObjects, putObject } from '../../src/store/s3.js';
 import { uploadFile } from '../../src/store/s3-upload.js';
 import type { SourceRecord } from '../../src/types.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { queryIndex } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { S3_ENV, startS3, type TestS3 } from '../helpers/s3.js';
@@ -51,11 +52,9 @@ describe('clipmill run with inputs and output in S3', () => {
     await dir?.remove();
   });
 
-  const run = (staging: string) =>
-    runCli(
-      ['run', 's3://inputs/lists/m.csv', 's3://inputs/videos/', '--out', OUT, '--staging', staging, '--s3-endpoint', s3.endpoint, '--workers', '2', '--min-clip', '1'],
-      S3_ENV,
-    );
+  const args = (staging: string, out = OUT, workers = 2) =>
+    ['run', 's3://inputs/lists/m.csv', 's3://inputs/videos/', '--out', out, '--staging', staging, '--s3-endpoint', s3.endpoint, '--workers', String(workers), '--min-clip', '1'];
+  const run = (staging: string) => runCli(args(staging), S3_ENV);
 
   async function fetchBack(rel: string): Promise<string> {
     const local = dir.file(`back/${rel}`);
@@ -106,5 +105,30 @@ describe('clipmill run with inputs and output in S3', () => {
     const shardsAfter = new Map<string, string>();
     for await (const o of listObjects({ bucket: 'datasets', key: 'runs/first/shards/' })) shardsAfter.set(o.key, o.etag);
     assert.deepEqual(shardsAfter, shardsBefore);
+  });
+
+  it('a run killed after its first source finished resumes from the bucket on a machine without its staging folder', async () => {
+    const out = 's3://datasets/runs/killed';
+    const staging = dir.file('staging-killed');
+    const first = startCli(args(staging, out, 1), S3_ENV);
+    // A source's record is published before its progress line is printed.
+    first.child.stderr!.on('data', (b: Buffer) => {
+      if (/\bdone\s+[0-9a-f]{16}\b/.test(b.toString())) first.child.kill('SIGKILL');
+    });
+    assert.equal((await first.done).signal, 'SIGKILL');
+    const published: string[] = [];
+    for await (const o of listObjects({ bucket: 'datasets', key: 'runs/killed/sources/' })) published.push(o.key);
+    assert.ok(published.length >= 1, 'the finished source is in the bucket');
+
+    await rm(staging, { recursive: true, force: true });
+    const rerun = await runCli(args(dir.file('staging-elsewhere'), out, 1), S3_ENV);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const skipped = Number(/(\d+) from earlier runs/.exec(rerun.stderr)?.[1]);
+    assert.ok(skipped >= published.length, rerun.stderr);
+    const local = dir.file('back-killed');
+    await mkdir(local, { recursive: true });
+    await downloadObject({ bucket: 'datasets', key: 'runs/killed/index.parquet' }, path.join(local, 'index.parquet'));
+    const ids = (dirName: string) => queryIndex(dirName, (t) => `SELECT clip_id, status FROM ${t} ORDER BY clip_id`);
+    assert.deepEqual(await ids(local), await ids(dir.file('back')), 'the same clips as the uninterrupted run');
   });
 });
