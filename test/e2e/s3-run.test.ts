@@ -4,6 +4,7 @@
  * the index fetched back is read by DuckDB, every shard it names is in the bucket, and a rerun from
  * a fresh staging folder skips every source from the records in the bucket. A run SIGKILLed after
  * its first source resumes from the bucket alone and ends with the clips of the uninterrupted run.
+ * Queued runs read s3:// inputs too: their workers fetch the objects.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -14,8 +15,9 @@ import { downloadObject, headObject, listObjects, putObject } from '../../src/st
 import { uploadFile } from '../../src/store/s3-upload.js';
 import type { SourceRecord } from '../../src/types.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { queryIndex } from '../helpers/dataset.js';
+import { queryIndex, readRecords } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
+import { startRedis } from '../helpers/redis.js';
 import { S3_ENV, startS3, type TestS3 } from '../helpers/s3.js';
 
 describe('clipmill run with inputs and output in S3', () => {
@@ -130,5 +132,24 @@ describe('clipmill run with inputs and output in S3', () => {
     await downloadObject({ bucket: 'datasets', key: 'runs/killed/index.parquet' }, path.join(local, 'index.parquet'));
     const ids = (dirName: string) => queryIndex(dirName, (t) => `SELECT clip_id, status FROM ${t} ORDER BY clip_id`);
     assert.deepEqual(await ids(local), await ids(dir.file('back')), 'the same clips as the uninterrupted run');
+  });
+
+  it('queued: workers given --s3-endpoint fetch the s3:// sources a run --queue lists from the bucket', async () => {
+    const redis = await startRedis();
+    const worker = startCli(['worker', '--queue', redis.url, '--s3-endpoint', s3.endpoint], S3_ENV);
+    try {
+      const outDir = dir.file('queued');
+      const result = await runCli(['run', 's3://inputs/videos/', '--out', outDir, '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--min-clip', '1'], S3_ENV);
+      assert.equal(result.code, 0, result.stderr);
+      const records = await readRecords(outDir);
+      assert.deepEqual(records.map((r) => [r.uri, r.kind, r.status]).sort(), [
+        ['s3://inputs/videos/a.mp4', 's3', 'done'],
+        ['s3://inputs/videos/sub/b.mp4', 's3', 'done'],
+      ]);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+      await redis.stop();
+    }
   });
 });
