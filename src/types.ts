@@ -25,7 +25,7 @@ export interface PresetSpan {
   metadata?: Record<string, unknown>;
 }
 
-export type SourceKind = 'http' | 'file' | 'ytdlp';
+export type SourceKind = 'http' | 'file' | 'ytdlp' | 's3';
 
 /** One video to process, as ingest produced it. */
 export interface Source {

@@ -12,6 +12,7 @@ import type { PackOutcome } from '../pipeline/pack-step.js';
 import type { SourceStage } from '../pipeline/stage.js';
 import { defaultStages } from '../pipeline/stages/index.js';
 import { FatalError } from '../errors.js';
+import type { SourceRecord } from '../types.js';
 import { quietProgress } from './quiet.js';
 
 /** A config as a config file holds it: any subset of the settings, the rest take their defaults. */
@@ -38,6 +39,8 @@ export interface RunOptions {
   /** Progress sink; a silent one by default (`new RunProgress()` prints like the CLI). */
   progress?: RunProgress;
   signal?: AbortSignal;
+  /** Called with each source record once it is written (local runs; an s3:// output publishes the source). */
+  onRecord?: (record: SourceRecord) => Promise<void>;
 }
 
 export interface RunReport {
@@ -73,7 +76,7 @@ export async function run(opts: RunOptions): Promise<RunReport> {
 
 /** Local by default; the queue executor with `queue` (its workers run the stages they were started with). */
 async function defaultExecutor(opts: RunOptions, cfg: RunConfig): Promise<Executor> {
-  if (!opts.queue) return localExecutor({ hwaccel: opts.hwaccel, stages: resolveStages(cfg, opts.stages) });
+  if (!opts.queue) return localExecutor({ hwaccel: opts.hwaccel, stages: resolveStages(cfg, opts.stages), onRecord: opts.onRecord });
   if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
   const { queueExecutor } = await import('../executors/bullmq.js');
   return queueExecutor(opts.queue);

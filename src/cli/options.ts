@@ -17,3 +17,8 @@ export function integer(value: string): number {
 export function hwaccelOption(): Option {
   return new Option('--hwaccel <api>', 'decode on the GPU (NVDEC); CPU is the default').choices(['cuda']);
 }
+
+/** `--s3-endpoint <url>`: an S3-compatible server for s3:// inputs and outputs (AWS when absent). */
+export function s3EndpointOption(): Option {
+  return new Option('--s3-endpoint <url>', 'S3-compatible server for s3:// inputs and --out (default: AWS, or AWS_ENDPOINT_URL_S3)');
+}

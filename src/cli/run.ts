@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { URL_COLUMNS } from '../sources/columns.js';
-import { integer, number, hwaccelOption } from './options.js';
+import { integer, number, hwaccelOption, s3EndpointOption } from './options.js';
+import { FatalError } from '../errors.js';
+import { isS3Uri } from '../store/s3-uri.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
 import { metricsHostOption, metricsPortOption, type MetricsFlags } from '../metrics/options.js';
 
@@ -48,6 +50,8 @@ interface RunFlags extends MetricsFlags {
   hwaccel?: 'cuda';
   queue?: string;
   explain?: boolean;
+  s3Endpoint?: string;
+  staging?: string;
 }
 
 /** Flags become a partial config, merged over the config file (flags win). */
@@ -79,7 +83,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Turn inputs (manifests, folders, URLs, files) into a clip dataset in --out. Rerun the same command to resume.')
     .argument('<inputs...>', 'manifests (.csv .tsv .jsonl .ndjson .json .parquet, .gz for text ones), URL lists (.txt .urls .list), directories, http(s) URLs or video files')
-    .requiredOption('-o, --out <dir>', 'output directory')
+    .requiredOption('-o, --out <dir>', 'output directory, or s3://bucket/prefix')
     .option('-c, --config <file>', 'JSON config file (flags override it)')
     .option('-w, --workers <n>', 'sources processed at once (default 2)', integer)
     .option('--url-column <name>', `manifest column holding the URL or path (default: the first of ${URL_COLUMNS.join(', ')})`)
@@ -111,6 +115,8 @@ export function registerRun(program: Command): void {
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
     .addOption(hwaccelOption())
+    .addOption(s3EndpointOption())
+    .option('--staging <dir>', 'local working folder of an s3:// output (default: one per output URI under the temp folder)')
     .option('--explain', 'print the per-source stages this run would apply, in order, and exit')
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .addOption(metricsPortOption())
@@ -133,21 +139,27 @@ export function registerRun(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        if (flags.s3Endpoint) (await import('../store/s3.js')).configureS3({ endpoint: flags.s3Endpoint });
+        // An s3:// output is made in a local staging folder and published as it is finished.
+        if (isS3Uri(flags.out) && flags.queue) throw new FatalError('--out s3:// is not supported with --queue yet; use a shared folder');
+        const s3 = isS3Uri(flags.out) ? await import('./s3-output.js') : undefined;
+        const s3Out = s3 ? await s3.openS3Output(flags.out, flags.staging, progress) : undefined;
+        const outDir = s3Out?.staging ?? path.resolve(flags.out);
         // The datasheet's "how it was collected": one line per run in the folder's runs.jsonl.
         const { appendRunLog } = await import('../report/run-log.js');
         const { OutputDir } = await import('../store/output.js');
-        const outDir = path.resolve(flags.out);
         await new OutputDir(outDir).prepare();
         await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         if (flags.queue && flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
         const hwaccel = flags.queue ? undefined : flags.hwaccel;
-        const report = await run({ inputs, out: flags.out, config: cfg, queue: flags.queue, hwaccel, progress, signal: controller.signal });
+        const report = await run({ inputs, out: outDir, config: cfg, queue: flags.queue, hwaccel, progress, signal: controller.signal, onRecord: s3Out?.publishSource });
         if (report.cancelled) {
           process.stderr.write('the run was cancelled; run the same command again to resume it\n');
           process.exitCode = 1;
           return;
         }
-        reportFinished(report.counts, report.pack?.clipsKept ?? report.counts.clipsKept, report.pack?.shards ?? 0, report.outDir);
+        if (s3 && s3Out) await s3.publishS3Output(s3Out, progress);
+        reportFinished(report.counts, report.pack?.clipsKept ?? report.counts.clipsKept, report.pack?.shards ?? 0, s3Out?.uri ?? report.outDir);
         for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
       } catch (err) {
         if (controller.signal.aborted) {

@@ -1,6 +1,6 @@
 /** `clipmill worker`: takes jobs of distributed runs from a Redis queue until stopped. */
 import type { Command } from 'commander';
-import { integer, number, hwaccelOption } from './options.js';
+import { integer, number, hwaccelOption, s3EndpointOption } from './options.js';
 import { metricsHostOption, metricsPortOption, type MetricsFlags } from '../metrics/options.js';
 
 interface WorkerFlags extends MetricsFlags {
@@ -8,6 +8,7 @@ interface WorkerFlags extends MetricsFlags {
   concurrency: number;
   lockSec: number;
   hwaccel?: 'cuda';
+  s3Endpoint?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -18,10 +19,12 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
+    .addOption(s3EndpointOption())
     .addOption(metricsPortOption())
     .addOption(metricsHostOption())
     .action(async (flags: WorkerFlags) => {
       const { startWorker } = await import('../api/worker.js');
+      if (flags.s3Endpoint) (await import('../store/s3.js')).configureS3({ endpoint: flags.s3Endpoint });
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       const { startMetricsIfAsked } = await import('../metrics/cli.js');
       const metered = await startMetricsIfAsked(flags, log);

@@ -26,11 +26,17 @@ export interface FetchDeps {
 }
 
 /**
- * Fetches one source into `workDir` (http, yt-dlp) or reads it in place (file). Resolves to the
+ * Fetches one source into `workDir` (http, yt-dlp, s3) or reads it in place (file). Resolves to the
  * result, or rejects with the final SourceError after retries (FatalError when yt-dlp is missing).
  */
 export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
   if (source.kind === 'file') return readLocalFile(source.uri);
+  if (source.kind === 's3') {
+    await mkdir(workDir, { recursive: true });
+    // Loaded on first use: the S3 SDK is large and most runs never touch a bucket.
+    const { fetchS3Object } = await import('./s3.js');
+    return fetchS3Object(source.uri, workDir, source.id, cfg.maxBytes, deps.signal);
+  }
   const host = hostOfSource(source.uri);
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>

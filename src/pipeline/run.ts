@@ -13,6 +13,7 @@ import { OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
 import { packRun, type PackOutcome } from './pack-step.js';
 import type { SourceStage } from './stage.js';
+import type { SourceRecord } from '../types.js';
 import { processSource } from './task.js';
 
 export interface RunOptions {
@@ -26,6 +27,8 @@ export interface RunOptions {
   stages?: readonly SourceStage[];
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
+  /** Called with each record once it is written (an s3:// output publishes the source). */
+  onRecord?: (record: SourceRecord) => Promise<void>;
 }
 
 export interface RunResult {
@@ -49,6 +52,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       opts.cfg.workers,
       async (source, signal) => {
         const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal, stages: opts.stages });
+        await opts.onRecord?.(record);
         progress.finished(record);
       },
       opts.signal,
@@ -64,7 +68,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
 }
 
 /** The executor that runs everything in this process (the default). */
-export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages'> = {}): Executor {
+export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'onRecord'> = {}): Executor {
   return {
     name: 'local',
     async execute(run) {

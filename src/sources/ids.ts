@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceKind } from '../types.js';
+import { canonicalS3Uri, isS3Uri } from '../store/s3-uri.js';
 import { hasVideoExtension } from './extensions.js';
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
@@ -17,8 +18,10 @@ export function isHttpUrl(raw: string): boolean {
 
 /**
  * http(s) URLs: scheme and host lower-cased, default port and fragment dropped, dot segments
- * resolved. `file://` URLs and plain paths: an absolute, normalised path (relative paths resolve
- * against `baseDir`, else the working directory). Other schemes are refused with an Error.
+ * resolved. `s3://bucket/key`: the key's dot segments resolved. `file://` URLs and plain paths: an
+ * absolute, normalised path (relative paths resolve against `baseDir`, else the working directory;
+ * a relative path in a manifest stored in S3 resolves against its s3:// folder). Other schemes are
+ * refused with an Error.
  */
 export function canonicalUri(raw: string, baseDir?: string): string {
   const text = raw.trim();
@@ -34,6 +37,7 @@ export function canonicalUri(raw: string, baseDir?: string): string {
     url.hash = '';
     return url.href;
   }
+  if (scheme === 's3' || (scheme === undefined && baseDir !== undefined && isS3Uri(baseDir))) return canonicalS3Uri(text, baseDir);
   if (scheme === 'file') return path.resolve(fileURLToPath(new URL(text)));
   if (scheme !== undefined) throw new Error(`unsupported URI scheme "${scheme}:" in ${text}`);
   return path.resolve(baseDir ?? process.cwd(), text);
@@ -56,6 +60,7 @@ function isWebPageHost(host: string): boolean {
  * whose URLs are pages), so does any http URL whose path has no video extension.
  */
 export function sourceKind(uri: string, opts: { webPages?: boolean } = {}): SourceKind {
+  if (isS3Uri(uri)) return 's3';
   if (!isHttpUrl(uri)) return 'file';
   const url = new URL(uri);
   if (isWebPageHost(url.hostname)) return 'ytdlp';

@@ -12,6 +12,8 @@ import { canonicalUri, isHttpUrl, sourceId, sourceKind } from './ids.js';
 import { manifestFormat, readManifest, type ManifestOptions } from './manifest.js';
 import { getPreset } from './presets/index.js';
 import { isRowError } from './rows.js';
+import { isS3Uri } from '../store/s3-uri.js';
+import { listS3Videos, planS3Input, readS3Manifest, type S3InputPlan } from './s3-inputs.js';
 
 export { canonicalUri, sourceId, sourceKind } from './ids.js';
 export { presetNames } from './presets/index.js';
@@ -26,12 +28,16 @@ export interface ReadInputsOptions {
   licenseColumn?: string;
 }
 
-type InputPlan = { kind: 'url' | 'video' | 'directory'; arg: string } | { kind: 'manifest'; arg: string; file: string };
+type InputPlan = { kind: 'url' | 'video' | 'directory'; arg: string } | { kind: 'manifest'; arg: string; file: string } | S3InputPlan;
 
 /** Classifies every argument before anything is read, so a typo fails the run at once. */
 async function planInputs(inputs: string[]): Promise<InputPlan[]> {
   const plans: InputPlan[] = [];
   for (const arg of inputs) {
+    if (isS3Uri(arg)) {
+      plans.push(await planS3Input(arg));
+      continue;
+    }
     let file: string;
     try {
       file = canonicalUri(arg);
@@ -69,6 +75,15 @@ async function* expand(plan: InputPlan, manifestOpts: ManifestOptions): AsyncGen
       return;
     case 'manifest':
       yield* readManifest(plan.file, manifestFormat(plan.file)!, manifestOpts);
+      return;
+    case 's3-video':
+      yield singleSource(plan.uri, plan.uri);
+      return;
+    case 's3-prefix':
+      for await (const uri of listS3Videos(plan.uri)) yield singleSource(uri, plan.uri);
+      return;
+    case 's3-manifest':
+      yield* readS3Manifest(plan.uri, manifestOpts);
   }
 }
 

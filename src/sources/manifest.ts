@@ -48,7 +48,7 @@ function rowsOf(file: string, format: ManifestFormat): RowStream {
  * with a RowError naming the last line read, so that input stops and the run goes on; a
  * FatalError (a file that is not a manifest of its format) still ends the run.
  */
-async function* readManifestRows(file: string, format: ManifestFormat): RowStream {
+async function* readManifestRows(file: string, format: ManifestFormat, input: string): RowStream {
   let lastLine = 0;
   try {
     for await (const row of rowsOf(file, format)) {
@@ -58,7 +58,7 @@ async function* readManifestRows(file: string, format: ManifestFormat): RowStrea
   } catch (err) {
     if (err instanceof FatalError) throw err;
     const after = lastLine > 0 ? `after line ${lastLine}` : 'before its first line';
-    yield { input: file, line: lastLine, message: `reading ${path.basename(file)} stopped ${after}: ${(err as Error).message}` };
+    yield { input, line: lastLine, message: `reading ${path.basename(input)} stopped ${after}: ${(err as Error).message}` };
   }
 }
 
@@ -66,6 +66,11 @@ export interface ManifestOptions {
   urlColumn?: string;
   licenseColumn?: string;
   preset?: Preset;
+  /**
+   * Where a manifest read from a local copy really lives (one fetched from S3): the name its
+   * sources and errors report, and the folder its relative rows resolve against.
+   */
+  location?: { input: string; baseDir: string };
 }
 
 type RowMapper = (fields: Record<string, unknown>) => SourceDraft;
@@ -92,14 +97,14 @@ function mapperFor(file: string, keys: string[], opts: ManifestOptions): RowMapp
   };
 }
 
-function toSource(draft: SourceDraft, file: string, line: number): Source {
-  const uri = canonicalUri(draft.uri, path.dirname(path.resolve(file)));
+function toSource(draft: SourceDraft, input: string, baseDir: string, line: number): Source {
+  const uri = canonicalUri(draft.uri, baseDir);
   const source: Source = {
     id: sourceId(uri),
     uri,
     kind: sourceKind(uri, { webPages: draft.webPage }),
     metadata: draft.metadata,
-    origin: { input: file, line },
+    origin: { input, line },
   };
   if (draft.spans) source.spans = draft.spans;
   return source;
@@ -111,12 +116,12 @@ function bareDraft(uri: string, file: string, preset: Preset | undefined): Sourc
   return { uri, metadata: {} };
 }
 
-function rowSource(row: ManifestRow, draftOf: (row: ManifestRow) => SourceDraft, file: string): Source | RowError {
+function rowSource(row: ManifestRow, draftOf: (row: ManifestRow) => SourceDraft, input: string, baseDir: string): Source | RowError {
   try {
-    return toSource(draftOf(row), file, row.line);
+    return toSource(draftOf(row), input, baseDir, row.line);
   } catch (err) {
     if (err instanceof FatalError) throw err;
-    return { input: file, line: row.line, message: (err as Error).message };
+    return { input, line: row.line, message: (err as Error).message };
   }
 }
 
@@ -125,19 +130,21 @@ function rowSource(row: ManifestRow, draftOf: (row: ManifestRow) => SourceDraft,
  * (one clip per row, as InternVid and Kinetics publish them) are merged into one source.
  */
 export async function* readManifest(file: string, format: ManifestFormat, opts: ManifestOptions = {}): AsyncGenerator<Source | RowError> {
+  const input = opts.location?.input ?? file;
+  const baseDir = opts.location?.baseDir ?? path.dirname(path.resolve(file));
   let map: RowMapper | undefined;
   const draftOf = (row: ManifestRow): SourceDraft => {
-    if ('uri' in row) return bareDraft(row.uri, file, opts.preset);
-    map ??= mapperFor(file, Object.keys(row.fields), opts);
+    if ('uri' in row) return bareDraft(row.uri, input, opts.preset);
+    map ??= mapperFor(input, Object.keys(row.fields), opts);
     return map(row.fields);
   };
   let pending: Source | undefined;
-  for await (const row of readManifestRows(file, format)) {
+  for await (const row of readManifestRows(file, format, input)) {
     if (isRowError(row)) {
       yield row;
       continue;
     }
-    const item = rowSource(row, draftOf, file);
+    const item = rowSource(row, draftOf, input, baseDir);
     if (isRowError(item)) {
       yield item; // a bad row does not break a group of consecutive rows
       continue;

@@ -16,7 +16,7 @@ test('local paths become absolute and normalised; file:// URLs become paths', ()
   assert.equal(canonicalUri('/x//y/./z.mp4', '/ignored'), '/x/y/z.mp4');
   assert.equal(canonicalUri('file:///tmp/some%20dir/v.mp4'), '/tmp/some dir/v.mp4');
   assert.equal(canonicalUri('rel.mp4'), path.resolve('rel.mp4'));
-  assert.throws(() => canonicalUri('s3://bucket/key.mp4'), /unsupported URI scheme "s3:"/);
+  assert.throws(() => canonicalUri('gs://bucket/key.mp4'), /unsupported URI scheme "gs:"/);
   assert.throws(() => canonicalUri('   '), /empty URI/);
   assert.throws(() => canonicalUri('http://exa mple.com/a.mp4'), /invalid URL http:\/\/exa mple\.com/);
 });
@@ -50,4 +50,11 @@ test('IdSet remembers ids across growth, including the all-zero id', () => {
   assert.equal(set.add('0000000000000000'), true);
   assert.equal(set.add('0000000000000000'), false);
   assert.equal(set.size, 5001);
+});
+
+test('s3:// URIs keep bucket and key, with dot segments resolved; relative rows of an S3 manifest stay in S3', () => {
+  assert.equal(canonicalUri('s3://bucket/videos/./a/../key.mp4'), 's3://bucket/videos/key.mp4');
+  assert.equal(canonicalUri('clips/b.mp4', 's3://bucket/lists/'), 's3://bucket/lists/clips/b.mp4');
+  assert.equal(sourceKind('s3://bucket/key.mp4'), 's3');
+  assert.throws(() => canonicalUri('s3://Not_A_Bucket/key.mp4'), /invalid S3 bucket name/);
 });

@@ -116,10 +116,10 @@ test('--license-column picks the licence column', async () => {
 });
 
 test('a row whose URL cannot be canonicalised is a row error, not a fatal one', async () => {
-  const file = await put(dir, 'schemes.csv', 'url\ns3://bucket/a.mp4\nhttp://exa mple.com/b.mp4\nhttps://example.com/c.mp4\n');
+  const file = await put(dir, 'schemes.csv', 'url\ngs://bucket/a.mp4\nhttp://exa mple.com/b.mp4\nhttps://example.com/c.mp4\n');
   const { sources, errors } = await drain(readInputs([file]));
   assert.deepEqual(sources.map((s) => s.uri), ['https://example.com/c.mp4']);
-  assert.deepEqual(errors.map((e) => [e.line, e.message]), [[2, 'unsupported URI scheme "s3:" in s3://bucket/a.mp4'], [3, 'invalid URL http://exa mple.com/b.mp4']]);
+  assert.deepEqual(errors.map((e) => [e.line, e.message]), [[2, 'unsupported URI scheme "gs:" in gs://bucket/a.mp4'], [3, 'invalid URL http://exa mple.com/b.mp4']]);
 });
 
 test('a licence column named like admission reads it (license_name, any case) is copied to license_raw', async () => {

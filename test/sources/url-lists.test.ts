@@ -28,12 +28,12 @@ test('a .txt URL list: one entry per line, comments and blanks skipped, paths re
   assert.deepEqual(sources.map((s) => [s.uri, s.kind, s.origin.line]), [
     ['https://example.com/a.mp4', 'http', 2],
     [path.join(dir, 'lists/clips/b.mkv'), 'file', 5],
+    ['s3://bucket/c.mp4', 's3', 6],
     ['https://example.com/d.mp4', 'http', 7], // a '#' inside a line is part of the URL, not a comment
     ['/srv/e.webm', 'file', 8],
   ]);
   assert.ok(sources.every((s) => s.origin.input === file && Object.keys(s.metadata).length === 0));
   assert.deepEqual(errors, [
-    { input: file, line: 6, message: 'unsupported URI scheme "s3:" in s3://bucket/c.mp4' },
     { input: file, line: 10, message: 'invalid URL http://exa mple.com/f.mp4' },
   ]);
 });
