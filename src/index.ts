@@ -17,7 +17,7 @@ export type { ClipAnnotator, Annotation } from './pipeline/annotator.js';
 export type { ClipFilter, Verdict } from './filters/filter.js';
 export type { CustomSignals, MeasuredSignal, SignalName, Signals } from './schema/signals.js';
 export { WebDatasetWriter } from './pack/shards.js';
-export type { SampleWriter, ShardInput, WrittenShard } from './pack/writer.js';
+export type { SampleWriter, ShardInput, WriterFactory, WriterOptions, WrittenShard } from './pack/writer.js';
 export type { ClipRow } from './pack/rows.js';
 export { CLIP_COLUMNS } from './schema/clip-columns.js';
 export { RunProgress, type ProgressCounts } from './cli/progress.js';
