@@ -17,12 +17,13 @@ export type { ClipAnnotator, Annotation } from './pipeline/annotator.js';
 export type { ClipFilter, Verdict } from './filters/filter.js';
 export type { CustomSignals, MeasuredSignal, SignalName, Signals } from './schema/signals.js';
 export { WebDatasetWriter } from './pack/shards.js';
-export type { SampleWriter, ShardInput, WrittenShard } from './pack/writer.js';
+export type { SampleWriter, ShardInput, WriterFactory, WriterOptions, WrittenShard } from './pack/writer.js';
 export type { ClipRow } from './pack/rows.js';
+export { CLIP_COLUMNS } from './schema/clip-columns.js';
 export { RunProgress, type ProgressCounts } from './cli/progress.js';
 export { RunConfig, defaultConfig } from './config/schema.js';
 export { FatalError, SourceError, ErrorCode } from './errors.js';
 export type {
-  ClipRecord, ClipStatus, FetchResult, PresetSpan, ProbeInfo, RowError, Shot, Source, SourceKind, SourceOrigin, SourceRecord,
+  ClipRecord, ClipStatus, DroppedClip, KeptClip, FetchResult, PresetSpan, ProbeInfo, RowError, Shot, Source, SourceKind, SourceOrigin, SourceRecord,
   SourceStatus, Transition,
 } from './types.js';

@@ -108,8 +108,8 @@ export interface Transition {
 
 export type ClipStatus = 'kept' | 'dropped';
 
-/** One clip of a source: a planned span, its measured signals, and (when kept) its written file. */
-export interface ClipRecord {
+/** What every clip of a source has, kept or dropped: its planned span and what was measured of it. */
+interface ClipFields {
   clipId: string;
   startFrame: number;
   /** Inclusive. */
@@ -118,17 +118,7 @@ export interface ClipRecord {
   /** Exclusive: the time of the first frame after the clip. */
   endTime: number;
   duration: number;
-  status: ClipStatus;
-  /** Why the clip was dropped: `<filter>: <measured value>`; absent when kept. */
-  reason?: string;
-  /** Output file of a kept clip, relative to the output directory. */
-  file?: string;
-  width?: number;
-  height?: number;
   fps?: number;
-  bytes?: number;
-  /** True when boundaries snapped to keyframes (stream copy). */
-  snappedToKeyframes?: boolean;
   caption?: string;
   /** Quality signals (motion, sharpness, ...), by name. */
   signals?: Record<string, number>;
@@ -136,6 +126,34 @@ export interface ClipRecord {
   signature?: string;
   metadata?: Record<string, unknown>;
 }
+
+/** A clip that passed the filters; its file and what describes it are set once it is written. */
+export interface KeptClip extends ClipFields {
+  status: 'kept';
+  reason?: never;
+  /** Output file, relative to the output directory. */
+  file?: string;
+  width?: number;
+  height?: number;
+  bytes?: number;
+  /** True when boundaries snapped to keyframes (stream copy). */
+  snappedToKeyframes?: boolean;
+}
+
+/** A clip a filter (or the plan) dropped: never written, kept in the record for the audit. */
+export interface DroppedClip extends ClipFields {
+  status: 'dropped';
+  /** `<filter>: <measured value>`, e.g. `static: motion_mean=0.12 < 0.25`. */
+  reason: string;
+  file?: never;
+  width?: never;
+  height?: never;
+  bytes?: never;
+  snappedToKeyframes?: never;
+}
+
+/** One clip of a source: kept (with its file) or dropped (with its reason). */
+export type ClipRecord = KeptClip | DroppedClip;
 
 export type SourceStatus = 'done' | 'failed' | 'refused';
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
 import { RunProgress, type ProgressCounts } from '../cli/progress.js';
 import type { Executor } from '../executors/executor.js';
+import type { WriterFactory } from '../pack/writer.js';
 import { localExecutor } from '../pipeline/run.js';
 import type { PackOutcome } from '../pipeline/pack-step.js';
 import type { SourceStage } from '../pipeline/stage.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   stages?: readonly SourceStage[] | ((defaults: SourceStage[]) => readonly SourceStage[]);
   /** A redis:// URL: enqueue the run for `clipmill worker` processes and follow it. */
   queue?: string;
+  /** The pack step's sample writer, for a local run (default: WebDataset tar shards). */
+  makeWriter?: WriterFactory;
   /** Runs the sources and the pack step (default: local, or the queue executor with `queue`). */
   executor?: Executor;
   /** Decode on an NVIDIA GPU (local runs; workers set it themselves). */
@@ -76,7 +79,8 @@ export async function run(opts: RunOptions): Promise<RunReport> {
 
 /** Local by default; the queue executor with `queue` (its workers run the stages they were started with). */
 async function defaultExecutor(opts: RunOptions, cfg: RunConfig): Promise<Executor> {
-  if (!opts.queue) return localExecutor({ hwaccel: opts.hwaccel, stages: resolveStages(cfg, opts.stages), onRecord: opts.onRecord });
+  if (!opts.queue) return localExecutor({ hwaccel: opts.hwaccel, stages: resolveStages(cfg, opts.stages), makeWriter: opts.makeWriter, onRecord: opts.onRecord });
+  if (opts.makeWriter) throw new FatalError('a custom sample writer runs only in a local run (the queue\'s pack job runs on a worker)');
   if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
   const { queueExecutor } = await import('../executors/bullmq.js');
   return queueExecutor(opts.queue);

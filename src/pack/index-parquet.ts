@@ -8,49 +8,14 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer, type BasicType, type ColumnSource } from 'hyparquet-writer';
+import { CLIP_COLUMN_TYPES, type ColumnName, type ColumnType } from '../schema/clip-columns.js';
 import type { ClipRow } from './rows.js';
 import { writeFileAtomic } from '../store/output.js';
 
-type FixedColumn = Exclude<keyof ClipRow, 'signals'>;
-
-/** Parquet type of each fixed column, in column order. */
-const FIXED_COLUMNS: ReadonlyArray<readonly [FixedColumn, BasicType]> = [
-  ['clip_id', 'STRING'],
-  ['source_id', 'STRING'],
-  ['source_uri', 'STRING'],
-  ['source_kind', 'STRING'],
-  ['status', 'STRING'],
-  ['reason', 'STRING'],
-  ['duplicate_of', 'STRING'],
-  ['start_time', 'DOUBLE'],
-  ['end_time', 'DOUBLE'],
-  ['start_frame', 'INT32'],
-  ['end_frame', 'INT32'],
-  ['duration', 'DOUBLE'],
-  ['width', 'INT32'],
-  ['height', 'INT32'],
-  ['fps', 'DOUBLE'],
-  ['bytes', 'INT64'],
-  ['snapped_to_keyframes', 'BOOLEAN'],
-  ['file', 'STRING'],
-  ['shard', 'STRING'],
-  ['license', 'STRING'],
-  ['caption', 'STRING'],
-  ['signature', 'STRING'],
-  ['clip_metadata', 'JSON'],
-  ['source_width', 'INT32'],
-  ['source_height', 'INT32'],
-  ['source_fps', 'DOUBLE'],
-  ['source_duration', 'DOUBLE'],
-  ['final_uri', 'STRING'],
-  ['retrieved_at', 'STRING'],
-  ['source_bytes', 'INT64'],
-  ['sha256', 'STRING'],
-  ['origin_input', 'STRING'],
-  ['origin_line', 'INT32'],
-  ['source_metadata', 'JSON'],
-  ['fetcher_metadata', 'JSON'],
-];
+/** Parquet type of each fixed column, in column order (the signals follow as columns of their own). */
+const FIXED_COLUMNS = CLIP_COLUMN_TYPES.filter((c) => c[1] !== 'SIGNALS') as ReadonlyArray<
+  readonly [Exclude<ColumnName, 'signals'>, Exclude<ColumnType, 'SIGNALS'> & BasicType]
+>;
 const FIXED_NAMES = new Set<string>(FIXED_COLUMNS.map(([name]) => name));
 const SIGNALS_KEY = 'clipmill.signal_columns';
 

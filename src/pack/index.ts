@@ -14,6 +14,7 @@ import { readIndexCounts, writeIndex } from './index-parquet.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
 import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
 import { removeStaleShards, writeShards, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
+import type { WriterFactory } from './writer.js';
 import { buildStats, SourceTally, type PackStats, type ShardTotals } from './stats.js';
 
 export type { ClipRow } from './rows.js';
@@ -40,6 +41,8 @@ export interface PackHooks {
   onProgress?: (done: number, total: number) => void;
   /** Used when `cfg.thumbnails` is on: adds `<key>.jpg` to each sample. */
   thumbnail?: ThumbnailMaker;
+  /** The sample writer (default: WebDataset tar shards). */
+  makeWriter?: WriterFactory;
 }
 
 export interface PackSummary {
@@ -173,7 +176,9 @@ export async function pack(
 
   const total = deduped.inputs.length;
   let done = 0;
-  const shards = await writeShards(outDir, deduped.inputs, cfg.shardBytes, { thumbnail, onClip: () => hooks.onProgress?.(++done, total) });
+  const shards = await writeShards(outDir, deduped.inputs, cfg.shardBytes, {
+    thumbnail, makeWriter: hooks.makeWriter, onClip: () => hooks.onProgress?.(++done, total),
+  });
   const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
 
   await writeIndex(path.join(outDir, INDEX_FILE), rows);

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SourceRecord } from '../types.js';
+import { SOURCES_DIR } from '../store/layout.js';
 
 export interface SkippedRecord {
   /** Path relative to the output directory. */
@@ -17,7 +18,7 @@ export interface SkippedRecord {
 
 const RECORD_SUFFIX = '.json';
 
-export const sourcesDir = (outDir: string): string => path.join(outDir, 'sources');
+export const sourcesDir = (outDir: string): string => path.join(outDir, SOURCES_DIR);
 
 /** Record file names sorted by plain code-unit order (locale-independent, so every machine agrees). */
 async function recordFileNames(dir: string): Promise<string[]> {
@@ -48,7 +49,7 @@ export async function* readSourceRecords(
 ): AsyncGenerator<SourceRecord> {
   const dir = sourcesDir(outDir);
   for (const name of await recordFileNames(dir)) {
-    const file = path.join('sources', name);
+    const file = path.join(SOURCES_DIR, name);
     if (!name.endsWith(RECORD_SUFFIX)) {
       if (name.includes('.tmp')) onSkip({ file, reason: 'partial', message: 'an interrupted write; the source will be redone by the next run' });
       continue;

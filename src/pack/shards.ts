@@ -20,7 +20,7 @@ import tar from 'tar-stream';
 import { tempPathFor } from '../store/output.js';
 import { bucketName } from './buckets.js';
 import type { ClipRow } from './rows.js';
-import type { SampleWriter, ShardInput, WrittenShard } from './writer.js';
+import type { SampleWriter, ShardInput, WriterFactory, WriterOptions, WrittenShard } from './writer.js';
 
 export const SHARDS_DIR = 'shards';
 /** A shard, or a temporary one a killed pack left (`.tmp`, or `.<pid>.<hex>.tmp` as tempPathFor names them). */
@@ -142,7 +142,7 @@ export class WebDatasetWriter implements SampleWriter {
   private readonly open = new Map<string, { shard?: OpenShard; next: number }>();
   private readonly written: WrittenShard[] = [];
 
-  constructor(readonly outDir: string, readonly opts: { shardBytes: number; thumbnail?: ThumbnailMaker }) {}
+  constructor(readonly outDir: string, readonly opts: WriterOptions) {}
 
   async write(input: ShardInput): Promise<void> {
     const { row } = input;
@@ -180,16 +180,18 @@ export class WebDatasetWriter implements SampleWriter {
 }
 
 /**
- * Writes the shards of all kept clips (given in index order) and sets each row's `shard`. Each
- * shard goes to a temporary name and is renamed into place once complete.
+ * Writes the shards of all kept clips (given in index order) with the sample writer (WebDataset
+ * unless another is given) and sets each row's `shard`. Each WebDataset shard goes to a temporary
+ * name and is renamed into place once complete.
  */
 export async function writeShards(
   outDir: string,
   inputs: readonly ShardInput[],
   shardBytes: number,
-  options: { thumbnail?: ThumbnailMaker; onClip?: () => void } = {},
+  options: { thumbnail?: ThumbnailMaker; onClip?: () => void; makeWriter?: WriterFactory } = {},
 ): Promise<WrittenShard[]> {
-  const writer = new WebDatasetWriter(outDir, { shardBytes, thumbnail: options.thumbnail });
+  const makeWriter = options.makeWriter ?? ((dir, opts) => new WebDatasetWriter(dir, opts));
+  const writer = makeWriter(outDir, { shardBytes, thumbnail: options.thumbnail });
   try {
     for (const input of inputs) {
       await writer.write(input);

@@ -29,3 +29,13 @@ export interface SampleWriter {
   /** Removes unfinished files after an error. */
   abort(err: Error): Promise<void>;
 }
+
+export interface WriterOptions {
+  /** Target file size in bytes (config `pack.shardBytes`). */
+  shardBytes: number;
+  /** Makes a JPEG of a clip file when thumbnails are on. */
+  thumbnail?: (clipFile: string) => Promise<Buffer | undefined>;
+}
+
+/** Makes the writer of one pack into `outDir` (the default makes a WebDatasetWriter). */
+export type WriterFactory = (outDir: string, opts: WriterOptions) => SampleWriter;

@@ -7,6 +7,7 @@ import type { RunConfig } from '../config/schema.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
 import { markDuplicateClipRows } from '../pack/dedup.js';
+import type { WriterFactory } from '../pack/writer.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
 
@@ -27,8 +28,9 @@ export interface RunTimes {
 }
 
 /** Packs `outDir` from its records and writes the attribution file. */
-export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes): Promise<PackSummary> {
+export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes, makeWriter?: WriterFactory): Promise<PackSummary> {
   const summary = await pack(outDir, cfg.pack, run, {
+    makeWriter,
     markDuplicates: (rows) => markDuplicateClipRows(rows),
     // A clip whose thumbnail cannot be made is still packed, without one.
     thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
@@ -38,8 +40,8 @@ export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes):
 }
 
 /** Packs `outDir` and sums it up with its warnings. */
-export async function packRun(outDir: string, cfg: RunConfig, run: RunTimes): Promise<PackOutcome> {
-  return packOutcome(await packOutput(outDir, cfg, run), cfg);
+export async function packRun(outDir: string, cfg: RunConfig, run: RunTimes, makeWriter?: WriterFactory): Promise<PackOutcome> {
+  return packOutcome(await packOutput(outDir, cfg, run, makeWriter), cfg);
 }
 
 export function packOutcome(summary: PackSummary, cfg: RunConfig): PackOutcome {

@@ -11,6 +11,7 @@ import { checkHwaccel } from '../media/hwaccel.js';
 import { loadPolicyContext } from '../policy/context.js';
 import { OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
+import type { WriterFactory } from '../pack/writer.js';
 import { packRun, type PackOutcome } from './pack-step.js';
 import type { SourceStage } from './stage.js';
 import type { SourceRecord } from '../types.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The per-source stages (default: defaultStages(cfg)). */
   stages?: readonly SourceStage[];
+  /** The pack step's sample writer (default: WebDataset shards). */
+  makeWriter?: WriterFactory;
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
   /** Called with each record once it is written (an s3:// output publishes the source). */
@@ -64,11 +67,11 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   if (opts.noPack) return {};
 
   progress.log('packing shards, index and stats');
-  return { pack: await packRun(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() }) };
+  return { pack: await packRun(out.root, opts.cfg, { startedAt, finishedAt: new Date().toISOString() }, opts.makeWriter) };
 }
 
 /** The executor that runs everything in this process (the default). */
-export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'onRecord'> = {}): Executor {
+export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'makeWriter' | 'onRecord'> = {}): Executor {
   return {
     name: 'local',
     async execute(run) {

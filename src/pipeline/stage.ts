@@ -49,10 +49,9 @@ export interface SourceStage {
 /** The clips of a source that are still kept. */
 export const keptClips = (work: SourceWork): ClipRecord[] => work.record.clips.filter((c) => c.status === 'kept');
 
-/** Marks a clip dropped with its reason. */
+/** Turns a clip into a dropped one with its reason (a written clip's file goes first: see the filter stage). */
 export function dropClip(clip: ClipRecord, reason: string): void {
-  clip.status = 'dropped';
-  clip.reason = reason;
+  Object.assign(clip, { status: 'dropped', reason });
 }
 
 /** The stage list, one line each, as `clipmill run --explain` prints it. */

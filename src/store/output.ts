@@ -7,6 +7,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
+import { CLIPS_DIR, SOURCES_DIR } from './layout.js';
 
 /** A file in every output directory, so directory inputs never read a dataset's clips back as sources. */
 export const OUTPUT_MARKER = '.clipmill-output';
@@ -15,14 +16,14 @@ export class OutputDir {
   constructor(readonly root: string) {}
 
   get sourcesDir(): string {
-    return path.join(this.root, 'sources');
+    return path.join(this.root, SOURCES_DIR);
   }
   recordPath(sourceId: string): string {
     return path.join(this.sourcesDir, `${sourceId}.json`);
   }
   /** Kept clip files of one source, relative to the root (as stored in ClipRecord.file). */
   clipsDirRel(sourceId: string): string {
-    return path.join('clips', sourceId);
+    return path.join(CLIPS_DIR, sourceId);
   }
   /** Scratch space for one source's download; removed when the task ends. */
   workDir(sourceId: string): string {

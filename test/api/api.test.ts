@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { inspect, pack, run } from '../../src/index.js';
-import { listShards, readRecords } from '../helpers/dataset.js';
+import { writeFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { inspect, pack, run, type SampleWriter, type ShardInput, type WrittenShard } from '../../src/index.js';
+import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 
 describe('library API', () => {
@@ -39,7 +41,36 @@ describe('library API', () => {
     assert.deepEqual(again, report.pack);
   });
 
+  it('pack takes another sample writer: one class with write and close', async () => {
+    const out = dir.file('jsonl');
+    await run({ inputs: [video], out, config: { segment: { minClipSec: 1, maxClipSec: 4 } } });
+    const outcome = await pack(out, {}, { makeWriter: (root) => new JsonlWriter(root) });
+    assert.equal(outcome.shards, 1);
+    assert.deepEqual(await listShards(out), [], 'the WebDataset shards of the run were replaced');
+    const lines = (await readFile(path.join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { clip_id: string; file: string });
+    const [record] = await readRecords(out);
+    assert.deepEqual(lines.map((l) => l.clip_id), record!.clips.map((c) => c.clipId));
+    const index = await queryIndex(out, (t) => `SELECT DISTINCT shard FROM ${t}`);
+    assert.deepEqual(index.map((r) => r.shard), ['samples.jsonl']);
+  });
+
   it('rejects a misspelt setting with the field named', async () => {
     await assert.rejects(run({ inputs: [video], out: dir.file('bad'), config: { segment: { maxClip: 4 } } }), /segment/);
   });
 });
+
+/** A second output format: one JSON line per kept clip, in one file. */
+class JsonlWriter implements SampleWriter {
+  private lines: string[] = [];
+  constructor(private readonly root: string) {}
+  async write(sample: ShardInput): Promise<void> {
+    sample.row.shard = 'samples.jsonl';
+    this.lines.push(JSON.stringify({ clip_id: sample.row.clip_id, file: sample.row.file }));
+  }
+  async close(): Promise<WrittenShard[]> {
+    const body = this.lines.join('\n') + '\n';
+    await writeFile(path.join(this.root, 'samples.jsonl'), body);
+    return [{ path: 'samples.jsonl', bucket: 'all', clips: this.lines.length, bytes: Buffer.byteLength(body), sha256: '' }];
+  }
+  async abort(): Promise<void> {}
+}

@@ -48,6 +48,8 @@ describe('the packed library in a project of its own', { timeout: 15 * MINUTES }
     assert.deepEqual((await readdir(path.join(project, 'dist'))).filter((f) => f.endsWith('.js')).sort(), ['bitrate-tag.js', 'min-colorfulness.js', 'pipeline.js']);
     const installed = await readdir(path.join(project, 'node_modules'));
     assert.ok(!installed.includes('typescript') && !installed.includes('tsx'), 'no compiler is installed with clipmill');
+    const { stdout: help } = await exec(path.join(project, 'node_modules/.bin/clipmill'), ['--help'], { cwd: project });
+    assert.match(help, /Usage: clipmill/, 'the installed command runs');
   });
 
   it('runs the example pipeline: the custom filter drops the grey clip, the annotator tags the kept one', async () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import tar from 'tar-stream';
-import type { ClipRecord, SourceRecord } from '../../src/types.js';
+import type { KeptClip, SourceRecord } from '../../src/types.js';
 
 export interface ClipSpec {
   lavfi: string;
@@ -47,7 +47,7 @@ export async function makeClipCache(): Promise<string> {
   return dir;
 }
 
-function keptClip(clipId: string, startFrame: number, endFrame: number, extra: Partial<ClipRecord> = {}): ClipRecord {
+function keptClip(clipId: string, startFrame: number, endFrame: number, extra: Partial<KeptClip> = {}): KeptClip {
   const spec = CLIP_FILES[clipId];
   const sourceId = clipId.split('-').slice(0, 2).join('-');
   return {
