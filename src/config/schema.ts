@@ -3,6 +3,8 @@
  * (`--config clipmill.json`) and command-line flags are merged into it (flags win).
  */
 import { z } from 'zod';
+import { DEFAULT_PROMPT } from '../annotate/prompt.js';
+import { DEFAULT_TAXONOMY } from '../annotate/taxonomy.js';
 
 export const FetchConfig = z.strictObject({
   /** Seconds without progress before a request is abandoned. */
@@ -114,6 +116,42 @@ export const FilterConfig = z.strictObject({
   maxNsfw: z.number().min(0).max(1).default(0.5),
 });
 
+/**
+ * Captions and categories from a vision-language model behind an OpenAI-compatible endpoint
+ * (src/annotate/captioner.ts). Off unless `endpoint` is set.
+ */
+export const CaptionConfig = z.strictObject({
+  /** Base URL of the API, ending in /v1 (vLLM, SGLang, llama-server, Ollama, LM Studio, hosted). */
+  endpoint: z.string().url().optional(),
+  /** Model name sent with each request. */
+  model: z.string().min(1).default('default'),
+  /** Environment variable holding the API key (sent as a Bearer token, never written anywhere). */
+  apiKeyEnv: z.string().min(1).default('CLIPMILL_CAPTION_API_KEY'),
+  /** Prompt template: {{title}}, {{caption}} (the dataset's own), {{duration}}, {{categories}}; {{#x}}…{{/x}} only when x is set. */
+  prompt: z.string().min(1).default(DEFAULT_PROMPT),
+  /** Ask for JSON {caption, category, tags, defects} and validate it. */
+  structured: z.boolean().default(true),
+  /** Frames sent per clip, evenly spaced, as JPEG image_url parts. */
+  frames: z.number().int().min(1).max(32).default(4),
+  /** Largest width of a sent frame, pixels. */
+  frameWidth: z.number().int().min(32).max(4096).default(448),
+  /** Send the clip itself as a video_url data URI instead of frames (servers that take video). */
+  sendVideo: z.boolean().default(false),
+  /** Requests in flight at once, across the whole run (per process). */
+  concurrency: z.number().int().positive().default(8),
+  timeoutSec: z.number().positive().default(120),
+  retries: z.number().int().min(0).default(3),
+  backoffSec: z.number().positive().default(1),
+  /** Longest Retry-After accepted from the endpoint, seconds. */
+  maxWaitSec: z.number().positive().default(120),
+  maxTokens: z.number().int().positive().default(300),
+  /** Prices per 1,000 tokens, for the cost estimate in stats.json (0 = not estimated). */
+  promptPricePer1k: z.number().min(0).default(0),
+  completionPricePer1k: z.number().min(0).default(0),
+  /** Categories a clip may be given. */
+  taxonomy: z.array(z.string().min(1)).min(1).default([...DEFAULT_TAXONOMY]),
+});
+
 // Strict objects: a misspelt key in a config file is an error, not a silently ignored setting.
 export const RunConfig = z.strictObject({
   /** Concurrent per-source tasks. */
@@ -128,6 +166,7 @@ export const RunConfig = z.strictObject({
   pack: PackConfig.default(PackConfig.parse({})),
   policy: PolicyConfig.default(PolicyConfig.parse({})),
   filter: FilterConfig.default(FilterConfig.parse({})),
+  caption: CaptionConfig.default(CaptionConfig.parse({})),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type FetchConfig = z.infer<typeof FetchConfig>;
@@ -136,5 +175,6 @@ export type ExtractConfig = z.infer<typeof ExtractConfig>;
 export type PackConfig = z.infer<typeof PackConfig>;
 export type PolicyConfig = z.infer<typeof PolicyConfig>;
 export type FilterConfig = z.infer<typeof FilterConfig>;
+export type CaptionConfig = z.infer<typeof CaptionConfig>;
 
 export const defaultConfig = (): RunConfig => RunConfig.parse({});
