@@ -129,7 +129,20 @@ export interface ClipRecord {
   bytes?: number;
   /** True when boundaries snapped to keyframes (stream copy). */
   snappedToKeyframes?: boolean;
+  /** The clip's caption: the model's when captioned (captionModel set), else the dataset's own. */
   caption?: string;
+  /** Model that wrote `caption`. */
+  captionModel?: string;
+  /** Why the caption could not be had; a rerun asks again. */
+  captionError?: string;
+  /** Tokens the caption cost at the endpoint, and their price at the configured rates. */
+  captionTokens?: { prompt: number; completion: number; cost: number };
+  /** Content category from the taxonomy, and how it was assigned. */
+  category?: string;
+  categorySource?: 'vlm' | 'metadata';
+  /** Tags and visible defects the model named (structured answers). */
+  tags?: string[];
+  defects?: string[];
   /** Quality signals (motion, sharpness, ...), by name. */
   signals?: Record<string, number>;
   /** Perceptual signature for near-duplicate search, hex. */

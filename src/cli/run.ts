@@ -57,6 +57,10 @@ interface RunFlags {
   hostConcurrency?: number;
   hostRps?: number;
   ytDlp?: string;
+  captionEndpoint?: string;
+  captionModel?: string;
+  captionConcurrency?: number;
+  captionFrames?: number;
   hwaccel?: 'cuda';
   queue?: string;
 }
@@ -74,6 +78,7 @@ function flagsToConfig(f: RunFlags): Record<string, unknown> {
     },
     pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails },
     filter: { safety: f.safety },
+    caption: { endpoint: f.captionEndpoint, model: f.captionModel, concurrency: f.captionConcurrency, frames: f.captionFrames },
     policy: {
       use: f.use, defaultLicense: f.license, licenseColumn: f.licenseColumn,
       allowUnknownLicense: f.allowUnknownLicense, optOutList: f.optOut,
@@ -121,6 +126,10 @@ export function registerRun(program: Command): void {
     .option('--host-concurrency <n>', 'concurrent downloads per host (default 2)', integer)
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
+    .option('--caption-endpoint <url>', 'caption kept clips with an OpenAI-compatible vision endpoint (http://host:port/v1); API key from $CLIPMILL_CAPTION_API_KEY')
+    .option('--caption-model <name>', 'model name sent to the caption endpoint (default "default")')
+    .option('--caption-concurrency <n>', 'caption requests in flight at once (default 8)', integer)
+    .option('--caption-frames <n>', 'frames sent per clip, evenly spaced (default 4)', integer)
     .addOption(hwaccelOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {

@@ -8,6 +8,8 @@ import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
 import { packOutput } from '../pipeline/run.js';
 import { processSource } from '../pipeline/task.js';
+import type { Captioner } from '../annotate/captioner.js';
+import { runCaptioner } from '../annotate/run-captioner.js';
 import type { QueueTasks, RunContext } from './bullmq-worker.js';
 
 export interface PipelineTaskOptions {
@@ -24,10 +26,16 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     if (!p) policies.set(run, (p = loadPolicyContext(run.cfg.policy, run.out.root)));
     return p;
   };
+  // One captioner per run in this worker, so its concurrency limit covers all of the worker's tasks.
+  const captioners = new WeakMap<RunContext, Captioner | undefined>();
+  const captionerOf = (run: RunContext): Captioner | undefined => {
+    if (!captioners.has(run)) captioners.set(run, runCaptioner(run.cfg, run.out.root));
+    return captioners.get(run);
+  };
   return {
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
-      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal });
+      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, captioner: captionerOf(run), signal });
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };

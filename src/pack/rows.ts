@@ -31,6 +31,17 @@ export interface ClipRow {
   shard: string | null;
   license: string | null;
   caption: string | null;
+  /** Model that wrote the caption; null for a dataset's own caption or none. */
+  caption_model: string | null;
+  caption_error: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  /** Estimated price of the caption at the configured token rates. */
+  caption_cost: number | null;
+  category: string | null;
+  /** How the category was assigned: `vlm` or `metadata`. */
+  category_source: string | null;
+  tags: string[] | null;
   /** Perceptual signature (hex) for near-duplicate search. */
   signature: string | null;
   /** Quality signals by name; each becomes its own index column. */
@@ -78,6 +89,14 @@ function clipRow(record: SourceRecord, clip: ClipRecord): ClipRow {
     shard: null,
     license: orNull(record.license),
     caption: orNull(clip.caption),
+    caption_model: orNull(clip.captionModel),
+    caption_error: orNull(clip.captionError),
+    prompt_tokens: orNull(clip.captionTokens?.prompt),
+    completion_tokens: orNull(clip.captionTokens?.completion),
+    caption_cost: orNull(clip.captionTokens?.cost),
+    category: orNull(clip.category),
+    category_source: orNull(clip.categorySource),
+    tags: orNull(clip.tags),
     signature: orNull(clip.signature),
     signals: { ...clip.signals },
     clip_metadata: orNull(clip.metadata),

@@ -17,6 +17,7 @@ import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { RowError, Source } from '../types.js';
 import { processSource } from './task.js';
+import { captionMissing, runCaptioner } from '../annotate/run-captioner.js';
 
 export interface RunOptions {
   inputs: string[];
@@ -42,6 +43,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
   const recorded = await out.recordedIds();
+  const captioner = runCaptioner(opts.cfg, out.root);
   const { progress } = opts;
 
   /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
@@ -67,7 +69,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       pending(),
       opts.cfg.workers,
       async (source, signal) => {
-        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal });
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, captioner, signal });
         progress.finished(record);
       },
       opts.signal,
@@ -88,8 +90,10 @@ export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<
   return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
 }
 
-/** The reduce step of every run, local or distributed: dedup across sources, shards, index, stats, attribution. */
+/** The reduce step of every run, local or distributed: missing captions, dedup across sources, shards, index, stats, attribution. */
 export async function packOutput(outDir: string, cfg: RunConfig, run: { startedAt: string; finishedAt: string }): Promise<PackSummary> {
+  // Captions that failed or are missing in finished records are asked for again first.
+  await captionMissing(new OutputDir(outDir), cfg, runCaptioner(cfg, outDir));
   const summary = await pack(outDir, cfg.pack, run, {
     markDuplicates: (rows) => markDuplicateClipRows(rows),
     // A clip whose thumbnail cannot be made is still packed, without one.

@@ -16,6 +16,8 @@ import { robotsTagRefusal, userAgentToken } from '../policy/optout.js';
 import type { OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
 import { analyseVideo } from './analyse.js';
+import type { Captioner } from '../annotate/captioner.js';
+import { describeClips } from '../annotate/describe-clips.js';
 import { buildClips } from './clips.js';
 
 export interface TaskContext {
@@ -24,6 +26,8 @@ export interface TaskContext {
   gate: HostGate;
   policy: PolicyContext;
   hwaccel?: 'cuda';
+  /** The run's captioner (one per process); absent when no caption endpoint is configured. */
+  captioner?: Captioner;
   signal?: AbortSignal;
 }
 
@@ -129,6 +133,10 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
       signal: ctx.signal,
     });
     timings.extract = since(t);
+
+    t = performance.now();
+    await describeClips(record, ctx.out.root, ctx.cfg.caption, ctx.captioner, ctx.signal);
+    timings.describe = since(t);
   } catch (err) {
     // Cancelled, or a problem of the run rather than of this source (a missing tool): nothing to record.
     if (ctx.signal?.aborted || err instanceof FatalError) throw err;

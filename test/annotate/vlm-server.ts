@@ -5,6 +5,7 @@
  * tracks how many are in flight, and can be told to fail, delay or answer badly.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -18,8 +19,12 @@ export interface VlmServer {
   auth: string[];
   /** Colour answers given, per request, in order. */
   answers: string[][];
+  /** SHA-256 of each request body, in the order received: the same clip asked twice shows twice. */
+  bodies: string[];
   behaviour: Behaviour;
   delayMs: number;
+  /** Called with the request number (1-based) as each request arrives, before it is answered. */
+  onRequest?: (n: number) => void;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export async function startVlmServer(): Promise<VlmServer> {
     maxInFlight: 0,
     auth: [],
     answers: [],
+    bodies: [],
     behaviour: 'ok',
     delayMs: 0,
     close: async () => {},
@@ -69,6 +75,8 @@ export async function startVlmServer(): Promise<VlmServer> {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       state.auth.push(String(req.headers.authorization ?? ''));
+      state.bodies.push(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'));
+      state.onRequest?.(state.requests);
       if (req.url !== '/v1/chat/completions' || req.method !== 'POST') return send(res, 404, { error: 'not found' });
       if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
       if (state.behaviour === 'server-error') return send(res, 500, { error: 'boom' });
