@@ -143,6 +143,8 @@ export interface ClipRecord {
   /** Tags and visible defects the model named (structured answers). */
   tags?: string[];
   defects?: string[];
+  /** Unit-length embedding of the clip's frames (mean-pooled), from the configured encoder. */
+  embedding?: number[];
   /** Quality signals (motion, sharpness, ...), by name. */
   signals?: Record<string, number>;
   /** Perceptual signature for near-duplicate search, hex. */

@@ -23,7 +23,8 @@ export interface ClipToDescribe {
   /** Absolute path of the written clip. */
   file: string;
   duration: number;
-  fps: number;
+  /** Frames in the clip file. */
+  frameCount: number;
   /** A caption the dataset brought (presets), offered to the prompt. */
   datasetCaption?: string;
   /** Source and clip metadata (title, tags, labels...), for the prompt and the category rules. */
@@ -139,7 +140,7 @@ export class Captioner {
       parts.push({ type: 'video_url', video_url: { url: `data:video/mp4;base64,${bytes.toString('base64')}` } });
     } else {
       const frames = await clipJpegFrames(clip.file, {
-        frameCount: Math.max(1, Math.round(clip.duration * clip.fps)),
+        frameCount: clip.frameCount,
         count: this.cfg.frames,
         width: this.cfg.frameWidth,
         signal,

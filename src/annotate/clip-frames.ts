@@ -1,6 +1,7 @@
 /**
- * Evenly spaced JPEG frames of a written clip, for a vision model: one ffmpeg pass that keeps the
- * frames nearest to the middles of N equal parts of the clip, scaled to at most `width` pixels.
+ * Evenly spaced frames of a written clip, for models: one ffmpeg pass that keeps the frames at the
+ * middles of N equal parts of the clip, as JPEG files (vision-language models) or as raw RGB
+ * filling a fixed size (image encoders).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,9 +25,14 @@ export interface ClipFramesOptions {
   signal?: AbortSignal;
 }
 
+/** ffmpeg's select expression for the evenly spaced frames of a clip. */
+function selectFrames(frameCount: number, count: number): string {
+  return evenlySpacedFrames(Math.max(1, frameCount), count).map((n) => `eq(n\\,${n})`).join('+');
+}
+
+/** JPEG frames at most `width` wide (aspect kept). */
 export async function clipJpegFrames(clipFile: string, opts: ClipFramesOptions): Promise<Buffer[]> {
-  const picks = evenlySpacedFrames(Math.max(1, opts.frameCount), opts.count);
-  const select = picks.map((n) => `eq(n\\,${n})`).join('+');
+  const select = selectFrames(opts.frameCount, opts.count);
   const dir = await mkdtemp(path.join(tmpdir(), 'clipmill-frames-'));
   try {
     const res = await runTool(FFMPEG, [
@@ -45,4 +51,25 @@ export async function clipJpegFrames(clipFile: string, opts: ClipFramesOptions):
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * RGB24 frames of exactly width × height: scaled to cover the size, then centre-cropped (the
+ * usual preprocessing of image encoders). One buffer of frames × height × width × 3 bytes.
+ */
+export async function clipRgbFrames(clipFile: string, opts: ClipFramesOptions & { height: number }): Promise<{ frames: number; data: Buffer }> {
+  const { width, height } = opts;
+  const res = await runTool(FFMPEG, [
+    '-nostdin', '-hide_banner', '-loglevel', 'error',
+    '-i', ffmpegInput(clipFile),
+    '-map', '0:V:0',
+    '-vf', `select='${selectFrames(opts.frameCount, opts.count)}',scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`,
+    '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ], { signal: opts.signal });
+  const frameBytes = width * height * 3;
+  const frames = Math.floor(res.stdout.length / frameBytes);
+  if (res.code !== 0 || frames === 0) {
+    throw new SourceError(ErrorCode.DecodeFailed, `Could not take frames from ${clipFile}: ${stderrTail(res.stderr) || 'no frames'}.`);
+  }
+  return { frames, data: res.stdout.subarray(0, frames * frameBytes) };
 }

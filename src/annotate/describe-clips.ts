@@ -1,24 +1,48 @@
 /**
  * The describe step of a source: every kept clip gets a caption and category from the captioner
- * when one is configured, else a category from metadata rules alone. It runs at the end of the
- * per-source task, and again before pack for clips whose caption failed earlier, so a rerun asks
- * only for what is still missing.
+ * when one is configured (else a category from metadata rules alone) and an embedding when an
+ * encoder is. It runs at the end of the per-source task, and again before pack for clips whose
+ * caption failed earlier, so a rerun asks only for what is still missing.
  */
 import path from 'node:path';
 import type { CaptionConfig } from '../config/schema.js';
 import type { ClipRecord, SourceRecord } from '../types.js';
 import type { Captioner, ClipToDescribe, Description } from './captioner.js';
+import type { ClipEmbedder } from './embedder.js';
 import { categoryFromMetadata } from './taxonomy.js';
+
+export interface Annotators {
+  caption: CaptionConfig;
+  captioner?: Captioner;
+  embedder?: ClipEmbedder;
+}
 
 /** True when a kept clip still lacks what the captioner would give it. */
 export function needsCaption(clip: ClipRecord): boolean {
   return clip.status === 'kept' && clip.file !== undefined && (clip.captionModel === undefined || clip.captionError !== undefined);
 }
 
-/** Kept clips that still need the captioner; returns whether any clip changed. */
-export async function describeClips(record: SourceRecord, outRoot: string, cfg: CaptionConfig, captioner: Captioner | undefined, signal?: AbortSignal): Promise<boolean> {
+/** True when a kept clip lacks a caption or an embedding that a configured annotator would give it. */
+export function needsDescribing(clip: ClipRecord, a: Annotators): boolean {
+  return (a.captioner !== undefined && needsCaption(clip)) || (a.embedder !== undefined && needsEmbedding(clip));
+}
+
+const needsEmbedding = (clip: ClipRecord) => clip.status === 'kept' && clip.file !== undefined && clip.embedding === undefined;
+
+/** Describes the kept clips of a record that still need it; returns whether any clip changed. */
+export async function describeClips(record: SourceRecord, outRoot: string, a: Annotators, signal?: AbortSignal): Promise<boolean> {
   const sourceMeta = [record.metadata, record.provenance?.fetcherMetadata ?? {}];
+  const cfg = a.caption;
+  const captioner = a.captioner;
+  const frameCount = (clip: ClipRecord) => Math.max(1, Math.round(clip.duration * (clip.fps ?? record.probe?.video.fps ?? 25)));
   let changed = false;
+  if (a.embedder) {
+    // One clip at a time: the encoder already uses every core.
+    for (const clip of record.clips.filter(needsEmbedding)) {
+      clip.embedding = await a.embedder.embed(path.join(outRoot, clip.file!), frameCount(clip), signal);
+      changed = true;
+    }
+  }
   await Promise.all(
     record.clips.map(async (clip) => {
       if (clip.status !== 'kept') return;
@@ -34,7 +58,7 @@ export async function describeClips(record: SourceRecord, outRoot: string, cfg: 
         clipId: clip.clipId,
         file: path.join(outRoot, clip.file!),
         duration: clip.duration,
-        fps: clip.fps ?? record.probe?.video.fps ?? 25,
+        frameCount: frameCount(clip),
         datasetCaption: datasetCaption(clip),
         metadata: [clip.metadata ?? {}, ...sourceMeta],
       };

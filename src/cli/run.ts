@@ -61,6 +61,8 @@ interface RunFlags {
   captionModel?: string;
   captionConcurrency?: number;
   captionFrames?: number;
+  embedModel?: string;
+  semanticThreshold?: number;
   hwaccel?: 'cuda';
   queue?: string;
 }
@@ -79,6 +81,7 @@ function flagsToConfig(f: RunFlags): Record<string, unknown> {
     pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails },
     filter: { safety: f.safety },
     caption: { endpoint: f.captionEndpoint, model: f.captionModel, concurrency: f.captionConcurrency, frames: f.captionFrames },
+    embed: { model: f.embedModel === undefined ? undefined : path.resolve(f.embedModel), dedupThreshold: f.semanticThreshold },
     policy: {
       use: f.use, defaultLicense: f.license, licenseColumn: f.licenseColumn,
       allowUnknownLicense: f.allowUnknownLicense, optOutList: f.optOut,
@@ -130,6 +133,8 @@ export function registerRun(program: Command): void {
     .option('--caption-model <name>', 'model name sent to the caption endpoint (default "default")')
     .option('--caption-concurrency <n>', 'caption requests in flight at once (default 8)', integer)
     .option('--caption-frames <n>', 'frames sent per clip, evenly spaced (default 4)', integer)
+    .option('--embed-model <file>', 'embed kept clips with this ONNX image encoder ([N,3,H,W] in, [N,D] out) and drop semantic duplicates')
+    .option('--semantic-threshold <x>', 'cosine similarity at which two clips\' embeddings are duplicates, 0 = off (default 0.95)', number)
     .addOption(hwaccelOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {

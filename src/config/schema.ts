@@ -152,6 +152,19 @@ export const CaptionConfig = z.strictObject({
   taxonomy: z.array(z.string().min(1)).min(1).default([...DEFAULT_TAXONOMY]),
 });
 
+/** Clip embeddings from a user-given ONNX image encoder (src/annotate/embedder.ts), and semantic dedup over them. */
+export const EmbedConfig = z.strictObject({
+  /** Path of the encoder (.onnx): one float32 input [N, 3, H, W], one [N, D] output. Off when absent. */
+  model: z.string().min(1).optional(),
+  /** Frames embedded per clip, evenly spaced, then mean-pooled. */
+  frames: z.number().int().min(1).max(64).default(4),
+  /** Pixel normalisation after scaling to 0..1: CLIP's by default. */
+  mean: z.tuple([z.number(), z.number(), z.number()]).default([0.48145466, 0.4578275, 0.40821073]),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.26862954, 0.26130258, 0.27577711]),
+  /** Drop clips whose embedding has at least this cosine similarity with a kept clip's (pack); 0 turns it off. */
+  dedupThreshold: z.number().min(0).max(1).default(0.95),
+});
+
 // Strict objects: a misspelt key in a config file is an error, not a silently ignored setting.
 export const RunConfig = z.strictObject({
   /** Concurrent per-source tasks. */
@@ -167,6 +180,7 @@ export const RunConfig = z.strictObject({
   policy: PolicyConfig.default(PolicyConfig.parse({})),
   filter: FilterConfig.default(FilterConfig.parse({})),
   caption: CaptionConfig.default(CaptionConfig.parse({})),
+  embed: EmbedConfig.default(EmbedConfig.parse({})),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type FetchConfig = z.infer<typeof FetchConfig>;
@@ -176,5 +190,6 @@ export type PackConfig = z.infer<typeof PackConfig>;
 export type PolicyConfig = z.infer<typeof PolicyConfig>;
 export type FilterConfig = z.infer<typeof FilterConfig>;
 export type CaptionConfig = z.infer<typeof CaptionConfig>;
+export type EmbedConfig = z.infer<typeof EmbedConfig>;
 
 export const defaultConfig = (): RunConfig => RunConfig.parse({});

@@ -8,8 +8,8 @@ import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
 import { packOutput } from '../pipeline/run.js';
 import { processSource } from '../pipeline/task.js';
-import type { Captioner } from '../annotate/captioner.js';
-import { runCaptioner } from '../annotate/run-captioner.js';
+import type { Annotators } from '../annotate/describe-clips.js';
+import { runAnnotators } from '../annotate/run-annotators.js';
 import type { QueueTasks, RunContext } from './bullmq-worker.js';
 
 export interface PipelineTaskOptions {
@@ -26,16 +26,17 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     if (!p) policies.set(run, (p = loadPolicyContext(run.cfg.policy, run.out.root)));
     return p;
   };
-  // One captioner per run in this worker, so its concurrency limit covers all of the worker's tasks.
-  const captioners = new WeakMap<RunContext, Captioner | undefined>();
-  const captionerOf = (run: RunContext): Captioner | undefined => {
-    if (!captioners.has(run)) captioners.set(run, runCaptioner(run.cfg, run.out.root));
-    return captioners.get(run);
+  // One set of annotators per run in this worker, so the caption limit covers all of its tasks.
+  const annotators = new WeakMap<RunContext, Annotators>();
+  const annotatorsOf = (run: RunContext): Annotators => {
+    let a = annotators.get(run);
+    if (!a) annotators.set(run, (a = runAnnotators(run.cfg, run.out.root)));
+    return a;
   };
   return {
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
-      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, captioner: captionerOf(run), signal });
+      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, annotators: annotatorsOf(run), signal });
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };

@@ -7,11 +7,11 @@
  * `clipmill takedown` read the index, remove rows and write it again.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { parquetWriteBuffer, type BasicType, type ColumnSource } from 'hyparquet-writer';
+import { parquetWriteBuffer, schemaFromColumnData, type BasicType, type ColumnSource } from 'hyparquet-writer';
 import type { ClipRow } from './rows.js';
 import { writeFileAtomic } from '../store/output.js';
 
-type FixedColumn = Exclude<keyof ClipRow, 'signals'>;
+type FixedColumn = Exclude<keyof ClipRow, 'signals' | 'embedding'>;
 
 /** Parquet type of each fixed column, in column order. */
 const FIXED_COLUMNS: ReadonlyArray<readonly [FixedColumn, BasicType]> = [
@@ -59,8 +59,9 @@ const FIXED_COLUMNS: ReadonlyArray<readonly [FixedColumn, BasicType]> = [
   ['source_metadata', 'JSON'],
   ['fetcher_metadata', 'JSON'],
 ];
-const FIXED_NAMES = new Set<string>(FIXED_COLUMNS.map(([name]) => name));
+const FIXED_NAMES = new Set<string>([...FIXED_COLUMNS.map(([name]) => name), 'embedding']);
 const SIGNALS_KEY = 'clipmill.signal_columns';
+const EMBEDDING = 'embedding';
 
 const signalColumnName = (signal: string): string => (FIXED_NAMES.has(signal) ? `signal_${signal}` : signal);
 
@@ -91,8 +92,19 @@ function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
     });
   }
   const mapping = Object.fromEntries(signals.map((s) => [signalColumnName(s), s]));
+  // The embedding is a LIST<FLOAT> column, which needs an explicit schema element group.
+  const schema = schemaFromColumnData({ columnData });
+  schema[0].num_children = (schema[0].num_children ?? 0) + 1;
+  schema.push(
+    { name: EMBEDDING, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
+    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+    { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+  );
+  const untyped = columnData.map(({ type: _type, ...column }) => column);
+  untyped.push({ name: EMBEDDING, data: rows.map((row) => row.embedding) });
   return parquetWriteBuffer({
-    columnData,
+    columnData: untyped,
+    schema,
     createdBy: 'clipmill',
     kvMetadata: [{ key: SIGNALS_KEY, value: JSON.stringify(mapping) }],
   });
@@ -113,6 +125,7 @@ export async function readIndex(file: string): Promise<ClipRow[]> {
   return objects.map((object) => {
     const row: Record<string, unknown> = { signals: {} };
     for (const [name] of FIXED_COLUMNS) row[name] = fromParquet(object[name]);
+    row[EMBEDDING] = Array.isArray(object[EMBEDDING]) ? object[EMBEDDING] : null;
     const signals = row.signals as Record<string, number>;
     for (const [column, signal] of Object.entries(signalOf)) {
       const value = object[column];

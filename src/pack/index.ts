@@ -25,8 +25,12 @@ export const INDEX_FILE = 'index.parquet';
 const STATS_FILE = 'stats.json';
 const MISSING_FILE = 'missing_file';
 const DUPLICATE = 'duplicate';
+const SEMANTIC_DUPLICATE = 'semantic_duplicate';
 /** Clip files checked at once; bounded so a million-clip pack does not open a million handles. */
 const STAT_BATCH = 64;
+
+/** Clip id -> id of the kept clip it duplicates. */
+export type DuplicateFinder = (clips: ClipRow[]) => Map<string, string> | Promise<Map<string, string>>;
 
 export interface PackHooks {
   /**
@@ -34,7 +38,9 @@ export interface PackHooks {
    * clip id -> id of the kept clip it duplicates. Mapped clips are dropped with reason
    * `duplicate` and `duplicate_of` set, and stay out of the shards.
    */
-  markDuplicates?: (clips: ClipRow[]) => Map<string, string> | Promise<Map<string, string>>;
+  markDuplicates?: DuplicateFinder;
+  /** The same over the clips left after `markDuplicates`, by content (embeddings): reason `semantic_duplicate`. */
+  markSemanticDuplicates?: DuplicateFinder;
   /** Kept clips written into shards so far, of the total to write. */
   onProgress?: (done: number, total: number) => void;
   /** Used when `cfg.thumbnails` is on: adds `<key>.jpg` to each sample. */
@@ -82,7 +88,7 @@ async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs
 }
 
 /** Applies the duplicate finder's verdicts; returns the inputs still kept and the count dropped. */
-async function applyDuplicates(inputs: ShardInput[], hook: PackHooks['markDuplicates']): Promise<{ inputs: ShardInput[]; dropped: number }> {
+async function applyDuplicates(inputs: ShardInput[], hook: DuplicateFinder | undefined, reason: string): Promise<{ inputs: ShardInput[]; dropped: number }> {
   if (!hook) return { inputs, dropped: 0 };
   const verdicts = await hook(inputs.map((input) => input.row));
   const keptIds = new Set(inputs.map((input) => input.row.clip_id));
@@ -91,7 +97,7 @@ async function applyDuplicates(inputs: ShardInput[], hook: PackHooks['markDuplic
     const original = verdicts.get(input.row.clip_id);
     // A verdict pointing at itself or at a clip that is not kept would leave no copy: ignore it.
     if (original !== undefined && original !== input.row.clip_id && keptIds.has(original)) {
-      dropRow(input.row, DUPLICATE, original);
+      dropRow(input.row, reason, original);
     } else remaining.push(input);
   }
   return { inputs: remaining, dropped: inputs.length - remaining.length };
@@ -160,7 +166,9 @@ export async function pack(
   const { tally, skipped, rows } = await collectRecords(outDir);
 
   const checked = await checkClipFiles(outDir, rows);
-  const deduped = await applyDuplicates(checked.inputs, hooks.markDuplicates);
+  const pixelDeduped = await applyDuplicates(checked.inputs, hooks.markDuplicates, DUPLICATE);
+  const semantic = await applyDuplicates(pixelDeduped.inputs, hooks.markSemanticDuplicates, SEMANTIC_DUPLICATE);
+  const deduped = { inputs: semantic.inputs, dropped: pixelDeduped.dropped + semantic.dropped };
   const warnings: string[] = [];
   const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
   if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');

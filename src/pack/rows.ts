@@ -42,6 +42,8 @@ export interface ClipRow {
   /** How the category was assigned: `vlm` or `metadata`. */
   category_source: string | null;
   tags: string[] | null;
+  /** Unit-length clip embedding from the configured image encoder (a LIST<FLOAT> column). */
+  embedding: number[] | null;
   /** Perceptual signature (hex) for near-duplicate search. */
   signature: string | null;
   /** Quality signals by name; each becomes its own index column. */
@@ -97,6 +99,7 @@ function clipRow(record: SourceRecord, clip: ClipRecord): ClipRow {
     category: orNull(clip.category),
     category_source: orNull(clip.categorySource),
     tags: orNull(clip.tags),
+    embedding: orNull(clip.embedding),
     signature: orNull(clip.signature),
     signals: { ...clip.signals },
     clip_metadata: orNull(clip.metadata),

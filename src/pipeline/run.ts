@@ -9,6 +9,7 @@ import { checkHwaccel } from '../media/hwaccel.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
 import { markDuplicateClipRows } from '../pack/dedup.js';
+import { markSemanticDuplicateRows } from '../pack/semantic-dedup.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
 import { loadPolicyContext } from '../policy/context.js';
@@ -17,7 +18,7 @@ import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { RowError, Source } from '../types.js';
 import { processSource } from './task.js';
-import { captionMissing, runCaptioner } from '../annotate/run-captioner.js';
+import { describeMissing, runAnnotators } from '../annotate/run-annotators.js';
 
 export interface RunOptions {
   inputs: string[];
@@ -43,7 +44,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
   const recorded = await out.recordedIds();
-  const captioner = runCaptioner(opts.cfg, out.root);
+  const annotators = runAnnotators(opts.cfg, out.root);
   const { progress } = opts;
 
   /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
@@ -69,7 +70,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       pending(),
       opts.cfg.workers,
       async (source, signal) => {
-        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, captioner, signal });
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, annotators, signal });
         progress.finished(record);
       },
       opts.signal,
@@ -92,10 +93,11 @@ export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<
 
 /** The reduce step of every run, local or distributed: missing captions, dedup across sources, shards, index, stats, attribution. */
 export async function packOutput(outDir: string, cfg: RunConfig, run: { startedAt: string; finishedAt: string }): Promise<PackSummary> {
-  // Captions that failed or are missing in finished records are asked for again first.
-  await captionMissing(new OutputDir(outDir), cfg, runCaptioner(cfg, outDir));
+  // Captions that failed, and descriptions missing from finished records, are asked for again first.
+  await describeMissing(new OutputDir(outDir), runAnnotators(cfg, outDir));
   const summary = await pack(outDir, cfg.pack, run, {
     markDuplicates: (rows) => markDuplicateClipRows(rows),
+    markSemanticDuplicates: cfg.embed.dedupThreshold > 0 ? (rows) => markSemanticDuplicateRows(rows, cfg.embed.dedupThreshold) : undefined,
     // A clip whose thumbnail cannot be made is still packed, without one.
     thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
   });

@@ -16,7 +16,7 @@ import { robotsTagRefusal, userAgentToken } from '../policy/optout.js';
 import type { OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
 import { analyseVideo } from './analyse.js';
-import type { Captioner } from '../annotate/captioner.js';
+import type { Annotators } from '../annotate/describe-clips.js';
 import { describeClips } from '../annotate/describe-clips.js';
 import { buildClips } from './clips.js';
 
@@ -26,8 +26,8 @@ export interface TaskContext {
   gate: HostGate;
   policy: PolicyContext;
   hwaccel?: 'cuda';
-  /** The run's captioner (one per process); absent when no caption endpoint is configured. */
-  captioner?: Captioner;
+  /** The run's annotators (one set per process). */
+  annotators?: Annotators;
   signal?: AbortSignal;
 }
 
@@ -135,7 +135,7 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
     timings.extract = since(t);
 
     t = performance.now();
-    await describeClips(record, ctx.out.root, ctx.cfg.caption, ctx.captioner, ctx.signal);
+    await describeClips(record, ctx.out.root, ctx.annotators ?? { caption: ctx.cfg.caption }, ctx.signal);
     timings.describe = since(t);
   } catch (err) {
     // Cancelled, or a problem of the run rather than of this source (a missing tool): nothing to record.

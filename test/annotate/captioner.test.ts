@@ -12,7 +12,7 @@ async function colourClip(file: string, colours: string[]): Promise<ClipToDescri
   const inputs = colours.flatMap((c) => ['-f', 'lavfi', '-i', `color=c=${c}:s=160x90:r=25:d=1`]);
   const graph = `${colours.map((_, i) => `[${i}:v]`).join('')}concat=n=${colours.length}:v=1:a=0[v]`;
   await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file]);
-  return { clipId: file, file, duration: colours.length, fps: 25, metadata: [{ title: 'Colours' }] };
+  return { clipId: file, file, duration: colours.length, frameCount: 25 * colours.length, metadata: [{ title: 'Colours' }] };
 }
 
 function captioner(server: VlmServer, dir: TempDir, over: Record<string, unknown> = {}): Captioner {
