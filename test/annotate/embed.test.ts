@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { ClipEmbedder } from '../../src/annotate/embedder.js';
 import { markSemanticDuplicates, type EmbeddingRow } from '../../src/pack/semantic-dedup.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
-
-const exec = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** Builds the tiny row-profile encoder with Debian's python3-onnx. */
-export async function tinyEncoder(out: string): Promise<string> {
-  await exec('/usr/bin/python3', [path.join(here, 'tiny-encoder.py'), out]);
-  return out;
-}
+import { tinyEncoder } from './tiny-encoder.js';
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 

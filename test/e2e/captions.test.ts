@@ -3,17 +3,15 @@
  * at the frames it is sent, and a run killed mid-way whose rerun asks nothing twice.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { readIndex } from '../../src/pack/index-parquet.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { listShards, tarMembers } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { startVlmServer, type VlmServer } from '../annotate/vlm-server.js';
 
-const exec = promisify(execFile);
 const API_KEY = 'sekret-caption-key-123';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -71,9 +69,8 @@ describe('clipmill run --caption-endpoint', () => {
     const categorised = Object.values(stats.categories as Record<string, { clips: number }>).reduce((n, c) => n + c.clips, 0);
     assert.equal(categorised, kept.length);
 
-    const shards = (await filesUnder(path.join(out, 'shards'))).filter((f) => f.endsWith('.tar'));
-    const members = (await Promise.all(shards.map(async (s) => (await exec('tar', ['-tf', s])).stdout.split('\n')))).flat();
-    assert.equal(members.filter((m) => m.endsWith('.txt')).length, kept.length, 'a .txt caption beside every clip');
+    const members = (await Promise.all((await listShards(out)).map(tarMembers))).flat();
+    assert.equal(members.filter((m) => m.name.endsWith('.txt')).length, kept.length, 'a .txt caption beside every clip');
 
     for (const file of await filesUnder(out)) {
       assert.ok(!(await readFile(file)).includes(API_KEY), `the API key leaked into ${file}`);
