@@ -63,6 +63,7 @@ interface RunFlags {
   captionFrames?: number;
   embedModel?: string;
   semanticThreshold?: number;
+  balance?: boolean;
   hwaccel?: 'cuda';
   queue?: string;
 }
@@ -78,7 +79,7 @@ function flagsToConfig(f: RunFlags): Record<string, unknown> {
       codec: f.codec, maxHeight: f.maxHeight, maxFps: f.maxFps, crf: f.crf, preset: f.encoderPreset,
       keepAudio: f.keepAudio, streamCopy: f.streamCopy, cropBars: f.cropBars,
     },
-    pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails },
+    pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails, mix: f.balance ? { balance: true } : undefined },
     filter: { safety: f.safety },
     caption: { endpoint: f.captionEndpoint, model: f.captionModel, concurrency: f.captionConcurrency, frames: f.captionFrames },
     embed: { model: f.embedModel === undefined ? undefined : path.resolve(f.embedModel), dedupThreshold: f.semanticThreshold },
@@ -115,6 +116,7 @@ export function registerRun(program: Command): void {
     .option('--stream-copy', 'copy streams instead of re-encoding: fast, but cuts snap to keyframes')
     .option('--crop-bars', 'crop letterbox/pillarbox bars away instead of dropping such clips')
     .option('--safety', 'score kept clips with the bundled NSFW model and drop unsafe ones (slow on CPU)')
+    .option('--balance', 'leave clips of over-full categories out (reason mix) so the kept mix approaches pack.mix.targets in the config')
     .option('--thumbnails', 'add a JPEG thumbnail (<clip_id>.jpg) of every clip to the shards')
     .option('--shard-size <bytes>', 'target shard size in bytes (default 1 GiB)', integer)
     .option('--use <use>', 'intended use: commercial, research, non-commercial, ... (enables the licence gate)')

@@ -61,6 +61,15 @@ export const PackConfig = z.strictObject({
   shardBytes: z.number().int().positive().default(1024 ** 3),
   /** Write a JPEG thumbnail per clip into the shards. */
   thumbnails: z.boolean().default(false),
+  /** Content-mix targets (src/pack/mix.ts): category → share of kept hours; stats.json reports achieved vs target. */
+  mix: z.strictObject({
+    targets: z.record(z.string(), z.number().min(0).max(1)).default({})
+      .refine((t) => Object.values(t).reduce((a, b) => a + b, 0) <= 1 + 1e-9, { message: 'mix targets add up to more than 1' }),
+    /** Leave clips of over-full categories out (reason `mix`) so the kept mix approaches the targets. */
+    balance: z.boolean().default(false),
+    /** Share of each category's own hours that balancing always keeps. */
+    floor: z.number().min(0).max(1).default(0),
+  }).default({ targets: {}, balance: false, floor: 0 }),
 });
 
 /** Rights policy: declared use, licence admission, opt-outs (see src/policy/policy.ts for the defaults). */

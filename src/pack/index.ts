@@ -13,6 +13,7 @@ import { readIndexCounts, writeIndex } from './index-parquet.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
 import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
 import { removeStaleShards, writeShards, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
+import { balanceMix, type MixConfig } from './mix.js';
 import { buildStats, SourceTally, type PackStats, type ShardTotals } from './stats.js';
 
 export type { ClipRow } from './rows.js';
@@ -26,6 +27,7 @@ const STATS_FILE = 'stats.json';
 const MISSING_FILE = 'missing_file';
 const DUPLICATE = 'duplicate';
 const SEMANTIC_DUPLICATE = 'semantic_duplicate';
+const MIX = 'mix';
 /** Clip files checked at once; bounded so a million-clip pack does not open a million handles. */
 const STAT_BATCH = 64;
 
@@ -88,6 +90,13 @@ async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs
 }
 
 /** Applies the duplicate finder's verdicts; returns the inputs still kept and the count dropped. */
+/** Balancing: the clips of over-full categories that the mix leaves out (they leave the shards). */
+function leaveOutForMix(inputs: ShardInput[], mix: MixConfig): ShardInput[] {
+  const out = balanceMix(inputs.map((input) => input.row), mix);
+  for (const input of inputs) if (out.has(input.row.clip_id)) dropRow(input.row, MIX);
+  return inputs.filter((input) => !out.has(input.row.clip_id));
+}
+
 async function applyDuplicates(inputs: ShardInput[], hook: DuplicateFinder | undefined, reason: string): Promise<{ inputs: ShardInput[]; dropped: number }> {
   if (!hook) return { inputs, dropped: 0 };
   const verdicts = await hook(inputs.map((input) => input.row));
@@ -152,7 +161,7 @@ export async function refreshStats(outDir: string, rows: readonly ClipRow[]): Pr
   if (!previous) return null;
   const { tally } = await collectRecords(outDir);
   const run = { startedAt: previous.start_time, finishedAt: previous.end_time };
-  const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)));
+  const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)), previous.mix?.targets);
   await writeStats(outDir, stats);
   return stats;
 }
@@ -169,6 +178,7 @@ export async function pack(
   const pixelDeduped = await applyDuplicates(checked.inputs, hooks.markDuplicates, DUPLICATE);
   const semantic = await applyDuplicates(pixelDeduped.inputs, hooks.markSemanticDuplicates, SEMANTIC_DUPLICATE);
   const deduped = { inputs: semantic.inputs, dropped: pixelDeduped.dropped + semantic.dropped };
+  if (cfg.mix.balance) deduped.inputs = leaveOutForMix(deduped.inputs, cfg.mix);
   const warnings: string[] = [];
   const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
   if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');
@@ -179,7 +189,7 @@ export async function pack(
   const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
 
   await writeIndex(path.join(outDir, INDEX_FILE), rows);
-  const stats = buildStats(tally, rows, run, shardTotals(shards));
+  const stats = buildStats(tally, rows, run, shardTotals(shards), cfg.mix.targets);
   await writeStats(outDir, stats);
 
   return {

@@ -15,6 +15,7 @@ import { UNKNOWN } from '../policy/licenses.js';
 import { licenseTotals, type LicenseTotals } from '../policy/license-totals.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipRow } from './rows.js';
+import { mixReport, type MixEntry } from './mix.js';
 import { captionTotals, categoryTotals, type CaptionTotals, type CategoryTotals } from './describe-totals.js';
 
 const DOWNLOAD_FAILURES = new Set<string>([
@@ -77,6 +78,8 @@ export interface PackStats {
   captions: CaptionTotals;
   /** Kept clips and hours per content category (`uncategorised` when none was assigned). */
   categories: Record<string, CategoryTotals>;
+  /** Achieved vs target share of kept hours per category, when the config sets targets. */
+  mix?: { targets: Record<string, number>; by_category: Record<string, MixEntry> };
   /** Per licence: sources with kept clips in the index, those clips and their hours (see license-totals.ts). */
   licences: Record<string, LicenseTotals>;
   /** Per host, so a distributed run's stats need nothing but the records. */
@@ -191,6 +194,7 @@ export function buildStats(
   rows: readonly ClipRow[],
   run: { startedAt: string; finishedAt: string },
   shards: ShardTotals,
+  mixTargets?: Record<string, number>,
 ): PackStats {
   const wallSec = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
   const { clips, licences, captions, categories, keptSeconds } = clipTotals(rows);
@@ -230,5 +234,6 @@ export function buildStats(
       bytes_downloaded_per_sec: perSecond(tally.bytesDownloaded, wallSec),
     },
     shards: { ...shards, clips_by_bucket: sortedKeys(shards.clips_by_bucket) },
+    ...(mixTargets && Object.keys(mixTargets).length > 0 ? { mix: { targets: mixTargets, by_category: mixReport(rows.filter((r) => r.status === 'kept'), mixTargets) } } : {}),
   };
 }
