@@ -50,23 +50,26 @@ function gaussianPlanes(dim: number): Float32Array {
   return planes;
 }
 
-/** Packs each row's embedding into one Float32Array (n × dim) and its 64 sign bits into two words. */
+/** Packs each row's embedding into one Float32Array (n × dim) and its sign bits into WORDS words. */
 function embedAll(rows: readonly EmbeddingRow[], dim: number): { vectors: Float32Array; signs: Uint32Array } {
-  const planes = gaussianPlanes(dim);
   const vectors = new Float32Array(rows.length * dim);
-  const signs = new Uint32Array(rows.length * WORDS);
-  rows.forEach((row, i) => {
-    const e = row.embedding!;
+  rows.forEach((row, i) => vectors.set(row.embedding!, i * dim));
+  return { vectors, signs: signBits(vectors, rows.length, dim, gaussianPlanes(dim)) };
+}
+
+/** Which side of each hyperplane every vector lies on, as bits. */
+function signBits(vectors: Float32Array, n: number, dim: number, planes: Float32Array): Uint32Array {
+  const signs = new Uint32Array(n * WORDS);
+  for (let i = 0; i < n; i++) {
     const base = i * dim;
-    for (let d = 0; d < dim; d++) vectors[base + d] = e[d];
     for (let p = 0; p < PLANES; p++) {
       let dot = 0;
       const off = p * dim;
       for (let d = 0; d < dim; d++) dot += planes[off + d] * vectors[base + d];
       if (dot >= 0) signs[i * WORDS + (p >> 5)] |= 1 << (p & 31);
     }
-  });
-  return { vectors, signs };
+  }
+  return signs;
 }
 
 /** One LSH table: the rows sorted by key (a counting sort), and where each key's run starts. */

@@ -23,6 +23,8 @@ export interface VlmServer {
   bodies: string[];
   behaviour: Behaviour;
   delayMs: number;
+  /** Decode the frames to answer with their colours (default); off, it answers without looking (benchmarks). */
+  decodeFrames: boolean;
   /** Called with the request number (1-based) as each request arrives, before it is answered. */
   onRequest?: (n: number) => void;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startVlmServer(): Promise<VlmServer> {
     bodies: [],
     behaviour: 'ok',
     delayMs: 0,
+    decodeFrames: true,
     close: async () => {},
   };
   const server = http.createServer(async (req, res) => {
@@ -88,7 +91,7 @@ export async function startVlmServer(): Promise<VlmServer> {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const parts: any[] = body.messages[0].content;
       const frames = parts.filter((p) => p.type === 'image_url').map((p) => Buffer.from(String(p.image_url.url).split(',')[1], 'base64'));
-      const colours = await Promise.all(frames.map(dominantColour));
+      const colours = state.decodeFrames ? await Promise.all(frames.map(dominantColour)) : frames.map(() => 'unseen');
       state.answers.push(colours);
       const caption = `frames: ${colours.join(' ')}`;
       const content = state.behaviour === 'bad-json' ? '{"caption": "unterminated' : state.behaviour === 'text' || !body.response_format
