@@ -119,6 +119,7 @@ interface ClipFields {
   endTime: number;
   duration: number;
   fps?: number;
+  /** The clip's caption: the model's when captioned (captionModel set), else the dataset's own. */
   caption?: string;
   /** Quality signals (motion, sharpness, ...), by name. */
   signals?: Record<string, number>;
@@ -138,6 +139,20 @@ export interface KeptClip extends ClipFields {
   bytes?: number;
   /** True when boundaries snapped to keyframes (stream copy). */
   snappedToKeyframes?: boolean;
+  /** Model that wrote `caption`. */
+  captionModel?: string;
+  /** Why the caption could not be had; a rerun asks again. */
+  captionError?: string;
+  /** Tokens the caption cost at the endpoint, and their price at the configured rates. */
+  captionTokens?: { prompt: number; completion: number; cost: number };
+  /** Content category from the taxonomy, and how it was assigned. */
+  category?: string;
+  categorySource?: 'vlm' | 'metadata';
+  /** Tags and visible defects the model named (structured answers). */
+  tags?: string[];
+  defects?: string[];
+  /** Unit-length embedding of the clip's frames (mean-pooled), from the configured encoder. */
+  embedding?: number[];
 }
 
 /** A clip a filter (or the plan) dropped: never written, kept in the record for the audit. */

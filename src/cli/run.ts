@@ -47,6 +47,13 @@ interface RunFlags extends MetricsFlags {
   hostConcurrency?: number;
   hostRps?: number;
   ytDlp?: string;
+  captionEndpoint?: string;
+  captionModel?: string;
+  captionConcurrency?: number;
+  captionFrames?: number;
+  embedModel?: string;
+  semanticThreshold?: number;
+  balance?: boolean;
   hwaccel?: 'cuda';
   queue?: string;
   explain?: boolean;
@@ -65,8 +72,10 @@ function flagsToConfig(f: RunFlags): Record<string, unknown> {
       codec: f.codec, maxHeight: f.maxHeight, maxFps: f.maxFps, crf: f.crf, preset: f.encoderPreset,
       keepAudio: f.keepAudio, streamCopy: f.streamCopy, cropBars: f.cropBars,
     },
-    pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails },
+    pack: { shardBytes: f.shardSize, thumbnails: f.thumbnails, mix: f.balance ? { balance: true } : undefined },
     filter: { safety: f.safety },
+    caption: { endpoint: f.captionEndpoint, model: f.captionModel, concurrency: f.captionConcurrency, frames: f.captionFrames },
+    embed: { model: f.embedModel === undefined ? undefined : path.resolve(f.embedModel), dedupThreshold: f.semanticThreshold },
     policy: {
       use: f.use, defaultLicense: f.license, licenseColumn: f.licenseColumn,
       allowUnknownLicense: f.allowUnknownLicense, optOutList: f.optOut,
@@ -100,6 +109,7 @@ export function registerRun(program: Command): void {
     .option('--stream-copy', 'copy streams instead of re-encoding: fast, but cuts snap to keyframes')
     .option('--crop-bars', 'crop letterbox/pillarbox bars away instead of dropping such clips')
     .option('--safety', 'score kept clips with the bundled NSFW model and drop unsafe ones (slow on CPU)')
+    .option('--balance', 'leave clips of over-full categories out (reason mix) so the kept mix approaches pack.mix.targets in the config')
     .option('--thumbnails', 'add a JPEG thumbnail (<clip_id>.jpg) of every clip to the shards')
     .option('--shard-size <bytes>', 'target shard size in bytes (default 1 GiB)', integer)
     .option('--use <use>', 'intended use: commercial, research, non-commercial, ... (enables the licence gate)')
@@ -114,6 +124,12 @@ export function registerRun(program: Command): void {
     .option('--host-concurrency <n>', 'concurrent downloads per host (default 2)', integer)
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
+    .option('--caption-endpoint <url>', 'caption kept clips with an OpenAI-compatible vision endpoint (http://host:port/v1); API key from $CLIPMILL_CAPTION_API_KEY')
+    .option('--caption-model <name>', 'model name sent to the caption endpoint (default "default")')
+    .option('--caption-concurrency <n>', 'caption requests in flight at once (default 8)', integer)
+    .option('--caption-frames <n>', 'frames sent per clip, evenly spaced (default 4)', integer)
+    .option('--embed-model <file>', 'embed kept clips with this ONNX image encoder ([N,3,H,W] in, [N,D] out) and drop semantic duplicates')
+    .option('--semantic-threshold <x>', 'cosine similarity at which two clips\' embeddings are duplicates, 0 = off (default 0.95)', number)
     .addOption(hwaccelOption())
     .addOption(s3EndpointOption())
     .option('--staging <dir>', 'local working folder of an s3:// output (default: one per output URI under the temp folder)')

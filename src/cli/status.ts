@@ -51,6 +51,7 @@ function formatSummary(dir: string, s: OutputSummary): string {
       `  shards   ${s.stats.shards.count} shards, ${(s.stats.shards.bytes / 1e6).toFixed(1)} MB`,
       `  last pack ${s.stats.end_time} (run took ${s.stats.duration.toFixed(1)} s)`,
     );
+    if (s.stats.mix) lines.push(`  mix      ${formatMix(s.stats.mix.by_category)}`);
   } else {
     lines.push('  not packed yet (the run is in progress, or was interrupted: rerun it to finish)');
   }
@@ -64,6 +65,14 @@ function formatRights(r: RightsFreshness): string {
   if (r.rechecked === 0) return `${line}; run clipmill recheck to find sources their authors removed\n`;
   const never = r.never_rechecked ? `; ${r.never_rechecked} never rechecked` : '';
   return `${line} (oldest check ${r.oldest_check}, newest ${r.newest_check}): last outcomes ${counts(r.outcomes as Record<string, number>)}${never}\n`;
+}
+
+/** Achieved share of kept hours per category, with its target: `driving 31% (target 30%)`. */
+function formatMix(mix: Record<string, { target: number | null; achieved: number }>): string {
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  return Object.entries(mix)
+    .map(([category, e]) => `${category} ${pct(e.achieved)}${e.target === null ? '' : ` (target ${pct(e.target)})`}`)
+    .join(', ');
 }
 
 function formatQueue(q: QueueStatus): string {

@@ -3,6 +3,8 @@
  * (`--config clipmill.json`) and command-line flags are merged into it (flags win).
  */
 import { z } from 'zod';
+import { DEFAULT_PROMPT } from '../annotate/prompt.js';
+import { DEFAULT_TAXONOMY } from '../annotate/taxonomy.js';
 
 export const FetchConfig = z.strictObject({
   /** Seconds without progress before a request is abandoned. */
@@ -59,6 +61,15 @@ export const PackConfig = z.strictObject({
   shardBytes: z.number().int().positive().default(1024 ** 3),
   /** Write a JPEG thumbnail per clip into the shards. */
   thumbnails: z.boolean().default(false),
+  /** Content-mix targets (src/pack/mix.ts): category → share of kept hours; stats.json reports achieved vs target. */
+  mix: z.strictObject({
+    targets: z.record(z.string(), z.number().min(0).max(1)).default({})
+      .refine((t) => Object.values(t).reduce((a, b) => a + b, 0) <= 1 + 1e-9, { message: 'mix targets add up to more than 1' }),
+    /** Leave clips of over-full categories out (reason `mix`) so the kept mix approaches the targets. */
+    balance: z.boolean().default(false),
+    /** Share of each category's own hours that balancing always keeps. */
+    floor: z.number().min(0).max(1).default(0),
+  }).default({ targets: {}, balance: false, floor: 0 }),
 });
 
 /** Rights policy: declared use, licence admission, opt-outs (see src/policy/policy.ts for the defaults). */
@@ -114,6 +125,55 @@ export const FilterConfig = z.strictObject({
   maxNsfw: z.number().min(0).max(1).default(0.5),
 });
 
+/**
+ * Captions and categories from a vision-language model behind an OpenAI-compatible endpoint
+ * (src/annotate/captioner.ts). Off unless `endpoint` is set.
+ */
+export const CaptionConfig = z.strictObject({
+  /** Base URL of the API, ending in /v1 (vLLM, SGLang, llama-server, Ollama, LM Studio, hosted). */
+  endpoint: z.string().url().optional(),
+  /** Model name sent with each request. */
+  model: z.string().min(1).default('default'),
+  /** Environment variable holding the API key (sent as a Bearer token, never written anywhere). */
+  apiKeyEnv: z.string().min(1).default('CLIPMILL_CAPTION_API_KEY'),
+  /** Prompt template: {{title}}, {{caption}} (the dataset's own), {{duration}}, {{categories}}; {{#x}}…{{/x}} only when x is set. */
+  prompt: z.string().min(1).default(DEFAULT_PROMPT),
+  /** Ask for JSON {caption, category, tags, defects} and validate it. */
+  structured: z.boolean().default(true),
+  /** Frames sent per clip, evenly spaced, as JPEG image_url parts. */
+  frames: z.number().int().min(1).max(32).default(4),
+  /** Largest width of a sent frame, pixels. */
+  frameWidth: z.number().int().min(32).max(4096).default(448),
+  /** Send the clip itself as a video_url data URI instead of frames (servers that take video). */
+  sendVideo: z.boolean().default(false),
+  /** Requests in flight at once, across the whole run (per process). */
+  concurrency: z.number().int().positive().default(8),
+  timeoutSec: z.number().positive().default(120),
+  retries: z.number().int().min(0).default(3),
+  backoffSec: z.number().positive().default(1),
+  /** Longest Retry-After accepted from the endpoint, seconds. */
+  maxWaitSec: z.number().positive().default(120),
+  maxTokens: z.number().int().positive().default(300),
+  /** Prices per 1,000 tokens, for the cost estimate in stats.json (0 = not estimated). */
+  promptPricePer1k: z.number().min(0).default(0),
+  completionPricePer1k: z.number().min(0).default(0),
+  /** Categories a clip may be given. */
+  taxonomy: z.array(z.string().min(1)).min(1).default([...DEFAULT_TAXONOMY]),
+});
+
+/** Clip embeddings from a user-given ONNX image encoder (src/annotate/embedder.ts), and semantic dedup over them. */
+export const EmbedConfig = z.strictObject({
+  /** Path of the encoder (.onnx): one float32 input [N, 3, H, W], one [N, D] output. Off when absent. */
+  model: z.string().min(1).optional(),
+  /** Frames embedded per clip, evenly spaced, then mean-pooled. */
+  frames: z.number().int().min(1).max(64).default(4),
+  /** Pixel normalisation after scaling to 0..1: CLIP's by default. */
+  mean: z.tuple([z.number(), z.number(), z.number()]).default([0.48145466, 0.4578275, 0.40821073]),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.26862954, 0.26130258, 0.27577711]),
+  /** Drop clips whose embedding has at least this cosine similarity with a kept clip's (pack); 0 turns it off. */
+  dedupThreshold: z.number().min(0).max(1).default(0.95),
+});
+
 // Strict objects: a misspelt key in a config file is an error, not a silently ignored setting.
 export const RunConfig = z.strictObject({
   /** Concurrent per-source tasks. */
@@ -128,6 +188,8 @@ export const RunConfig = z.strictObject({
   pack: PackConfig.default(PackConfig.parse({})),
   policy: PolicyConfig.default(PolicyConfig.parse({})),
   filter: FilterConfig.default(FilterConfig.parse({})),
+  caption: CaptionConfig.default(CaptionConfig.parse({})),
+  embed: EmbedConfig.default(EmbedConfig.parse({})),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type FetchConfig = z.infer<typeof FetchConfig>;
@@ -136,5 +198,7 @@ export type ExtractConfig = z.infer<typeof ExtractConfig>;
 export type PackConfig = z.infer<typeof PackConfig>;
 export type PolicyConfig = z.infer<typeof PolicyConfig>;
 export type FilterConfig = z.infer<typeof FilterConfig>;
+export type CaptionConfig = z.infer<typeof CaptionConfig>;
+export type EmbedConfig = z.infer<typeof EmbedConfig>;
 
 export const defaultConfig = (): RunConfig => RunConfig.parse({});

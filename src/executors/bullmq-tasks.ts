@@ -10,6 +10,7 @@ import { packRun } from '../pipeline/pack-step.js';
 import { processSource } from '../pipeline/task.js';
 import type { RunConfig } from '../config/schema.js';
 import type { SourceStage } from '../pipeline/stage.js';
+import { defaultStages } from '../pipeline/stages/index.js';
 import type { QueueTasks, RunContext } from './bullmq-worker.js';
 
 export interface PipelineTaskOptions {
@@ -28,10 +29,17 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     if (!p) policies.set(run, (p = loadPolicyContext(run.cfg.policy, run.out.root)));
     return p;
   };
+  // One stage list per run in this worker, so a stage's shared state (the caption limit) covers all its tasks.
+  const stageLists = new WeakMap<RunContext, readonly SourceStage[]>();
+  const stagesOf = (run: RunContext): readonly SourceStage[] => {
+    let list = stageLists.get(run);
+    if (!list) stageLists.set(run, (list = opts.stages?.(run.cfg) ?? defaultStages(run.cfg)));
+    return list;
+  };
   return {
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
-      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal, stages: opts.stages?.(run.cfg) });
+      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal, stages: stagesOf(run) });
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };

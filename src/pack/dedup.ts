@@ -14,6 +14,7 @@
  */
 import { hamming64 } from '../analysis/phash.js';
 import { PairSorter } from './dedup-radix.js';
+import { shuffled } from '../util/random.js';
 import type { ClipRow } from './rows.js';
 
 export interface DedupRow {
@@ -194,23 +195,6 @@ class BitSampler {
       0
     );
   }
-}
-
-/** Deterministic Fisher-Yates shuffle of 0..n-1 (mulberry32), so runs give the same groups. */
-function shuffled(n: number, seed: number): number[] {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(state ^ (state >>> 15), state | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const out = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
 
 /** Every sample's (key, sample), sorted by key so that equal keys are adjacent. Buffers are reused across tables. */

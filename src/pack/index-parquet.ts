@@ -7,16 +7,20 @@
  * `clipmill takedown` read the index, remove rows and write it again.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { parquetWriteBuffer, type BasicType, type ColumnSource } from 'hyparquet-writer';
+import { parquetWriteBuffer, schemaFromColumnData, type BasicType, type ColumnSource } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet';
 import { CLIP_COLUMN_TYPES, type ColumnName, type ColumnType } from '../schema/clip-columns.js';
 import type { ClipRow } from './rows.js';
 import { writeFileAtomic } from '../store/output.js';
 
-/** Parquet type of each fixed column, in column order (the signals follow as columns of their own). */
-const FIXED_COLUMNS = CLIP_COLUMN_TYPES.filter((c) => c[1] !== 'SIGNALS') as ReadonlyArray<
-  readonly [Exclude<ColumnName, 'signals'>, Exclude<ColumnType, 'SIGNALS'> & BasicType]
+type ListName = 'embedding';
+/** Parquet type of each fixed scalar column, in column order (the signals follow as columns of their own). */
+const FIXED_COLUMNS = CLIP_COLUMN_TYPES.filter((c) => c[1] !== 'SIGNALS' && c[1] !== 'FLOAT_LIST') as ReadonlyArray<
+  readonly [Exclude<ColumnName, 'signals' | ListName>, Exclude<ColumnType, 'SIGNALS' | 'FLOAT_LIST'> & BasicType]
 >;
-const FIXED_NAMES = new Set<string>(FIXED_COLUMNS.map(([name]) => name));
+/** LIST<FLOAT> columns: written last, with an explicit schema group each. */
+const LIST_COLUMNS = CLIP_COLUMN_TYPES.filter((c) => c[1] === 'FLOAT_LIST').map(([name]) => name as ListName);
+const FIXED_NAMES = new Set<string>([...FIXED_COLUMNS.map(([name]) => name), ...LIST_COLUMNS]);
 const SIGNALS_KEY = 'clipmill.signal_columns';
 
 const signalColumnName = (signal: string): string => (FIXED_NAMES.has(signal) ? `signal_${signal}` : signal);
@@ -48,8 +52,21 @@ function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
     });
   }
   const mapping = Object.fromEntries(signals.map((s) => [signalColumnName(s), s]));
+  // A list column needs its schema spelt out; the scalar columns' schema is derived from their types.
+  const schema: SchemaElement[] = schemaFromColumnData({ columnData });
+  schema[0].num_children = (schema[0].num_children ?? 0) + LIST_COLUMNS.length;
+  const untyped: ColumnSource[] = columnData.map(({ type: _type, ...column }) => column);
+  for (const name of LIST_COLUMNS) {
+    schema.push(
+      { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+    );
+    untyped.push({ name, data: rows.map((row) => row[name]) });
+  }
   return parquetWriteBuffer({
-    columnData,
+    columnData: untyped,
+    schema,
     createdBy: 'clipmill',
     kvMetadata: [{ key: SIGNALS_KEY, value: JSON.stringify(mapping) }],
   });
@@ -70,6 +87,7 @@ export async function readIndex(file: string): Promise<ClipRow[]> {
   return objects.map((object) => {
     const row: Record<string, unknown> = { signals: {} };
     for (const [name] of FIXED_COLUMNS) row[name] = fromParquet(object[name]);
+    for (const name of LIST_COLUMNS) row[name] = Array.isArray(object[name]) ? object[name] : null;
     const signals = row.signals as Record<string, number>;
     for (const [column, signal] of Object.entries(signalOf)) {
       const value = object[column];

@@ -15,6 +15,7 @@ import { readSourceRecords, type SkippedRecord } from './records.js';
 import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
 import { removeStaleShards, writeShards, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
 import type { WriterFactory } from './writer.js';
+import { balanceMix, type MixConfig } from './mix.js';
 import { buildStats, SourceTally, type PackStats, type ShardTotals } from './stats.js';
 
 export type { ClipRow } from './rows.js';
@@ -27,8 +28,13 @@ export const INDEX_FILE = 'index.parquet';
 const STATS_FILE = 'stats.json';
 const MISSING_FILE = 'missing_file';
 const DUPLICATE = 'duplicate';
+const SEMANTIC_DUPLICATE = 'semantic_duplicate';
+const MIX = 'mix';
 /** Clip files checked at once; bounded so a million-clip pack does not open a million handles. */
 const STAT_BATCH = 64;
+
+/** Clip id -> id of the kept clip it duplicates. */
+export type DuplicateFinder = (clips: ClipRow[]) => Map<string, string> | Promise<Map<string, string>>;
 
 export interface PackHooks {
   /**
@@ -36,7 +42,9 @@ export interface PackHooks {
    * clip id -> id of the kept clip it duplicates. Mapped clips are dropped with reason
    * `duplicate` and `duplicate_of` set, and stay out of the shards.
    */
-  markDuplicates?: (clips: ClipRow[]) => Map<string, string> | Promise<Map<string, string>>;
+  markDuplicates?: DuplicateFinder;
+  /** The same over the clips left after `markDuplicates`, by content (embeddings): reason `semantic_duplicate`. */
+  markSemanticDuplicates?: DuplicateFinder;
   /** Kept clips written into shards so far, of the total to write. */
   onProgress?: (done: number, total: number) => void;
   /** Used when `cfg.thumbnails` is on: adds `<key>.jpg` to each sample. */
@@ -86,7 +94,14 @@ async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs
 }
 
 /** Applies the duplicate finder's verdicts; returns the inputs still kept and the count dropped. */
-async function applyDuplicates(inputs: ShardInput[], hook: PackHooks['markDuplicates']): Promise<{ inputs: ShardInput[]; dropped: number }> {
+/** Balancing: the clips of over-full categories that the mix leaves out (they leave the shards). */
+function leaveOutForMix(inputs: ShardInput[], mix: MixConfig): ShardInput[] {
+  const out = balanceMix(inputs.map((input) => input.row), mix);
+  for (const input of inputs) if (out.has(input.row.clip_id)) dropRow(input.row, MIX);
+  return inputs.filter((input) => !out.has(input.row.clip_id));
+}
+
+async function applyDuplicates(inputs: ShardInput[], hook: DuplicateFinder | undefined, reason: string): Promise<{ inputs: ShardInput[]; dropped: number }> {
   if (!hook) return { inputs, dropped: 0 };
   const verdicts = await hook(inputs.map((input) => input.row));
   const keptIds = new Set(inputs.map((input) => input.row.clip_id));
@@ -95,7 +110,7 @@ async function applyDuplicates(inputs: ShardInput[], hook: PackHooks['markDuplic
     const original = verdicts.get(input.row.clip_id);
     // A verdict pointing at itself or at a clip that is not kept would leave no copy: ignore it.
     if (original !== undefined && original !== input.row.clip_id && keptIds.has(original)) {
-      dropRow(input.row, DUPLICATE, original);
+      dropRow(input.row, reason, original);
     } else remaining.push(input);
   }
   return { inputs: remaining, dropped: inputs.length - remaining.length };
@@ -154,7 +169,7 @@ export async function refreshStats(outDir: string, rows: readonly ClipRow[]): Pr
   if (!previous) return null;
   const { tally } = await collectRecords(outDir);
   const run = { startedAt: previous.start_time, finishedAt: previous.end_time };
-  const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)));
+  const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)), previous.mix?.targets);
   await writeStats(outDir, stats);
   await writeCard(outDir, stats, rows);
   return stats;
@@ -169,7 +184,10 @@ export async function pack(
   const { tally, skipped, rows } = await collectRecords(outDir);
 
   const checked = await checkClipFiles(outDir, rows);
-  const deduped = await applyDuplicates(checked.inputs, hooks.markDuplicates);
+  const pixelDeduped = await applyDuplicates(checked.inputs, hooks.markDuplicates, DUPLICATE);
+  const semantic = await applyDuplicates(pixelDeduped.inputs, hooks.markSemanticDuplicates, SEMANTIC_DUPLICATE);
+  const deduped = { inputs: semantic.inputs, dropped: pixelDeduped.dropped + semantic.dropped };
+  if (cfg.mix.balance) deduped.inputs = leaveOutForMix(deduped.inputs, cfg.mix);
   const warnings: string[] = [];
   const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
   if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');
@@ -182,7 +200,7 @@ export async function pack(
   const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
 
   await writeIndex(path.join(outDir, INDEX_FILE), rows);
-  const stats = buildStats(tally, rows, run, shardTotals(shards));
+  const stats = buildStats(tally, rows, run, shardTotals(shards), cfg.mix.targets);
   await writeStats(outDir, stats);
   await writeCard(outDir, stats, rows);
 

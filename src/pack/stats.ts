@@ -15,6 +15,8 @@ import { UNKNOWN } from '../policy/licenses.js';
 import { licenseTotals, type LicenseTotals } from '../policy/license-totals.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipRow } from './rows.js';
+import { mixReport, type MixEntry } from './mix.js';
+import { captionTotals, categoryTotals, type CaptionTotals, type CategoryTotals } from './describe-totals.js';
 
 const DOWNLOAD_FAILURES = new Set<string>([
   ErrorCode.HttpNotFound, ErrorCode.HttpForbidden, ErrorCode.HttpError, ErrorCode.RateLimited,
@@ -72,6 +74,12 @@ export interface PackStats {
     dropped_by_reason: Record<string, number>;
   };
   hours: { source_video_hours: number; kept_clip_hours: number };
+  /** Kept clips captioned by a model, still failing, and what the captions cost (see describe-totals.ts). */
+  captions: CaptionTotals;
+  /** Kept clips and hours per content category (`uncategorised` when none was assigned). */
+  categories: Record<string, CategoryTotals>;
+  /** Achieved vs target share of kept hours per category, when the config sets targets. */
+  mix?: { targets: Record<string, number>; by_category: Record<string, MixEntry> };
   /** Per licence: sources with kept clips in the index, those clips and their hours (see license-totals.ts). */
   licences: Record<string, LicenseTotals>;
   /** Per host, so a distributed run's stats need nothing but the records. */
@@ -160,7 +168,7 @@ function recordHost(record: SourceRecord): string {
 }
 
 /** Clip counts, hours and licence totals from index rows. */
-function clipTotals(rows: readonly ClipRow[]): Pick<PackStats, 'clips' | 'licences'> & { keptSeconds: number } {
+function clipTotals(rows: readonly ClipRow[]): Pick<PackStats, 'clips' | 'licences' | 'captions' | 'categories'> & { keptSeconds: number } {
   const clips = { total: rows.length, kept: 0, dropped: 0, dropped_by_reason: {} as Record<string, number> };
   const kept: ClipRow[] = [];
   let keptSeconds = 0;
@@ -176,7 +184,7 @@ function clipTotals(rows: readonly ClipRow[]): Pick<PackStats, 'clips' | 'licenc
   }
   clips.dropped_by_reason = sortedKeys(clips.dropped_by_reason);
   const licences = licenseTotals(kept.map((row) => ({ sourceId: row.source_id, license: row.license, duration: row.duration })));
-  return { clips, licences, keptSeconds };
+  return { clips, licences, captions: captionTotals(kept), categories: sortedKeys(categoryTotals(kept)), keptSeconds };
 }
 
 const perSecond = (amount: number, seconds: number): number => (seconds > 0 ? amount / seconds : 0);
@@ -186,9 +194,10 @@ export function buildStats(
   rows: readonly ClipRow[],
   run: { startedAt: string; finishedAt: string },
   shards: ShardTotals,
+  mixTargets?: Record<string, number>,
 ): PackStats {
   const wallSec = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
-  const { clips, licences, keptSeconds } = clipTotals(rows);
+  const { clips, licences, captions, categories, keptSeconds } = clipTotals(rows);
   return {
     count: tally.total,
     successes: tally.done,
@@ -211,6 +220,8 @@ export function buildStats(
     },
     clips,
     hours: { source_video_hours: tally.sourceSeconds / SECONDS_PER_HOUR, kept_clip_hours: keptSeconds / SECONDS_PER_HOUR },
+    captions,
+    categories,
     licences,
     hosts: sortedKeys(
       Object.fromEntries(Object.entries(tally.hosts).map(([h, t]) => [h, { ...t, failures_by_code: sortedKeys(t.failures_by_code) }])),
@@ -223,5 +234,6 @@ export function buildStats(
       bytes_downloaded_per_sec: perSecond(tally.bytesDownloaded, wallSec),
     },
     shards: { ...shards, clips_by_bucket: sortedKeys(shards.clips_by_bucket) },
+    ...(mixTargets && Object.keys(mixTargets).length > 0 ? { mix: { targets: mixTargets, by_category: mixReport(rows.filter((r) => r.status === 'kept'), mixTargets) } } : {}),
   };
 }

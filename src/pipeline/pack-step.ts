@@ -1,12 +1,16 @@
 /**
- * The reduce step of every run, local or distributed: dedup across sources, shards, index, stats,
- * attribution, and what a person must be told about it. Both executors call `packRun`, so a run
+ * The reduce step of every run, local or distributed: descriptions still missing, dedup across
+ * sources (pixels, then embeddings), shards, index, stats, attribution, and what a person must be
+ * told about it. Both executors call `packRun`, so a run
  * reports the same warnings whichever way it ran.
  */
 import type { RunConfig } from '../config/schema.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
 import { markDuplicateClipRows } from '../pack/dedup.js';
+import { markSemanticDuplicateRows } from '../pack/semantic-dedup.js';
+import { describeMissing, runAnnotators } from '../annotate/run-annotators.js';
+import { OutputDir } from '../store/output.js';
 import type { WriterFactory } from '../pack/writer.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
@@ -29,9 +33,12 @@ export interface RunTimes {
 
 /** Packs `outDir` from its records and writes the attribution file. */
 export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes, makeWriter?: WriterFactory): Promise<PackSummary> {
+  // Captions that failed, and descriptions missing from finished records, are asked for again first.
+  await describeMissing(new OutputDir(outDir), runAnnotators(cfg, outDir));
   const summary = await pack(outDir, cfg.pack, run, {
     makeWriter,
     markDuplicates: (rows) => markDuplicateClipRows(rows),
+    markSemanticDuplicates: cfg.embed.dedupThreshold > 0 ? (rows) => markSemanticDuplicateRows(rows, cfg.embed.dedupThreshold) : undefined,
     // A clip whose thumbnail cannot be made is still packed, without one.
     thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
   });

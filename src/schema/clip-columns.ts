@@ -2,11 +2,12 @@
  * The clip schema: every column of a clip's index row, in order, with its Parquet type and how it
  * is read from the source record and the clip. The row type (ClipRow), the rows pack builds, the
  * `.json` shard members and the Parquet columns all derive from this table, so a new column is
- * one entry here. `signals` stands for one DOUBLE column per quality signal (see index-parquet.ts).
+ * one entry here. `signals` stands for one DOUBLE column per quality signal (see index-parquet.ts);
+ * `FLOAT_LIST` is a Parquet LIST<FLOAT> (the embedding).
  */
 import type { ClipRecord, SourceRecord } from '../types.js';
 
-export type ColumnType = 'STRING' | 'DOUBLE' | 'INT32' | 'INT64' | 'BOOLEAN' | 'JSON' | 'SIGNALS';
+export type ColumnType = 'STRING' | 'DOUBLE' | 'INT32' | 'INT64' | 'BOOLEAN' | 'JSON' | 'FLOAT_LIST' | 'SIGNALS';
 
 interface Column<T> {
   type: ColumnType;
@@ -17,6 +18,8 @@ interface Column<T> {
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 const column = <T>(type: ColumnType, read: (record: SourceRecord, clip: ClipRecord) => T): Column<T> => ({ type, read });
 const video = (r: SourceRecord) => r.probe?.video;
+/** The clip when kept: what describes a clip (caption model, category, embedding) exists only then. */
+const kept = (c: ClipRecord) => (c.status === 'kept' ? c : undefined);
 
 export const CLIP_COLUMNS = {
   clip_id: column('STRING', (_r, c) => c.clipId),
@@ -44,6 +47,19 @@ export const CLIP_COLUMNS = {
   shard: column('STRING', (): string | null => null),
   license: column('STRING', (r) => orNull(r.license)),
   caption: column('STRING', (_r, c) => orNull(c.caption)),
+  /** Model that wrote the caption; null for a dataset's own caption or none. */
+  caption_model: column('STRING', (_r, c) => orNull(kept(c)?.captionModel)),
+  caption_error: column('STRING', (_r, c) => orNull(kept(c)?.captionError)),
+  prompt_tokens: column('INT32', (_r, c) => orNull(kept(c)?.captionTokens?.prompt)),
+  completion_tokens: column('INT32', (_r, c) => orNull(kept(c)?.captionTokens?.completion)),
+  /** Estimated price of the caption at the configured token rates. */
+  caption_cost: column('DOUBLE', (_r, c) => orNull(kept(c)?.captionTokens?.cost)),
+  category: column('STRING', (_r, c) => orNull(kept(c)?.category)),
+  /** How the category was assigned: `vlm` or `metadata`. */
+  category_source: column('STRING', (_r, c): string | null => orNull(kept(c)?.categorySource)),
+  tags: column('JSON', (_r, c) => orNull(kept(c)?.tags)),
+  /** Unit-length clip embedding from the configured image encoder. */
+  embedding: column('FLOAT_LIST', (_r, c) => orNull(kept(c)?.embedding)),
   /** Perceptual signature (hex) for near-duplicate search. */
   signature: column('STRING', (_r, c) => orNull(c.signature)),
   /** Quality signals by name; each becomes its own index column. */

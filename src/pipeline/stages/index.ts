@@ -8,6 +8,7 @@ import { annotateStage } from '../annotator.js';
 import type { SourceStage } from '../stage.js';
 import { admitStage } from './admit.js';
 import { analyseStage } from './analyse.js';
+import { describeStage } from './describe.js';
 import { extractStage } from './extract.js';
 import { fetchStage } from './fetch.js';
 import { filterStage } from './filter.js';
@@ -16,7 +17,7 @@ import { planStage } from './plan.js';
 import { probeStage } from './probe.js';
 import { safetyAnnotator } from './safety.js';
 
-export { admitStage, analyseStage, extractStage, fetchStage, filterStage, measureStage, planStage, probeStage, safetyAnnotator };
+export { admitStage, analyseStage, describeStage, extractStage, fetchStage, filterStage, measureStage, planStage, probeStage, safetyAnnotator };
 export { annotateStage, type Annotation, type ClipAnnotator } from '../annotator.js';
 export { dropClip, explainStages, keptClips, type SourceStage, type SourceWork, type StageContext } from '../stage.js';
 export type { FilterStageOptions } from './filter.js';
@@ -25,7 +26,7 @@ export type { FilterStageOptions } from './filter.js';
 const qualityFilterStage = (name: string, description: string): SourceStage =>
   filterStage({ name, description, timing: 'extract', filters: (work) => qualityFilters(work.cfg.filter, { cropBars: work.cfg.extract.cropBars }) });
 
-/** The stages of a run with `cfg`, in order: admit → fetch → probe → analyse → plan → measure → filter → [safety] → extract. */
+/** The stages of a run with `cfg`, in order: admit → fetch → probe → analyse → plan → measure → filter → [safety] → extract → describe. */
 export function defaultStages(cfg: RunConfig): SourceStage[] {
   return [
     admitStage,
@@ -39,5 +40,6 @@ export function defaultStages(cfg: RunConfig): SourceStage[] {
       ? [annotateStage(safetyAnnotator, { timing: 'extract' }), qualityFilterStage('unsafe', 'the quality filters again, now with the nsfw score (drops unsafe clips)')]
       : []),
     extractStage,
+    describeStage(cfg),
   ];
 }
