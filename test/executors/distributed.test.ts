@@ -22,7 +22,7 @@ import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
 
 const VIDEOS = 6;
-const RPS = 4;
+const RPS = 2;
 /** Shot sources with motion and texture, so the filters keep their clips. */
 const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10'];
 const RUN_FLAGS = ['--min-clip', '1', '--max-clip', '4', '--host-rps', String(RPS), '--host-concurrency', '2'];
@@ -106,10 +106,12 @@ describe('distributed run (clipmill worker processes)', () => {
     assert.match(status, new RegExp(`this run queued: ${VIDEOS} of ${VIDEOS} source jobs processed, 0 to do, 0 failed jobs; pack completed`));
 
     const starts = [...requests].sort((a, b) => a - b);
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
     assert.ok(starts.length >= VIDEOS);
-    // 250 ms apart by the shared bucket; the slack covers scheduling and the trip to the server.
-    assert.ok(Math.min(...gaps) >= 0.6 * (1000 / RPS), `request gaps ${gaps.join(', ')} ms`);
+    // The shared bucket grants a start every 500 ms, so any one second holds at most 3 of them. A
+    // busy machine can only hold a request back after its grant (never send it early), which can
+    // bunch it with the next: allow one more. Without the gate the requests come in one burst.
+    const busiest = Math.max(...starts.map((t) => starts.filter((u) => u >= t && u < t + 1000).length));
+    assert.ok(busiest <= RPS + 2, `${busiest} requests within one second: ${starts.map((t) => t - starts[0]!).join(', ')} ms`);
 
     requests.length = 0;
     const again = expectExit(await runOnQueue(outDir).done, 0);
