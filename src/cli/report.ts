@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { FatalError } from '../errors.js';
-import { writeReport } from '../report/report.js';
 import { readTargets } from '../report/targets.js';
 
 export function registerReport(program: Command): void {
@@ -12,6 +11,7 @@ export function registerReport(program: Command): void {
     .argument('<dir>', 'output directory of clipmill run')
     .option('--targets <file>', 'JSON of content-mix targets, category → weight, e.g. {"driving": 3, "cooking": 1}')
     .action(async (dir: string, flags: { targets?: string }) => {
+      const { writeReport } = await import('../report/report.js');
       if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new FatalError(`${dir} is not a directory`);
       const targets = flags.targets ? await readTargets(flags.targets) : undefined;
       process.stdout.write(`${await writeReport(dir, { targets })}\n`);

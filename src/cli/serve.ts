@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { FatalError } from '../errors.js';
 import { isDefaultLoopback, newToken } from '../report/access.js';
-import { startDashboard } from '../report/server.js';
 import { readTargets } from '../report/targets.js';
 import { integer } from './options.js';
 
@@ -24,6 +23,8 @@ export function registerServe(program: Command): void {
     .option('-q, --queue <url>', 'Redis URL of a queued run: shows queue depth and workers')
     .option('--targets <file>', 'JSON of content-mix targets, category → weight, e.g. {"driving": 3, "cooking": 1}')
     .action(async (dir: string, flags: ServeFlags) => {
+      // Loaded here, not above: `clipmill --help` must not load the dashboard (or the queue client).
+      const { startDashboard } = await import('../report/server.js');
       if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new FatalError(`${dir} is not a directory`);
       const token = isDefaultLoopback(flags.host) ? undefined : newToken();
       const targets = flags.targets ? await readTargets(flags.targets) : undefined;
