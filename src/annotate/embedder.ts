@@ -19,13 +19,25 @@ export interface EmbedderOptions {
 
 const DYNAMIC_SIZE = 224;
 
+/** onnxruntime-node is an optional peer dependency: only runs with an embedding model need it. */
+async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
+  try {
+    return await import('onnxruntime-node');
+  } catch {
+    throw new FatalError(
+      'Embedding clips needs the onnxruntime-node package: npm install onnxruntime-node@1.30.0 ' +
+        '(with onnxruntime-node-install=skip in .npmrc, which keeps its CPU build and downloads nothing).',
+    );
+  }
+}
+
 export class ClipEmbedder {
   private session?: Promise<{ session: InferenceSession; height: number; width: number }>;
   constructor(private readonly opts: EmbedderOptions) {}
 
   private load() {
     this.session ??= (async () => {
-      const ort = await import('onnxruntime-node');
+      const ort = await loadOnnxRuntime();
       let session: InferenceSession;
       try {
         session = await ort.InferenceSession.create(this.opts.modelPath);
@@ -47,7 +59,7 @@ export class ClipEmbedder {
   async embed(clipFile: string, frameCount: number, signal?: AbortSignal): Promise<number[]> {
     const { session, height, width } = await this.load();
     const { frames, data } = await clipRgbFrames(clipFile, { frameCount, count: this.opts.frames, width, height, signal });
-    const ort = await import('onnxruntime-node');
+    const ort = await loadOnnxRuntime();
     const input = new ort.Tensor('float32', this.toPlanar(data, frames, height, width), [frames, 3, height, width]);
     const outputs = await session.run({ [session.inputNames[0]]: input });
     const output = outputs[session.outputNames[0]];

@@ -35,20 +35,34 @@ export interface IndexColumn {
   name: string;
   /** Croissant (schema.org) data type. */
   dataType: 'sc:Text' | 'sc:Float' | 'sc:Integer' | 'sc:Boolean';
+  /** A list column (the embedding): many values of `dataType` per row. */
+  repeated?: boolean;
 }
 
-/** The index's columns and their types, read from the Parquet file's own schema. */
+const croissantType = (type: string | undefined): IndexColumn['dataType'] =>
+  type === 'DOUBLE' || type === 'FLOAT' ? 'sc:Float'
+    : type === 'INT32' || type === 'INT64' ? 'sc:Integer'
+      : type === 'BOOLEAN' ? 'sc:Boolean'
+        : 'sc:Text';
+
+/**
+ * The index's columns and their types, read from the Parquet file's own schema: the root's
+ * children, a LIST group (its `list` and `element` below it) being one repeated column.
+ */
 export async function indexColumns(file: string): Promise<IndexColumn[]> {
-  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-  return metadata.schema.slice(1).map((element) => {
-    const type = element.type;
-    const dataType: IndexColumn['dataType'] =
-      type === 'DOUBLE' || type === 'FLOAT' ? 'sc:Float'
-        : type === 'INT32' || type === 'INT64' ? 'sc:Integer'
-          : type === 'BOOLEAN' ? 'sc:Boolean'
-            : 'sc:Text';
-    return { name: element.name, dataType };
-  });
+  const { schema } = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  const columns: IndexColumn[] = [];
+  let i = 1;
+  while (i < schema.length) {
+    const element = schema[i]!;
+    // A group's leaf is the last element of its subtree (LIST > list > element).
+    let end = i;
+    for (let open = element.num_children ?? 0; open > 0; open--) open += schema[++end]!.num_children ?? 0;
+    const leaf = schema[end]!;
+    columns.push({ name: element.name, dataType: croissantType(leaf.type), ...(end > i ? { repeated: true } : {}) });
+    i = end + 1;
+  }
+  return columns;
 }
 
 const yamlString = (text: string): string => JSON.stringify(text);
@@ -151,7 +165,7 @@ export function croissant(name: string, stats: PackStats, columns: readonly Inde
       description: 'One record per clip, kept and dropped (index.parquet).',
       key: { '@id': 'clips/clip_id' },
       field: columns.map((c) => ({
-        '@type': 'cr:Field', '@id': `clips/${c.name}`, name: c.name, dataType: c.dataType,
+        '@type': 'cr:Field', '@id': `clips/${c.name}`, name: c.name, dataType: c.dataType, ...(c.repeated ? { repeated: true } : {}),
         source: { fileObject: { '@id': INDEX }, extract: { column: c.name } },
       })),
     }],

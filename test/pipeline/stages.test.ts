@@ -27,11 +27,11 @@ describe('per-source stages', () => {
 
   it('the default list, as --explain prints it', async () => {
     const names = stages.defaultStages(defaultConfig()).map((s) => s.name);
-    assert.deepEqual(names, ['admit', 'fetch', 'probe', 'analyse', 'plan', 'measure', 'quality', 'extract']);
+    assert.deepEqual(names, ['admit', 'fetch', 'probe', 'analyse', 'plan', 'measure', 'quality', 'extract', 'describe']);
     const explained = await runCli(['run', video, '--out', dir.file('unused'), '--explain', '--safety']);
     assert.equal(explained.code, 0, explained.stderr);
     const lines = explained.stdout.trim().split('\n');
-    assert.deepEqual(lines.map((l) => l.trim().split(/\s+/)[1]), ['admit', 'fetch', 'probe', 'analyse', 'plan', 'measure', 'quality', 'safety', 'unsafe', 'extract']);
+    assert.deepEqual(lines.map((l) => l.trim().split(/\s+/)[1]), ['admit', 'fetch', 'probe', 'analyse', 'plan', 'measure', 'quality', 'safety', 'unsafe', 'extract', 'describe']);
     assert.match(explained.stdout, /quality +quality filters, first drop wins: single_color, frozen, static, chaotic, too_dark, too_bright, blurry, unsafe, letterbox/);
   });
 
