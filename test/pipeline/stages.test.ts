@@ -76,7 +76,7 @@ describe('per-source stages', () => {
     assert.equal(kept.caption, '320x180');
     assert.deepEqual(kept.metadata, { tagged: true });
     assert.deepEqual(seen, [1], 'the annotator saw the one kept clip');
-    assert.deepEqual(Object.keys(record!.timings), ['fetch', 'probe', 'analyse', 'extract', 'sharp', 'size-tag', 'total']);
+    assert.deepEqual(Object.keys(record!.timings), ['fetch', 'probe', 'analyse', 'extract', 'sharp', 'describe', 'size-tag', 'total']);
   });
 
   it('a filter placed after extraction removes the files of what it drops', async () => {
