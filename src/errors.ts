@@ -17,6 +17,8 @@ export const ErrorCode = {
   CorruptVideo: 'corrupt_video',
   TruncatedVideo: 'truncated_video',
   UnsupportedCodec: 'unsupported_codec',
+  /** A real format, but not a video container clipmill reads (audio-only formats, raw streams, ...). */
+  UnsupportedContainer: 'unsupported_container',
   DecodeFailed: 'decode_failed',
   EncodeFailed: 'encode_failed',
   Unavailable: 'unavailable',
@@ -24,6 +26,8 @@ export const ErrorCode = {
   RefusedLicense: 'refused_license',
   RefusedOptOut: 'refused_opt_out',
   RefusedTakedown: 'refused_takedown',
+  /** A playlist (HLS, DASH, concat, ...): it names other files or URLs, which are never followed. */
+  RefusedPlaylist: 'refused_playlist',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
