@@ -32,5 +32,5 @@ if [ ! -f "$in/manifest.csv" ]; then
   } > "$in/manifest.csv"
 fi
 
-node bin/clipmill.js run "$in/manifest.csv" --out "$out" --max-clip 4
+node bin/clipmill.js run "$in/manifest.csv" --out "$out" --max-clip 4 --allow-local "$in"
 node bin/clipmill.js status "$out"

@@ -28,6 +28,8 @@ export const ErrorCode = {
   RefusedTakedown: 'refused_takedown',
   /** A playlist (HLS, DASH, concat, ...): it names other files or URLs, which are never followed. */
   RefusedPlaylist: 'refused_playlist',
+  /** A local path outside the folders the user allowed (--allow-local). */
+  RefusedLocalPath: 'refused_local_path',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

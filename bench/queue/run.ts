@@ -100,7 +100,7 @@ async function corpusThroughput(): Promise<void> {
   let kept = 0;
   for (let round = 0; round < REPEAT; round++) {
     let t = performance.now();
-    const local = await runDataset({ inputs: [manifest], outDir: dir.file(`local-${round}`), cfg, progress: new RunProgress(quiet, false) });
+    const local = await runDataset({ inputs: [manifest], outDir: dir.file(`local-${round}`), cfg, progress: new RunProgress(quiet, false), allowLocal: [dir.path] });
     timed('local run (in-process)', performance.now() - t);
     kept = local.pack?.clips.kept ?? 0;
 
@@ -135,7 +135,7 @@ async function usedMemory(client: Redis): Promise<number> {
 }
 
 function startWorker(): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY)], { stdio: 'ignore' });
+  return spawn(process.execPath, [CLI, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY), '--allow-local', dir.path], { stdio: 'ignore' });
 }
 
 async function stop(child: ChildProcess): Promise<void> {

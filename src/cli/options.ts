@@ -17,3 +17,9 @@ export function integer(value: string): number {
 export function hwaccelOption(): Option {
   return new Option('--hwaccel <api>', 'decode on the GPU (NVDEC); CPU is the default').choices(['cuda']);
 }
+
+/** `--allow-local <dir>`, repeatable: folders whose files manifests (or queued jobs) may name. */
+export function allowLocalOption(): Option {
+  return new Option('--allow-local <dir>', 'read local files named by manifests only under this folder (repeatable; folders and files given as inputs are always allowed)')
+    .argParser((dir: string, previous: string[] | undefined) => [...(previous ?? []), dir]);
+}

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { runIdFor, runOnQueue } from '../executors/bullmq.js';
 import { runDataset } from '../pipeline/run.js';
 import { URL_COLUMNS } from '../sources/columns.js';
-import { integer, number, hwaccelOption } from './options.js';
+import { allowLocalOption, integer, number, hwaccelOption } from './options.js';
 import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
 
@@ -58,6 +58,7 @@ interface RunFlags {
   hostRps?: number;
   ytDlp?: string;
   hwaccel?: 'cuda';
+  allowLocal?: string[];
   queue?: string;
 }
 
@@ -122,6 +123,7 @@ export function registerRun(program: Command): void {
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
     .addOption(hwaccelOption())
+    .addOption(allowLocalOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
@@ -144,7 +146,7 @@ export function registerRun(program: Command): void {
           reportFinished(c, result.pack?.clipsKept ?? c.clipsKept, result.pack?.shards ?? 0, outDir);
           return;
         }
-        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, signal: controller.signal });
+        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, allowLocal: flags.allowLocal, signal: controller.signal });
         reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, outDir);
         if (result.pack) reportPackProblems(result.pack);
         if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);

@@ -4,13 +4,15 @@ import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
 import { checkHwaccel } from '../media/hwaccel.js';
-import { integer, number, hwaccelOption } from './options.js';
+import { LocalRoots } from '../fetch/local-roots.js';
+import { allowLocalOption, integer, number, hwaccelOption } from './options.js';
 
 interface WorkerFlags {
   queue: string;
   concurrency: number;
   lockSec: number;
   hwaccel?: 'cuda';
+  allowLocal?: string[];
 }
 
 export function registerWorker(program: Command): void {
@@ -21,15 +23,17 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
+    .addOption(allowLocalOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
+      const access = { localRoots: await LocalRoots.of(flags.allowLocal ?? []) };
       const gateRedis = openRedis(flags.queue);
       const worker = await startQueueWorker({
         queueUrl: flags.queue,
         concurrency: flags.concurrency,
         lockMs: Math.round(flags.lockSec * 1000),
-        tasks: pipelineTasks({ redis: gateRedis, hwaccel: flags.hwaccel }),
+        tasks: pipelineTasks({ redis: gateRedis, access, hwaccel: flags.hwaccel }),
         log,
       });
       log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);

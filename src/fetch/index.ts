@@ -13,12 +13,19 @@ import type { FetchResult, Source } from '../types.js';
 import { FetchError } from './failure.js';
 import { downloadHttp, type HeadersHook } from './http.js';
 import { readLocalFile } from './local.js';
+import { LocalRoots } from './local-roots.js';
 import { hostOf, type HostGate } from './politeness.js';
 import { fetchWithYtDlp } from './ytdlp.js';
 
 export { hostOf } from './politeness.js';
 
-export interface FetchDeps {
+/** What a run may reach besides public URLs; chosen by the user on the machine that fetches, never by a manifest or a queue. */
+export interface FetchAccess {
+  /** Local files are read only under these (none by default). */
+  localRoots: LocalRoots;
+}
+
+export interface FetchDeps extends Partial<FetchAccess> {
   gate: HostGate;
   /** Sees the final http response's status and headers before the body; throw to refuse the source. */
   onHeaders?: HeadersHook;
@@ -30,7 +37,7 @@ export interface FetchDeps {
  * result, or rejects with the final SourceError after retries (FatalError when yt-dlp is missing).
  */
 export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
-  if (source.kind === 'file') return readLocalFile(source.uri);
+  if (source.kind === 'file') return readLocalFile(source.uri, deps.localRoots ?? LocalRoots.none);
   const host = hostOfSource(source.uri);
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>

@@ -4,6 +4,7 @@
  */
 import type { RunConfig } from '../config/schema.js';
 import { runPool } from '../executors/local.js';
+import { LocalRoots } from '../fetch/local-roots.js';
 import { createHostGate } from '../fetch/politeness.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { makeThumbnail } from '../media/thumbnail.js';
@@ -12,6 +13,7 @@ import { markDuplicateClipRows } from '../pack/dedup.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
 import { loadPolicyContext } from '../policy/context.js';
+import { isHttpUrl } from '../sources/ids.js';
 import { isRowError, readInputs } from '../sources/index.js';
 import { needsRedo, OutputDir } from '../store/output.js';
 import type { RunProgress } from '../cli/progress.js';
@@ -24,6 +26,8 @@ export interface RunOptions {
   cfg: RunConfig;
   progress: RunProgress;
   hwaccel?: 'cuda';
+  /** Folders whose files manifests may name (`--allow-local`); the local inputs themselves are always allowed. */
+  allowLocal?: string[];
   signal?: AbortSignal;
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
@@ -41,6 +45,8 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
+  const localInputs = opts.inputs.filter((input) => !isHttpUrl(input));
+  const access = { localRoots: await LocalRoots.of([...(opts.allowLocal ?? []), ...localInputs]) };
   const recorded = await out.recordedIds();
   const { progress } = opts;
 
@@ -67,7 +73,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       pending(),
       opts.cfg.workers,
       async (source, signal) => {
-        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal });
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, access, hwaccel: opts.hwaccel, signal });
         progress.finished(record);
       },
       opts.signal,

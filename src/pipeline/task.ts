@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { describeError, ErrorCode, FatalError, SourceError } from '../errors.js';
-import { fetchSource, hostOf } from '../fetch/index.js';
+import { fetchSource, hostOf, type FetchAccess } from '../fetch/index.js';
 import { ytDlpMetadata } from '../fetch/ytdlp.js';
 import type { HostGate } from '../fetch/politeness.js';
 import { probe } from '../media/probe.js';
@@ -23,6 +23,8 @@ export interface TaskContext {
   cfg: RunConfig;
   gate: HostGate;
   policy: PolicyContext;
+  /** Local folders and networks this machine's user allowed. */
+  access: FetchAccess;
   hwaccel?: 'cuda';
   signal?: AbortSignal;
 }
@@ -85,6 +87,7 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
 
     let t = performance.now();
     const fetched = await fetchSource(source, workDir, ctx.cfg.fetch, {
+      ...ctx.access,
       gate: ctx.gate,
       signal: ctx.signal,
       onHeaders: (_status, _headers, lines) => {

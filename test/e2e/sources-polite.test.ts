@@ -43,7 +43,7 @@ describe('polite downloading end to end', () => {
     try {
       const list = await manifest('short.txt', [`${server.base}/a.mp4`, `${server.base}/b.mp4`, `${server.base}/missing.mp4`, dir.file('local.mp4')]);
       const out = dir.file('out-short');
-      const result = await runCli(['run', list, '--out', out, '--host-rps', '0']);
+      const result = await runCli(['run', list, '--out', out, '--host-rps', '0', '--allow-local', dir.path]);
       assert.equal(result.code, 0, result.stderr);
 
       const records = await readRecords(out);
