@@ -59,6 +59,7 @@ interface RunFlags {
   ytDlp?: string;
   hwaccel?: 'cuda';
   allowLocal?: string[];
+  force?: boolean;
   queue?: string;
 }
 
@@ -91,7 +92,8 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Turn inputs (manifests, folders, URLs, files) into a clip dataset in --out. Rerun the same command to resume.')
     .argument('<inputs...>', 'manifests (.csv .tsv .jsonl .ndjson .json .parquet, .gz for text ones), URL lists (.txt .urls .list), directories, http(s) URLs or video files')
-    .requiredOption('-o, --out <dir>', 'output directory')
+    .requiredOption('-o, --out <dir>', 'output directory: new, empty, or made by clipmill')
+    .option('--force', 'use an output directory that holds other files (clipmill may overwrite or delete them)')
     .option('-c, --config <file>', 'JSON config file (flags override it)')
     .option('-w, --workers <n>', 'sources processed at once (default 2)', integer)
     .option('--url-column <name>', `manifest column holding the URL or path (default: the first of ${URL_COLUMNS.join(', ')})`)
@@ -146,7 +148,7 @@ export function registerRun(program: Command): void {
           reportFinished(c, result.pack?.clipsKept ?? c.clipsKept, result.pack?.shards ?? 0, outDir);
           return;
         }
-        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, allowLocal: flags.allowLocal, signal: controller.signal });
+        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, allowLocal: flags.allowLocal, force: flags.force, signal: controller.signal });
         reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, outDir);
         if (result.pack) reportPackProblems(result.pack);
         if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);

@@ -16,6 +16,7 @@ import { loadPolicyContext } from '../policy/context.js';
 import { isHttpUrl } from '../sources/ids.js';
 import { isRowError, readInputs } from '../sources/index.js';
 import { needsRedo, OutputDir } from '../store/output.js';
+import { lockOutput } from '../store/run-lock.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { RowError, Source } from '../types.js';
 import { processSource } from './task.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   cfg: RunConfig;
   progress: RunProgress;
   hwaccel?: 'cuda';
+  /** Use an output folder that holds files but no clipmill marker (`--force`). */
+  force?: boolean;
   /** Folders whose files manifests may name (`--allow-local`); the local inputs themselves are always allowed. */
   allowLocal?: string[];
   signal?: AbortSignal;
@@ -41,7 +44,16 @@ export interface RunResult {
 export async function runDataset(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const out = new OutputDir(opts.outDir);
-  await out.prepare();
+  await out.prepare({ force: opts.force });
+  const lock = await lockOutput(out.root);
+  try {
+    return await runLocked(out, opts, startedAt);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): Promise<RunResult> {
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);

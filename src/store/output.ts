@@ -3,7 +3,7 @@
  * written atomically and last, so a killed run resumes by skipping what has a record.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
@@ -29,8 +29,29 @@ export class OutputDir {
     return path.join(this.root, '.work', sourceId);
   }
 
-  /** Creates the layout and proves it is writable; a FatalError otherwise. */
-  async prepare(): Promise<void> {
+  /**
+   * The absolute path of a record's clip file when it lies inside that source's own clip folder,
+   * also after resolving links; undefined when it points anywhere else. Records are files on
+   * disk that anyone with write access may have edited: pack and takedown read and delete only
+   * through this.
+   */
+  async clipFile(sourceId: string, file: string): Promise<string | undefined> {
+    const folder = path.resolve(this.root, this.clipsDirRel(sourceId));
+    const lexical = path.resolve(this.root, file);
+    if (!isInside(folder, lexical)) return undefined;
+    const real = await realpath(lexical).catch(() => undefined);
+    if (real === undefined) return lexical; // missing: nothing to read, nothing to delete
+    const realFolder = await realpath(folder).catch(() => folder);
+    return isInside(realFolder, real) && isInside(await realpath(this.root), realFolder) ? real : undefined;
+  }
+
+  /**
+   * Creates the layout and proves it is writable; a FatalError otherwise. A folder that holds
+   * files but no clipmill marker is someone else's (its stats.json, shards/ would be overwritten
+   * or deleted): refused unless `force`.
+   */
+  async prepare(opts: { force?: boolean } = {}): Promise<void> {
+    if (!opts.force) await this.refuseForeignFolder();
     try {
       await makeDirs(this.sourcesDir);
       await writeFile(path.join(this.root, OUTPUT_MARKER), 'This directory is a clipmill output; directory inputs skip it.\n');
@@ -40,6 +61,15 @@ export class OutputDir {
     } catch (e) {
       throw new FatalError(`The output directory ${this.root} is not writable: ${(e as Error).message}`);
     }
+  }
+
+  private async refuseForeignFolder(): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    if (names.length === 0 || names.includes(OUTPUT_MARKER)) return;
+    throw new FatalError(
+      `The output directory ${this.root} is not empty and was not made by clipmill (no ${OUTPUT_MARKER} file); ` +
+        'choose an empty or new folder, or pass --force to use this one (clipmill may then overwrite or delete files in it).',
+    );
   }
 
   async readRecord(sourceId: string): Promise<SourceRecord | undefined> {
@@ -64,6 +94,11 @@ export class OutputDir {
     }
     return new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
   }
+}
+
+/** True when `file` lies below `folder` (both resolved). */
+function isInside(folder: string, file: string): boolean {
+  return file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 }
 
 /**
