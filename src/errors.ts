@@ -23,6 +23,10 @@ export const ErrorCode = {
   EncodeFailed: 'encode_failed',
   Unavailable: 'unavailable',
   DiskFull: 'disk_full',
+  /** The source's record could not be written (metadata too deep or odd for JSON). */
+  RecordUnwritable: 'record_unwritable',
+  /** A download slower than the minimum transfer rate (fetch.minRateBytesPerSec over fetch.minRateWindowSec). */
+  TooSlow: 'too_slow',
   RefusedLicense: 'refused_license',
   RefusedOptOut: 'refused_opt_out',
   RefusedTakedown: 'refused_takedown',

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCode, SourceError } from '../errors.js';
 import { FetchError, httpStatusError, networkError, timeoutError } from './failure.js';
 import { hashFileInto } from './hash.js';
+import { TransferGuard, type TransferLimits } from './transfer-guard.js';
 
 /**
  * Called with the final response's status and lower-cased headers before any of the body is read.
@@ -31,6 +32,8 @@ export interface HttpOptions {
   timeoutSec: number;
   maxBytes: number;
   userAgent: string;
+  /** Deadline and minimum rate of the attempt. */
+  limits: TransferLimits;
   onHeaders?: HeadersHook;
   signal?: AbortSignal;
 }
@@ -52,13 +55,22 @@ const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'x-robots-tag', '
 
 /** Downloads `url` to `dest`. Throws a SourceError (FetchError) with a stable code on failure. */
 export async function downloadHttp(url: string, dest: string, opts: HttpOptions): Promise<HttpDownload> {
+  const guard = new TransferGuard(opts.limits);
+  try {
+    return await attemptDownload(url, dest, opts, guard);
+  } finally {
+    guard.stop();
+  }
+}
+
+async function attemptDownload(url: string, dest: string, opts: HttpOptions, guard: TransferGuard): Promise<HttpDownload> {
   const part = `${dest}.part`;
   let offset = await resumableOffset(part, url);
   let current = checkedUrl(url);
   let redirects = 0;
   for (;;) {
     const validator = offset > 0 ? (await readPartState(part))?.validator : undefined;
-    const { res, reason } = await open(current, requestHeaders(opts.userAgent, offset, validator), opts);
+    const { res, reason } = await open(current, requestHeaders(opts.userAgent, offset, validator), opts, guard);
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
 
@@ -111,7 +123,8 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
     }
     await writePartState(part, { url, validator: validatorOf(headers) });
 
-    const digest = await streamBody(res, part, offset, opts.maxBytes, reason);
+    guard.bodyStarts(total === undefined ? undefined : total - offset);
+    const digest = await streamBody(res, part, offset, opts.maxBytes, reason, guard);
     if (total !== undefined && digest.bytes !== total) {
       // The partial file stays for the next attempt to resume from.
       throw new FetchError(ErrorCode.NetworkError, `The connection closed after ${digest.bytes} of ${total} bytes.`, true);
@@ -139,7 +152,7 @@ interface Exchange {
   reason: () => FetchError | undefined;
 }
 
-function open(url: string, headers: Record<string, string>, opts: HttpOptions): Promise<Exchange> {
+function open(url: string, headers: Record<string, string>, opts: HttpOptions, guard: TransferGuard): Promise<Exchange> {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
     let reason: FetchError | undefined;
@@ -147,10 +160,12 @@ function open(url: string, headers: Record<string, string>, opts: HttpOptions): 
     const req = client.request(url, { headers, timeout: opts.timeoutSec * 1000, signal: opts.signal }, (res) =>
       resolve({ res, reason: () => reason }),
     );
-    req.on('timeout', () => {
-      reason = timeoutError(opts.timeoutSec);
+    const cut = (err: FetchError): void => {
+      reason ??= err;
       req.destroy(reason);
-    });
+    };
+    req.on('timeout', () => cut(timeoutError(opts.timeoutSec)));
+    guard.watch(cut);
     req.on('error', (err) => reject(reason ?? networkError(err)));
     req.end();
   });
@@ -163,6 +178,7 @@ async function streamBody(
   offset: number,
   maxBytes: number,
   reason: () => FetchError | undefined,
+  guard: TransferGuard,
 ): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
   if (offset > 0) await hashFileInto(hash, part);
@@ -170,6 +186,7 @@ async function streamBody(
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
+      guard.received(chunk.length);
       if (bytes > maxBytes) return done(tooLarge(bytes, maxBytes));
       hash.update(chunk);
       done(null, chunk);

@@ -63,6 +63,7 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
     download = await downloadHttp(source.uri, dest, {
       timeoutSec: cfg.timeoutSec,
       maxBytes: cfg.maxBytes,
+      limits: cfg,
       userAgent: cfg.userAgent,
       onHeaders: async (status, headers, lines) => {
         await deps.onHeaders?.(status, headers, lines);

@@ -13,7 +13,7 @@ import { probe } from '../media/probe.js';
 import type { PolicyContext } from '../policy/policy.js';
 import { decideAdmissionWithLookup } from '../policy/reported-license.js';
 import { robotsTagRefusal, userAgentToken } from '../policy/optout.js';
-import type { OutputDir } from '../store/output.js';
+import { unwritableRecord, type OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
 import { analyseVideo } from './analyse.js';
 import { buildClips } from './clips.js';
@@ -154,7 +154,13 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
     try {
       await ctx.out.writeRecord(record);
     } catch (err) {
-      throw describeError(err).code === ErrorCode.DiskFull ? diskFull(ctx.out.root) : err;
+      if (describeError(err).code === ErrorCode.DiskFull) throw diskFull(ctx.out.root);
+      // What the source brought cannot be stored (e.g. metadata the JSON writer chokes on): record
+      // that, without it, so the run and every rerun go on.
+      await removeClips();
+      const failed = unwritableRecord(record, err);
+      await ctx.out.writeRecord(failed);
+      return failed;
     }
     return record;
   }

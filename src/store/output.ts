@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FatalError } from '../errors.js';
+import { ErrorCode, FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
 
 /** A file in every output directory, so directory inputs never read a dataset's clips back as sources. */
@@ -113,6 +113,15 @@ async function makeDirs(dir: string): Promise<void> {
     if (path.dirname(d) === d) break;
   }
   for (const d of missing) await mkdir(d).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+}
+
+/** The record of a source whose own record could not be written: failed, without its metadata and clips. */
+export function unwritableRecord(record: SourceRecord, err: unknown): SourceRecord {
+  return {
+    version: 1, id: record.id, uri: record.uri, kind: record.kind, status: 'failed', origin: record.origin,
+    metadata: {}, clips: [], timings: record.timings, startedAt: record.startedAt, finishedAt: record.finishedAt,
+    error: { code: ErrorCode.RecordUnwritable, message: `The source's record could not be written: ${(err as Error).message}`, transient: false },
+  };
 }
 
 /**
