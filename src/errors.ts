@@ -32,6 +32,8 @@ export const ErrorCode = {
   RefusedTakedown: 'refused_takedown',
   /** A playlist (HLS, DASH, concat, ...): it names other files or URLs, which are never followed. */
   RefusedPlaylist: 'refused_playlist',
+  /** A URL (or a redirect) to a private, loopback, link-local or multicast address (--allow-private-network). */
+  RefusedPrivateAddress: 'refused_private_address',
   /** A local path outside the folders the user allowed (--allow-local). */
   RefusedLocalPath: 'refused_local_path',
   Internal: 'internal_error',

@@ -23,3 +23,8 @@ export function allowLocalOption(): Option {
   return new Option('--allow-local <dir>', 'read local files named by manifests only under this folder (repeatable; folders and files given as inputs are always allowed)')
     .argParser((dir: string, previous: string[] | undefined) => [...(previous ?? []), dir]);
 }
+
+/** `--allow-private-network`: fetch from private, loopback, link-local and multicast addresses too. */
+export function allowPrivateNetworkOption(): Option {
+  return new Option('--allow-private-network', 'fetch from private, loopback, link-local and multicast addresses too (refused by default: they reach internal services)');
+}

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { runIdFor, runOnQueue } from '../executors/bullmq.js';
 import { runDataset } from '../pipeline/run.js';
 import { URL_COLUMNS } from '../sources/columns.js';
-import { allowLocalOption, integer, number, hwaccelOption } from './options.js';
+import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption } from './options.js';
 import type { PackSummary } from '../pack/index.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
 
@@ -59,6 +59,7 @@ interface RunFlags {
   ytDlp?: string;
   hwaccel?: 'cuda';
   allowLocal?: string[];
+  allowPrivateNetwork?: boolean;
   force?: boolean;
   queue?: string;
 }
@@ -126,6 +127,7 @@ export function registerRun(program: Command): void {
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
     .addOption(hwaccelOption())
     .addOption(allowLocalOption())
+    .addOption(allowPrivateNetworkOption())
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
     .action(async (inputs: string[], flags: RunFlags) => {
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
@@ -139,6 +141,9 @@ export function registerRun(program: Command): void {
         const c = progress.counts;
         if (flags.queue) {
           if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
+          if (flags.allowLocal || flags.allowPrivateNetwork) {
+            progress.log('note: --allow-local and --allow-private-network are set per worker (clipmill worker --allow-local <dir>), not by the run');
+          }
           const result = await runOnQueue({ queueUrl: flags.queue, runId: runIdFor(outDir), inputs, outDir, cfg, progress, signal: controller.signal });
           if (result.cancelled) {
             process.stderr.write('the run was cancelled; run the same command again to resume it\n');
@@ -148,7 +153,7 @@ export function registerRun(program: Command): void {
           reportFinished(c, result.pack?.clipsKept ?? c.clipsKept, result.pack?.shards ?? 0, outDir);
           return;
         }
-        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, allowLocal: flags.allowLocal, force: flags.force, signal: controller.signal });
+        const result = await runDataset({ inputs, outDir, cfg, progress, hwaccel: flags.hwaccel, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force, signal: controller.signal });
         reportFinished(c, result.pack?.clips.kept ?? c.clipsKept, result.pack?.shards.length ?? 0, outDir);
         if (result.pack) reportPackProblems(result.pack);
         if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);

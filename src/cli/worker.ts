@@ -5,7 +5,7 @@ import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { LocalRoots } from '../fetch/local-roots.js';
-import { allowLocalOption, integer, number, hwaccelOption } from './options.js';
+import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption } from './options.js';
 
 interface WorkerFlags {
   queue: string;
@@ -13,6 +13,7 @@ interface WorkerFlags {
   lockSec: number;
   hwaccel?: 'cuda';
   allowLocal?: string[];
+  allowPrivateNetwork?: boolean;
 }
 
 export function registerWorker(program: Command): void {
@@ -24,10 +25,11 @@ export function registerWorker(program: Command): void {
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
     .addOption(allowLocalOption())
+    .addOption(allowPrivateNetworkOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
-      const access = { localRoots: await LocalRoots.of(flags.allowLocal ?? []) };
+      const access = { localRoots: await LocalRoots.of(flags.allowLocal ?? []), allowPrivateNetwork: flags.allowPrivateNetwork };
       const gateRedis = openRedis(flags.queue);
       const worker = await startQueueWorker({
         queueUrl: flags.queue,

@@ -12,6 +12,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode, SourceError } from '../errors.js';
 import { FetchError, httpStatusError, networkError, timeoutError } from './failure.js';
+import { checkLiteralHost, publicOnlyLookup } from './address-policy.js';
 import { hashFileInto } from './hash.js';
 import { TransferGuard, type TransferLimits } from './transfer-guard.js';
 
@@ -32,6 +33,8 @@ export interface HttpOptions {
   timeoutSec: number;
   maxBytes: number;
   userAgent: string;
+  /** Connect to private, loopback, link-local and multicast addresses too (--allow-private-network). */
+  allowPrivateNetwork?: boolean;
   /** Deadline and minimum rate of the attempt. */
   limits: TransferLimits;
   onHeaders?: HeadersHook;
@@ -66,7 +69,7 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
 async function attemptDownload(url: string, dest: string, opts: HttpOptions, guard: TransferGuard): Promise<HttpDownload> {
   const part = `${dest}.part`;
   let offset = await resumableOffset(part, url);
-  let current = checkedUrl(url);
+  let current = checkedUrl(url, opts);
   let redirects = 0;
   for (;;) {
     const validator = offset > 0 ? (await readPartState(part))?.validator : undefined;
@@ -79,7 +82,7 @@ async function attemptDownload(url: string, dest: string, opts: HttpOptions, gua
       if (++redirects > MAX_REDIRECTS) {
         throw new FetchError(ErrorCode.HttpError, `The server redirected more than ${MAX_REDIRECTS} times.`, false);
       }
-      current = checkedUrl(new URL(location, current).href);
+      current = checkedUrl(new URL(location, current).href, opts);
       continue;
     }
     if (status === 416 && offset > 0) {
@@ -157,7 +160,9 @@ function open(url: string, headers: Record<string, string>, opts: HttpOptions, g
   return new Promise((resolve, reject) => {
     let reason: FetchError | undefined;
     // `timeout` arms the socket before it connects, so it bounds the connect and every later silence.
-    const req = client.request(url, { headers, timeout: opts.timeoutSec * 1000, signal: opts.signal }, (res) =>
+    // Names are checked on the addresses they resolve to, at connect time (see address-policy.ts).
+    const lookup = opts.allowPrivateNetwork ? undefined : publicOnlyLookup;
+    const req = client.request(url, { headers, timeout: opts.timeoutSec * 1000, signal: opts.signal, lookup }, (res) =>
       resolve({ res, reason: () => reason }),
     );
     const cut = (err: FetchError): void => {
@@ -212,11 +217,13 @@ function tooLarge(bytes: number, maxBytes: number): FetchError {
   );
 }
 
-function checkedUrl(url: string): string {
-  const protocol = new URL(url).protocol;
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new FetchError(ErrorCode.HttpError, `Cannot download a ${protocol} URL over http.`, false);
+/** The URL of one hop (the first request or a redirect), refused when it is not http(s) or names a private IP. */
+function checkedUrl(url: string, opts: HttpOptions): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new FetchError(ErrorCode.HttpError, `Cannot download a ${parsed.protocol} URL over http.`, false);
   }
+  if (!opts.allowPrivateNetwork) checkLiteralHost(parsed);
   return url;
 }
 

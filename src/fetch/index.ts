@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetchConfig } from '../config/schema.js';
 import { ErrorCode, SourceError } from '../errors.js';
 import type { FetchResult, Source } from '../types.js';
+import { checkHostResolvesPublic } from './address-policy.js';
 import { FetchError } from './failure.js';
 import { downloadHttp, type HeadersHook } from './http.js';
 import { readLocalFile } from './local.js';
@@ -23,6 +24,8 @@ export { hostOf } from './politeness.js';
 export interface FetchAccess {
   /** Local files are read only under these (none by default). */
   localRoots: LocalRoots;
+  /** Fetch from private, loopback, link-local and multicast addresses too (refused by default). */
+  allowPrivateNetwork?: boolean;
 }
 
 export interface FetchDeps extends Partial<FetchAccess> {
@@ -42,7 +45,7 @@ export async function fetchSource(source: Source, workDir: string, cfg: FetchCon
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>
     source.kind === 'ytdlp'
-      ? fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg)
+      ? viaYtDlp(source, workDir, cfg, deps)
       : fetchHttp(source, workDir, cfg, deps);
   return withRetries(host, cfg, deps, attempt);
 }
@@ -64,6 +67,7 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
       timeoutSec: cfg.timeoutSec,
       maxBytes: cfg.maxBytes,
       limits: cfg,
+      allowPrivateNetwork: deps.allowPrivateNetwork,
       userAgent: cfg.userAgent,
       onHeaders: async (status, headers, lines) => {
         await deps.onHeaders?.(status, headers, lines);
@@ -73,7 +77,7 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
     });
   } catch (err) {
     if (!(err instanceof WebPage)) throw err;
-    return fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg);
+    return viaYtDlp(source, workDir, cfg, deps);
   }
   return {
     path: download.path,
@@ -83,6 +87,15 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
     retrievedAt: new Date().toISOString(),
     headers: download.headers,
   };
+}
+
+/**
+ * yt-dlp connects by itself, so its host is checked here, before it starts. (Redirects yt-dlp
+ * follows, and a name that changes its address in between, are beyond this check.)
+ */
+async function viaYtDlp(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
+  if (!deps.allowPrivateNetwork) await checkHostResolvesPublic(source.uri);
+  return fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg);
 }
 
 /** Runs `attempt` under the host gate until it succeeds, fails permanently or runs out of retries. */

@@ -31,6 +31,8 @@ export interface RunOptions {
   force?: boolean;
   /** Folders whose files manifests may name (`--allow-local`); the local inputs themselves are always allowed. */
   allowLocal?: string[];
+  /** Fetch from private and loopback addresses too (`--allow-private-network`). */
+  allowPrivateNetwork?: boolean;
   signal?: AbortSignal;
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
@@ -58,7 +60,7 @@ async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): P
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
   const localInputs = opts.inputs.filter((input) => !isHttpUrl(input));
-  const access = { localRoots: await LocalRoots.of([...(opts.allowLocal ?? []), ...localInputs]) };
+  const access = { localRoots: await LocalRoots.of([...(opts.allowLocal ?? []), ...localInputs]), allowPrivateNetwork: opts.allowPrivateNetwork };
   const recorded = await out.recordedIds();
   const { progress } = opts;
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { describeError, ErrorCode, FatalError, SourceError } from '../errors.js';
 import { fetchSource, hostOf, type FetchAccess } from '../fetch/index.js';
+import { checkHostResolvesPublic } from '../fetch/address-policy.js';
 import { ytDlpMetadata } from '../fetch/ytdlp.js';
 import type { HostGate } from '../fetch/politeness.js';
 import { probe } from '../media/probe.js';
@@ -36,6 +37,7 @@ function since(t0: number): number {
 
 /** yt-dlp metadata of a page (no media), taking a slot of the host's politeness gate like a download. */
 async function askYtDlp(source: Source, ctx: TaskContext): Promise<Record<string, unknown>> {
+  if (!ctx.access.allowPrivateNetwork) await checkHostResolvesPublic(source.uri);
   const release = await ctx.gate.acquire(hostOf(source.uri), ctx.signal);
   try {
     return await ytDlpMetadata(source.uri, ctx.cfg.fetch, ctx.signal);

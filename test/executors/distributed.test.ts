@@ -39,7 +39,7 @@ describe('distributed run (clipmill worker processes)', () => {
   const workers: ChildProcess[] = [];
 
   const startWorker = (): ChildProcess => {
-    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2']);
+    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2', '--allow-private-network']);
     workers.push(child);
     return child;
   };
@@ -73,7 +73,7 @@ describe('distributed run (clipmill worker processes)', () => {
     await writeFile(manifest, ['url', ...Array.from({ length: VIDEOS }, (_, i) => `http://127.0.0.1:${port}/v${i}.mp4`)].join('\n') + '\n');
 
     const outDir = dir.file('local');
-    expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS]), 0);
+    expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS, '--allow-private-network']), 0);
     local = await readDataset(outDir);
     assert.equal(local.sources.filter((s) => s.endsWith(' done')).length, VIDEOS);
     assert.ok(local.clips.filter((c) => c.endsWith(' kept')).length >= VIDEOS, `the local run kept clips: ${local.clips.join(', ')}`);
