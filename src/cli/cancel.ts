@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { cancelRun, runIdFor } from '../executors/bullmq.js';
+import { checkRedis } from '../executors/redis-check.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -10,6 +11,7 @@ export function registerCancel(program: Command): void {
     .argument('<dir>', 'output directory of the run')
     .requiredOption('-q, --queue <url>', 'Redis URL of the queue')
     .action(async (dir: string, flags: { queue: string }) => {
+      await checkRedis(flags.queue);
       await cancelRun(flags.queue, runIdFor(path.resolve(dir)));
       process.stderr.write(`cancelled the run writing to ${path.resolve(dir)}\n`);
     });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { runIdFor, runOnQueue } from '../executors/bullmq.js';
+import { checkRedis, redactUrl } from '../executors/redis-check.js';
 import { runDataset } from '../pipeline/run.js';
 import { URL_COLUMNS } from '../sources/columns.js';
 import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption } from './options.js';
@@ -144,6 +145,8 @@ export function registerRun(program: Command): void {
           if (flags.allowLocal || flags.allowPrivateNetwork) {
             progress.log('note: --allow-local and --allow-private-network are set per worker (clipmill worker --allow-local <dir>), not by the run');
           }
+          progress.log(`connecting to the queue at ${redactUrl(flags.queue)}`);
+          await checkRedis(flags.queue, controller.signal);
           const result = await runOnQueue({ queueUrl: flags.queue, runId: runIdFor(outDir), inputs, outDir, cfg, progress, signal: controller.signal });
           if (result.cancelled) {
             process.stderr.write('the run was cancelled; run the same command again to resume it\n');

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js';
+import { checkRedis } from '../executors/redis-check.js';
 import { summarizeOutput, type OutputSummary } from '../pack/index.js';
 
 export function registerStatus(program: Command): void {
@@ -12,6 +13,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .option('-q, --queue <url>', 'also show the queue of a distributed run: depth, active workers, failures')
     .action(async (dir: string, flags: { json?: boolean; queue?: string }) => {
+      if (flags.queue) await checkRedis(flags.queue);
       const summary = await summarizeOutput(dir);
       const queue = flags.queue ? await queueStatus(flags.queue, runIdFor(path.resolve(dir))) : undefined;
       if (flags.json) {

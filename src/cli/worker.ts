@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
 import { openRedis } from '../executors/redis.js';
+import { checkRedis, redactUrl } from '../executors/redis-check.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { LocalRoots } from '../fetch/local-roots.js';
 import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption } from './options.js';
@@ -28,6 +29,7 @@ export function registerWorker(program: Command): void {
     .addOption(allowPrivateNetworkOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+      await checkRedis(flags.queue);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
       const access = { localRoots: await LocalRoots.of(flags.allowLocal ?? []), allowPrivateNetwork: flags.allowPrivateNetwork };
       const gateRedis = openRedis(flags.queue);
@@ -38,7 +40,7 @@ export function registerWorker(program: Command): void {
         tasks: pipelineTasks({ redis: gateRedis, access, hwaccel: flags.hwaccel }),
         log,
       });
-      log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
+      log(`worker ready on ${redactUrl(flags.queue)} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const onSignal = (): void => {

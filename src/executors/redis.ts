@@ -18,10 +18,10 @@ export function redisOptions(queueUrl: string): RedisOptions {
   try {
     url = new URL(queueUrl);
   } catch {
-    throw new FatalError(`--queue must be a redis:// URL, got ${JSON.stringify(queueUrl)}`);
+    throw new FatalError('--queue must be a redis:// URL (redis://[user:password@]host[:port][/db])');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new FatalError(`--queue must be a redis:// or rediss:// URL, got ${JSON.stringify(queueUrl)}`);
+    throw new FatalError(`--queue must be a redis:// or rediss:// URL, not ${url.protocol}//`);
   }
   const db = url.pathname.replace(/^\//, '');
   return {
