@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { runIdFor, runOnQueue } from '../executors/bullmq.js';
+import { queueSecret } from '../executors/job-trust.js';
 import { checkRedis, redactUrl } from '../executors/redis-check.js';
 import { runDataset } from '../pipeline/run.js';
 import { URL_COLUMNS } from '../sources/columns.js';
@@ -142,9 +143,10 @@ export function registerRun(program: Command): void {
         const c = progress.counts;
         if (flags.queue) {
           if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
-          if (flags.allowLocal || flags.allowPrivateNetwork) {
-            progress.log('note: --allow-local and --allow-private-network are set per worker (clipmill worker --allow-local <dir>), not by the run');
+          if (flags.allowLocal || flags.allowPrivateNetwork || flags.ytDlp || flags.optOut) {
+            progress.log('note: --allow-local, --allow-private-network, --yt-dlp and --opt-out are set per worker (clipmill worker --opt-out <file>), not by the run');
           }
+          queueSecret(); // the run's settings are signed with it: fail before connecting when it is missing
           progress.log(`connecting to the queue at ${redactUrl(flags.queue)}`);
           await checkRedis(flags.queue, controller.signal);
           const result = await runOnQueue({ queueUrl: flags.queue, runId: runIdFor(outDir), inputs, outDir, cfg, progress, signal: controller.signal });

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { pipelineTasks } from '../executors/bullmq-tasks.js';
 import { startQueueWorker } from '../executors/bullmq-worker.js';
+import { workerSettings } from '../executors/job-trust.js';
 import { openRedis } from '../executors/redis.js';
 import { checkRedis, redactUrl } from '../executors/redis-check.js';
 import { checkHwaccel } from '../media/hwaccel.js';
@@ -15,13 +16,19 @@ interface WorkerFlags {
   hwaccel?: 'cuda';
   allowLocal?: string[];
   allowPrivateNetwork?: boolean;
+  outRoot: string;
+  ytDlp?: string;
+  optOut?: string[];
 }
 
 export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('Process jobs of runs enqueued with `clipmill run --queue`, on this machine, until stopped (SIGTERM/SIGINT: finish current jobs; twice: hand them back now).')
-    .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://host:6379')
+    .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://:password@host:6379 (rediss:// for TLS)')
+    .requiredOption('--out-root <dir>', 'runs may write only below this folder (the shared storage); others are refused')
+    .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp); never taken from the queue')
+    .option('--opt-out <file...>', 'opt-out list(s) this worker applies; never taken from the queue')
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
@@ -29,6 +36,8 @@ export function registerWorker(program: Command): void {
     .addOption(allowPrivateNetworkOption())
     .action(async (flags: WorkerFlags) => {
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+      // Runs are accepted only when signed with CLIPMILL_QUEUE_SECRET; programs and files are this worker's own.
+      const settings = await workerSettings({ outRoot: flags.outRoot, ytDlpPath: flags.ytDlp, optOutList: flags.optOut });
       await checkRedis(flags.queue);
       if (flags.hwaccel) await checkHwaccel(flags.hwaccel);
       const access = { localRoots: await LocalRoots.of(flags.allowLocal ?? []), allowPrivateNetwork: flags.allowPrivateNetwork };
@@ -38,6 +47,7 @@ export function registerWorker(program: Command): void {
         concurrency: flags.concurrency,
         lockMs: Math.round(flags.lockSec * 1000),
         tasks: pipelineTasks({ redis: gateRedis, access, hwaccel: flags.hwaccel }),
+        settings,
         log,
       });
       log(`worker ready on ${redactUrl(flags.queue)} (concurrency ${flags.concurrency})`);

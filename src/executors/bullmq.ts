@@ -20,6 +20,7 @@ import {
   HOLD_QUEUE, holdJobId, openRedis, PACK_QUEUE, packJobId, readRunMeta, redisOptions, runKey, runOfJob,
   SOURCES_QUEUE, sourceJobId,
 } from './redis.js';
+import { signRun } from './job-trust.js';
 
 export interface SourceJobData {
   runId: string;
@@ -106,8 +107,9 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
     const out = new OutputDir(path.resolve(opts.outDir));
     await out.prepare();
     await clearReleasedPack(packQueue, runId);
+    const cfgJson = JSON.stringify(opts.cfg);
     await redis.hset(runKey(runId), {
-      outDir: out.root, cfg: JSON.stringify(opts.cfg), inputs: JSON.stringify(opts.inputs),
+      outDir: out.root, cfg: cfgJson, sig: signRun(runId, out.root, cfgJson), inputs: JSON.stringify(opts.inputs),
       state: 'enqueuing', enqueuedAt: new Date().toISOString(),
     });
     await removeFailedJobs(sourcesQueue, runId);

@@ -26,6 +26,8 @@ const RPS = 4;
 /** Shot sources with motion and texture, so the filters keep their clips. */
 const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10'];
 const RUN_FLAGS = ['--min-clip', '1', '--max-clip', '4', '--host-rps', String(RPS), '--host-concurrency', '2'];
+/** Queued runs are signed with this shared secret; workers refuse runs without it. */
+const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'distributed-test-shared-secret' };
 /** The one field that legitimately differs between two runs of the same input: when a source was fetched. */
 const VOLATILE = new Set(['retrieved_at']);
 
@@ -39,11 +41,11 @@ describe('distributed run (clipmill worker processes)', () => {
   const workers: ChildProcess[] = [];
 
   const startWorker = (): ChildProcess => {
-    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2', '--allow-private-network']);
+    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2', '--allow-private-network', '--out-root', dir.path], QUEUE_ENV);
     workers.push(child);
     return child;
   };
-  const runOnQueue = (outDir: string, flags = RUN_FLAGS) => startCli(['run', manifest, '--out', outDir, '--queue', redis.url, ...flags]);
+  const runOnQueue = (outDir: string, flags = RUN_FLAGS) => startCli(['run', manifest, '--out', outDir, '--queue', redis.url, ...flags], QUEUE_ENV);
   const stopWorkers = async () => {
     await Promise.all(workers.map(stopWorker));
     workers.length = 0;

@@ -14,10 +14,12 @@ import { freePort, until } from '../helpers/redis.js';
 
 const PASSWORD = 'right-horse-battery-staple';
 const WRONG = 'wrong-secret-123';
+/** Queued runs are signed with a shared secret (see job-trust.ts). */
+const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'redis-test-shared-secret' };
 
 /** The CLI, killed if it is still running after `ms` (a hang fails the test instead of stalling it). */
 async function runBounded(args: string[], ms = 60_000): Promise<CliResult> {
-  const { child, done } = startCli(args);
+  const { child, done } = startCli(args, QUEUE_ENV);
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
   try {
     return await done;
@@ -73,7 +75,7 @@ describe('queue connection failures', () => {
     const closed = `redis://127.0.0.1:${await freePort()}`;
     expectFatal(await runBounded(['run', dir.file('v.mp4'), '--out', dir.file('o1'), '--queue', closed]), /Cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED/);
     expectFatal(await runBounded(['status', dir.path, '--queue', closed]), /Cannot reach Redis/);
-    expectFatal(await runBounded(['worker', '--queue', closed]), /Cannot reach Redis/);
+    expectFatal(await runBounded(['worker', '--queue', closed, '--out-root', dir.path]), /Cannot reach Redis/);
   });
 
   it('a missing password is exit 2 saying where to put it', async () => {
@@ -90,7 +92,7 @@ describe('queue connection failures', () => {
   });
 
   it('Ctrl-C while connecting to a Redis that does not answer stops at once', async () => {
-    const { child, done } = startCli(['run', dir.file('v.mp4'), '--out', dir.file('o3'), '--queue', `redis://:${PASSWORD}@127.0.0.1:${silentPort}`]);
+    const { child, done } = startCli(['run', dir.file('v.mp4'), '--out', dir.file('o3'), '--queue', `redis://:${PASSWORD}@127.0.0.1:${silentPort}`], QUEUE_ENV);
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     await until(async () => stderr.includes('connecting to the queue'), 60_000, 50);
