@@ -143,6 +143,7 @@ export function registerRun(program: Command): void {
         const c = progress.counts;
         if (flags.queue) {
           if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
+          if (flags.force) progress.log('note: --force applies to local runs; a queued run needs an empty --out or one clipmill made');
           if (flags.allowLocal || flags.allowPrivateNetwork || flags.ytDlp || flags.optOut) {
             progress.log('note: --allow-local, --allow-private-network, --yt-dlp and --opt-out are set per worker (clipmill worker --opt-out <file>), not by the run');
           }
