@@ -59,6 +59,13 @@ describe('internal addresses', () => {
     for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111']) assert.equal(isPublicAddress(a), true, a);
   });
 
+  it('the connect-time lookup passes public addresses on in both callback shapes', async () => {
+    const all = await new Promise<unknown[]>((resolve) => publicOnlyLookup('8.8.8.8', { all: true }, (e, a) => resolve([e, a])));
+    assert.deepEqual(all, [null, [{ address: '8.8.8.8', family: 4 }]]);
+    const one = await new Promise<unknown[]>((resolve) => publicOnlyLookup('8.8.8.8', {}, (e, a, f) => resolve([e, a, f])));
+    assert.deepEqual(one, [null, '8.8.8.8', 4]);
+  });
+
   it('the connect-time lookup refuses a name that resolves to loopback', async () => {
     const err = await new Promise<unknown>((resolve) => publicOnlyLookup('localhost', { all: true }, (e) => resolve(e)));
     assert.equal((err as { code?: string }).code, 'refused_private_address');
