@@ -33,7 +33,7 @@ if [ ! -f "$in/manifest.csv" ]; then
   } > "$in/manifest.csv"
 fi
 
-node bin/clipmill.js run "$in/manifest.csv" --out "$out" --max-clip 4
+node bin/clipmill.js run "$in/manifest.csv" --out "$out" --max-clip 4 --allow-local "$in"
 node bin/clipmill.js status "$out"
 report=$(node bin/clipmill.js report "$out")
 echo

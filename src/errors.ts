@@ -17,13 +17,25 @@ export const ErrorCode = {
   CorruptVideo: 'corrupt_video',
   TruncatedVideo: 'truncated_video',
   UnsupportedCodec: 'unsupported_codec',
+  /** A real format, but not a video container clipmill reads (audio-only formats, raw streams, ...). */
+  UnsupportedContainer: 'unsupported_container',
   DecodeFailed: 'decode_failed',
   EncodeFailed: 'encode_failed',
   Unavailable: 'unavailable',
   DiskFull: 'disk_full',
+  /** The source's record could not be written (metadata too deep or odd for JSON). */
+  RecordUnwritable: 'record_unwritable',
+  /** A download slower than the minimum transfer rate (fetch.minRateBytesPerSec over fetch.minRateWindowSec). */
+  TooSlow: 'too_slow',
   RefusedLicense: 'refused_license',
   RefusedOptOut: 'refused_opt_out',
   RefusedTakedown: 'refused_takedown',
+  /** A playlist (HLS, DASH, concat, ...): it names other files or URLs, which are never followed. */
+  RefusedPlaylist: 'refused_playlist',
+  /** A URL (or a redirect) to a private, loopback, link-local or multicast address (--allow-private-network). */
+  RefusedPrivateAddress: 'refused_private_address',
+  /** A local path outside the folders the user allowed (--allow-local). */
+  RefusedLocalPath: 'refused_local_path',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -14,6 +14,7 @@ import { RunProgress } from '../../src/cli/progress.js';
 import { RunConfig } from '../../src/config/schema.js';
 import { enqueueRun, followRun, queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { startQueueWorker, type QueueTasks } from '../../src/executors/bullmq-worker.js';
+import { workerSettings } from '../../src/executors/job-trust.js';
 import { openRedis } from '../../src/executors/redis.js';
 import { runPool } from '../../src/executors/local.js';
 import { runDataset } from '../../src/pipeline/run.js';
@@ -31,6 +32,8 @@ const CONCURRENCY = 2;
 
 const redis = await startRedis();
 const dir = await tempDir('clipmill-bench-queue-');
+// Queued runs are signed with a shared secret, which the spawned workers inherit.
+process.env.CLIPMILL_QUEUE_SECRET ??= 'bench-secret-for-the-queue-bench';
 const quiet = { write: () => true } as unknown as NodeJS.WriteStream;
 const rows: string[] = [];
 try {
@@ -66,7 +69,7 @@ async function emptyTaskOverhead(): Promise<void> {
   const enqueueMs = performance.now() - t;
   const bytesPerJob = ((await usedMemory(client)) - memoryBefore) / EMPTY;
   client.disconnect();
-  const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 8, tasks: noop });
+  const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 8, tasks: noop, settings: await workerSettings({ outRoot: dir.path }) });
   await followRun({ queueUrl: redis.url, runId });
   const totalMs = performance.now() - t;
   await worker.close();
@@ -100,7 +103,7 @@ async function corpusThroughput(): Promise<void> {
   let kept = 0;
   for (let round = 0; round < REPEAT; round++) {
     let t = performance.now();
-    const local = await runDataset({ inputs: [manifest], outDir: dir.file(`local-${round}`), cfg, progress: new RunProgress(quiet, false) });
+    const local = await runDataset({ inputs: [manifest], outDir: dir.file(`local-${round}`), cfg, progress: new RunProgress(quiet, false), allowLocal: [dir.path] });
     timed('local run (in-process)', performance.now() - t);
     kept = local.pack?.clipsKept ?? 0;
 
@@ -135,7 +138,7 @@ async function usedMemory(client: Redis): Promise<number> {
 }
 
 function startWorker(): ChildProcess {
-  return spawn(process.execPath, [...CLI_ARGS, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY)], { stdio: 'ignore' });
+  return spawn(process.execPath, [...CLI_ARGS, 'worker', '--queue', redis.url, '--concurrency', String(CONCURRENCY), '--allow-local', dir.path, '--out-root', dir.path], { stdio: 'ignore' });
 }
 
 async function stop(child: ChildProcess): Promise<void> {

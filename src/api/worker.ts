@@ -21,6 +21,15 @@ export interface WorkerOptions {
   log?: (message: string) => void;
   /** Counts finished sources into these Prometheus metrics (`clipmill worker --metrics-port`). */
   metrics?: PipelineMetrics;
+  /** The only folder runs may write under (checked after resolving links): runs naming another are refused. */
+  outRoot: string;
+  /** Folders whose local files jobs may name (none by default). */
+  allowLocal?: string[];
+  /** Fetch from private and loopback addresses too. */
+  allowPrivateNetwork?: boolean;
+  /** This worker's yt-dlp and opt-out lists: never taken from the queue. */
+  ytDlp?: string;
+  optOut?: string[];
 }
 
 export interface Worker {
@@ -33,16 +42,24 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const { startQueueWorker } = await import('../executors/bullmq-worker.js');
   const { openRedis } = await import('../executors/redis.js');
   const { startRecheckWorker } = await import('../executors/recheck-queue.js');
+  const { workerSettings } = await import('../executors/job-trust.js');
+  const { checkRedis } = await import('../executors/redis-check.js');
+  const { LocalRoots } = await import('../fetch/local-roots.js');
+  // Runs are accepted only when signed with CLIPMILL_QUEUE_SECRET; programs and files are this worker's own.
+  const settings = await workerSettings({ outRoot: opts.outRoot, ytDlpPath: opts.ytDlp, optOutList: opts.optOut });
+  await checkRedis(opts.queue);
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
+  const access = { localRoots: await LocalRoots.of(opts.allowLocal ?? []), allowPrivateNetwork: opts.allowPrivateNetwork };
   const gateRedis = openRedis(opts.queue);
   const stages = opts.stages ? (cfg: RunConfig) => resolveStages(cfg, opts.stages) : undefined;
-  const tasks = pipelineTasks({ redis: gateRedis, hwaccel: opts.hwaccel, stages });
+  const tasks = pipelineTasks({ redis: gateRedis, access, hwaccel: opts.hwaccel, stages });
   const { meteredTasks } = await import('../metrics/observe.js');
   const worker = await startQueueWorker({
     queueUrl: opts.queue,
     concurrency: opts.concurrency ?? 2,
     lockMs: Math.round((opts.lockSec ?? 30) * 1000),
     tasks: opts.metrics ? meteredTasks(tasks, opts.metrics) : tasks,
+    settings,
     log: opts.log,
   });
   // The same worker answers `clipmill recheck --queue` jobs (one origin check each).

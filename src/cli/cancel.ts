@@ -9,6 +9,8 @@ export function registerCancel(program: Command): void {
     .argument('<dir>', 'output directory of the run')
     .requiredOption('-q, --queue <url>', 'Redis URL of the queue')
     .action(async (dir: string, flags: { queue: string }) => {
+      const { checkRedis } = await import('../executors/redis-check.js');
+      await checkRedis(flags.queue);
       const { cancelRun, runIdFor } = await import('../executors/bullmq.js');
       await cancelRun(flags.queue, runIdFor(path.resolve(dir)));
       process.stderr.write(`cancelled the run writing to ${path.resolve(dir)}\n`);

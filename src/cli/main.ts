@@ -39,9 +39,14 @@ try {
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   if (err instanceof FatalError) {
-    process.stderr.write(`clipmill: ${err.message}\n`);
+    process.stderr.write(`clipmill: ${redactPasswords(err.message)}\n`);
     return 2;
   }
-  process.stderr.write(`clipmill: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`clipmill: unexpected error: ${redactPasswords((err as Error)?.stack ?? String(err))}\n`);
   return 1;
+}
+
+/** A password in any URL of a message (redis://:secret@host) becomes ***: messages end up in logs. */
+function redactPasswords(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, '$1***@');
 }

@@ -22,3 +22,14 @@ export function hwaccelOption(): Option {
 export function s3EndpointOption(): Option {
   return new Option('--s3-endpoint <url>', 'S3-compatible server for s3:// inputs and --out (default: AWS, or AWS_ENDPOINT_URL_S3)');
 }
+
+/** `--allow-local <dir>`, repeatable: folders whose files manifests (or queued jobs) may name. */
+export function allowLocalOption(): Option {
+  return new Option('--allow-local <dir>', 'read local files named by manifests only under this folder (repeatable; folders and files given as inputs are always allowed)')
+    .argParser((dir: string, previous: string[] | undefined) => [...(previous ?? []), dir]);
+}
+
+/** `--allow-private-network`: fetch from private, loopback, link-local and multicast addresses too. */
+export function allowPrivateNetworkOption(): Option {
+  return new Option('--allow-private-network', 'fetch from private, loopback, link-local and multicast addresses too (refused by default: they reach internal services)');
+}

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { URL_COLUMNS } from '../sources/columns.js';
-import { integer, number, hwaccelOption, s3EndpointOption } from './options.js';
+import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption, s3EndpointOption } from './options.js';
 import { FatalError } from '../errors.js';
 import { isS3Uri } from '../store/s3-uri.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
@@ -55,6 +55,9 @@ interface RunFlags extends MetricsFlags {
   semanticThreshold?: number;
   balance?: boolean;
   hwaccel?: 'cuda';
+  allowLocal?: string[];
+  allowPrivateNetwork?: boolean;
+  force?: boolean;
   queue?: string;
   explain?: boolean;
   s3Endpoint?: string;
@@ -92,7 +95,8 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Turn inputs (manifests, folders, URLs, files) into a clip dataset in --out. Rerun the same command to resume.')
     .argument('<inputs...>', 'manifests (.csv .tsv .jsonl .ndjson .json .parquet, .gz for text ones), URL lists (.txt .urls .list), directories, http(s) URLs or video files')
-    .requiredOption('-o, --out <dir>', 'output directory, or s3://bucket/prefix')
+    .requiredOption('-o, --out <dir>', 'output directory (new, empty, or made by clipmill), or s3://bucket/prefix')
+    .option('--force', 'use an output directory that holds other files (clipmill may overwrite or delete them)')
     .option('-c, --config <file>', 'JSON config file (flags override it)')
     .option('-w, --workers <n>', 'sources processed at once (default 2)', integer)
     .option('--url-column <name>', `manifest column holding the URL or path (default: the first of ${URL_COLUMNS.join(', ')})`)
@@ -131,6 +135,8 @@ export function registerRun(program: Command): void {
     .option('--embed-model <file>', 'embed kept clips with this ONNX image encoder ([N,3,H,W] in, [N,D] out) and drop semantic duplicates')
     .option('--semantic-threshold <x>', 'cosine similarity at which two clips\' embeddings are duplicates, 0 = off (default 0.95)', number)
     .addOption(hwaccelOption())
+    .addOption(allowLocalOption())
+    .addOption(allowPrivateNetworkOption())
     .addOption(s3EndpointOption())
     .option('--staging <dir>', 'local working folder of an s3:// output (default: one per output URI under the temp folder)')
     .option('--explain', 'print the per-source stages this run would apply, in order, and exit')
@@ -161,14 +167,24 @@ export function registerRun(program: Command): void {
         const s3 = isS3Uri(flags.out) ? await import('./s3-output.js') : undefined;
         const s3Out = s3 ? await s3.openS3Output(flags.out, flags.staging, progress) : undefined;
         const outDir = s3Out?.staging ?? path.resolve(flags.out);
+        if (flags.queue) {
+          if (flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
+          if (flags.force) progress.log('note: --force applies to local runs; a queued run needs an empty --out or one clipmill made');
+          if (flags.allowLocal || flags.allowPrivateNetwork || flags.ytDlp || flags.optOut) {
+            progress.log('note: --allow-local, --allow-private-network, --yt-dlp and --opt-out are set per worker (clipmill worker --opt-out <file>), not by the run');
+          }
+          const { redactUrl } = await import('../executors/redis-check.js');
+          progress.log(`connecting to the queue at ${redactUrl(flags.queue)}`);
+        }
         // The datasheet's "how it was collected": one line per run in the folder's runs.jsonl.
         const { appendRunLog } = await import('../report/run-log.js');
         const { OutputDir } = await import('../store/output.js');
-        await new OutputDir(outDir).prepare();
+        await new OutputDir(outDir).prepare({ force: flags.force });
         await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
-        if (flags.queue && flags.hwaccel) progress.log('note: --hwaccel is set per worker (clipmill worker --hwaccel cuda), not by the run');
-        const hwaccel = flags.queue ? undefined : flags.hwaccel;
-        const report = await run({ inputs, out: outDir, config: cfg, queue: flags.queue, hwaccel, progress, signal: controller.signal, onRecord: s3Out?.publishSource });
+        const report = await run({
+          inputs, out: outDir, config: cfg, queue: flags.queue, hwaccel: flags.queue ? undefined : flags.hwaccel, progress, signal: controller.signal,
+          onRecord: s3Out?.publishSource, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force,
+        });
         if (report.cancelled) {
           process.stderr.write('the run was cancelled; run the same command again to resume it\n');
           process.exitCode = 1;

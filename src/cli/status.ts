@@ -13,6 +13,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .option('-q, --queue <url>', 'also show the queue of a distributed run: depth, active workers, failures')
     .action(async (dir: string, flags: { json?: boolean; queue?: string }) => {
+      if (flags.queue) await (await import('../executors/redis-check.js')).checkRedis(flags.queue);
       const { summarizeOutput } = await import('../pack/index.js');
       const { queueStatus, runIdFor } = await import('../executors/bullmq.js');
       const { rightsFreshness } = await import('../policy/recheck-log.js');

@@ -1,6 +1,6 @@
 /** `clipmill worker`: takes jobs of distributed runs from a Redis queue until stopped. */
 import type { Command } from 'commander';
-import { integer, number, hwaccelOption, s3EndpointOption } from './options.js';
+import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption, s3EndpointOption } from './options.js';
 import { metricsHostOption, metricsPortOption, type MetricsFlags } from '../metrics/options.js';
 
 interface WorkerFlags extends MetricsFlags {
@@ -9,29 +9,41 @@ interface WorkerFlags extends MetricsFlags {
   lockSec: number;
   hwaccel?: 'cuda';
   s3Endpoint?: string;
+  allowLocal?: string[];
+  allowPrivateNetwork?: boolean;
+  outRoot: string;
+  ytDlp?: string;
+  optOut?: string[];
 }
 
 export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('Process jobs of runs enqueued with `clipmill run --queue`, on this machine, until stopped (SIGTERM/SIGINT: finish current jobs; twice: hand them back now).')
-    .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://host:6379')
+    .requiredOption('-q, --queue <url>', 'Redis URL of the queue, e.g. redis://:password@host:6379 (rediss:// for TLS)')
+    .requiredOption('--out-root <dir>', 'runs may write only below this folder (the shared storage); others are refused')
+    .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp); never taken from the queue')
+    .option('--opt-out <file...>', 'opt-out list(s) this worker applies; never taken from the queue')
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
+    .addOption(allowLocalOption())
+    .addOption(allowPrivateNetworkOption())
     .addOption(s3EndpointOption())
     .addOption(metricsPortOption())
     .addOption(metricsHostOption())
     .action(async (flags: WorkerFlags) => {
       const { startWorker } = await import('../api/worker.js');
+      const { redactUrl } = await import('../executors/redis-check.js');
       if (flags.s3Endpoint) (await import('../store/s3.js')).configureS3({ endpoint: flags.s3Endpoint });
       const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       const { startMetricsIfAsked } = await import('../metrics/cli.js');
       const metered = await startMetricsIfAsked(flags, log);
       const worker = await startWorker({
         queue: flags.queue, concurrency: flags.concurrency, lockSec: flags.lockSec, hwaccel: flags.hwaccel, metrics: metered?.metrics, log,
+        outRoot: flags.outRoot, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, ytDlp: flags.ytDlp, optOut: flags.optOut,
       });
-      log(`worker ready on ${flags.queue} (concurrency ${flags.concurrency})`);
+      log(`worker ready on ${redactUrl(flags.queue)} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const onSignal = (): void => {

@@ -9,6 +9,15 @@ import { DEFAULT_TAXONOMY } from '../annotate/taxonomy.js';
 export const FetchConfig = z.strictObject({
   /** Seconds without progress before a request is abandoned. */
   timeoutSec: z.number().positive().default(30),
+  /**
+   * Longest one download attempt may take, seconds, plus one second per `deadlineBytesPerSec`
+   * bytes of the size the server announces; past it the attempt fails with `timeout` (transient).
+   */
+  deadlineSec: z.number().positive().default(600),
+  deadlineBytesPerSec: z.number().positive().default(256 * 1024),
+  /** A download slower than this many bytes/s over `minRateWindowSec` seconds fails with `too_slow` (transient). */
+  minRateBytesPerSec: z.number().min(0).default(16 * 1024),
+  minRateWindowSec: z.number().positive().default(20),
   /** Attempts per source for transient failures (network, 5xx, 429). */
   retries: z.number().int().min(0).default(3),
   /** First backoff delay; doubles each attempt, with jitter. */

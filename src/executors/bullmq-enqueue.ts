@@ -13,6 +13,7 @@ import type { Source } from '../types.js';
 import { PACK_JOB_OPTS, SOURCE_JOB_OPTS, type PackJobData, type SourceJobData } from './bullmq-jobs.js';
 import { pendingSources, type PendingTally } from './pending.js';
 import { HOLD_QUEUE, holdJobId, openRedis, PACK_QUEUE, packJobId, redisOptions, runKey, runOfJob, SOURCES_QUEUE, sourceJobId } from './redis.js';
+import { signRun } from './job-trust.js';
 
 /** Source jobs added per round trip; a flow of millions of children is built in batches. */
 const ADD_BATCH = 500;
@@ -55,8 +56,10 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
     const out = new OutputDir(path.resolve(opts.outDir));
     await out.prepare();
     await clearReleasedPack(packQueue, runId);
+    // The settings travel signed: a worker runs only what someone holding CLIPMILL_QUEUE_SECRET enqueued.
+    const cfgJson = JSON.stringify(opts.cfg);
     await redis.hset(runKey(runId), {
-      outDir: out.root, cfg: JSON.stringify(opts.cfg), inputs: JSON.stringify(opts.inputs),
+      outDir: out.root, cfg: cfgJson, sig: signRun(runId, out.root, cfgJson), inputs: JSON.stringify(opts.inputs),
       state: 'enqueuing', enqueuedAt: new Date().toISOString(),
     });
     await removeFailedJobs(sourcesQueue, runId);

@@ -3,6 +3,7 @@
  * settings and a host gate shared through Redis; the pack job runs the pack step, as a local run does.
  */
 import type { Redis } from 'ioredis';
+import type { FetchAccess } from '../fetch/index.js';
 import { RedisHostGate } from '../fetch/redis-gate.js';
 import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
@@ -17,6 +18,8 @@ export interface PipelineTaskOptions {
   /** Connection for the shared host gate. */
   redis: Redis;
   hwaccel?: 'cuda';
+  /** This worker's own --allow-local folders (and networks): never taken from the queue. */
+  access: FetchAccess;
   /** The per-source stages for a run's config (default: defaultStages). */
   stages?: (cfg: RunConfig) => readonly SourceStage[];
 }
@@ -39,7 +42,7 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
   return {
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
-      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), hwaccel: opts.hwaccel, signal, stages: stagesOf(run) });
+      return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), access: opts.access, hwaccel: opts.hwaccel, signal, stages: stagesOf(run) });
     },
     async pack(run) {
       const times = { startedAt: run.enqueuedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString() };

@@ -6,11 +6,12 @@
  */
 import os from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
-import { RunConfig } from '../config/schema.js';
+import type { RunConfig } from '../config/schema.js';
 import { OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
 import { needsRedo } from '../store/output.js';
 import { type PackJobData, type PackJobResult, type SourceJobData, type SourceJobResult } from './bullmq.js';
+import { checkedPackJob, checkedSourceJob, trustedRun, type WorkerSettings } from './job-trust.js';
 import { openRedis, PACK_QUEUE, readRunMeta, redisOptions, type RunMeta, SOURCES_QUEUE } from './redis.js';
 
 /** What a worker knows about the run a job belongs to. */
@@ -34,6 +35,8 @@ export interface QueueWorkerOptions {
   /** Source jobs processed at once by this process. */
   concurrency: number;
   tasks: QueueTasks;
+  /** The worker's own output root, programs and files; runs from Redis are checked against them (job-trust.ts). */
+  settings: WorkerSettings;
   /**
    * How long a job stays locked to a worker that stopped renewing it (killed, frozen) before
    * another worker takes it again. Renewed every half of it while the worker is alive.
@@ -74,10 +77,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   };
 
   const processSourceJob = async (job: Job<SourceJobData, SourceJobResult>, token?: string): Promise<SourceJobResult> => {
-    const { runId, source } = job.data;
+    const { runId, source } = checkedSourceJob(job.data);
     const meta = await readRunMeta(redis, runId);
     if (!meta || meta.state === 'cancelled') return { status: 'cancelled' };
-    const run = runContext(runId, meta);
+    const run = await runContext(runId, meta, opts.settings);
     // A redelivered job whose task already finished (the worker died between record and ack).
     const earlier = await run.out.readRecord(source.id);
     if (earlier && (!needsRedo(earlier) || Date.parse(earlier.finishedAt) >= job.timestamp)) return { status: earlier.status };
@@ -100,11 +103,13 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   };
 
   const processPackJob = async (job: Job<PackJobData, PackJobResult>): Promise<PackJobResult> => {
-    const meta = await readRunMeta(redis, job.data.runId);
+    const { runId } = checkedPackJob(job.data);
+    const meta = await readRunMeta(redis, runId);
     if (!meta || meta.state === 'cancelled') return { cancelled: true };
-    log(`packing run ${job.data.runId} in ${meta.outDir}`);
-    const result = await opts.tasks.pack(runContext(job.data.runId, meta));
-    log(`packed run ${job.data.runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
+    const run = await runContext(runId, meta, opts.settings);
+    log(`packing run ${runId} in ${run.out.root}`);
+    const result = await opts.tasks.pack(run);
+    log(`packed run ${runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
     return result;
   };
 
@@ -143,11 +148,13 @@ const CANCELLED = new Error('run cancelled');
 const RELEASED = new Error('worker stopping; job released');
 
 /** Run contexts are rebuilt only when the run's settings change (a re-enqueue with other flags). */
-const contexts = new Map<string, { cfgJson: string; context: RunContext }>();
-function runContext(runId: string, meta: RunMeta): RunContext {
+const contexts = new Map<string, { key: string; context: RunContext }>();
+async function runContext(runId: string, meta: RunMeta, settings: WorkerSettings): Promise<RunContext> {
+  const key = JSON.stringify([meta.outDir, meta.cfg, meta.sig]);
   const cached = contexts.get(runId);
-  if (cached && cached.cfgJson === meta.cfg && cached.context.out.root === meta.outDir) return cached.context;
-  const context: RunContext = { runId, out: new OutputDir(meta.outDir), cfg: RunConfig.parse(JSON.parse(meta.cfg)), enqueuedAt: meta.enqueuedAt };
-  contexts.set(runId, { cfgJson: meta.cfg, context });
+  if (cached?.key === key) return cached.context;
+  const { outDir, cfg } = await trustedRun(runId, meta, settings);
+  const context: RunContext = { runId, out: new OutputDir(outDir), cfg, enqueuedAt: meta.enqueuedAt };
+  contexts.set(runId, { key, context });
   return context;
 }

@@ -11,6 +11,8 @@ import { runIdFor } from './bullmq-jobs.js';
 import { openRedis } from './redis.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { PackOutcome } from '../pipeline/pack-step.js';
+import { queueSecret } from './job-trust.js';
+import { checkRedis } from './redis-check.js';
 
 export * from './bullmq-jobs.js';
 export * from './bullmq-enqueue.js';
@@ -51,6 +53,9 @@ export function queueExecutor(queueUrl: string): Executor {
   return {
     name: 'bullmq',
     async execute(run) {
+      // The run's settings are signed with the secret: fail before connecting when it is missing.
+      queueSecret();
+      await checkRedis(queueUrl, run.signal);
       const result = await runOnQueue({ queueUrl, runId: runIdFor(run.outDir), ...run });
       if (result.cancelled) return { cancelled: true };
       const { cancelled: _cancelled, ...pack } = result.pack ?? {};

@@ -18,10 +18,10 @@ export function redisOptions(queueUrl: string): RedisOptions {
   try {
     url = new URL(queueUrl);
   } catch {
-    throw new FatalError(`--queue must be a redis:// URL, got ${JSON.stringify(queueUrl)}`);
+    throw new FatalError('--queue must be a redis:// URL (redis://[user:password@]host[:port][/db])');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new FatalError(`--queue must be a redis:// or rediss:// URL, got ${JSON.stringify(queueUrl)}`);
+    throw new FatalError(`--queue must be a redis:// or rediss:// URL, not ${url.protocol}//`);
   }
   const db = url.pathname.replace(/^\//, '');
   return {
@@ -55,12 +55,14 @@ export interface RunMeta {
   cfg: string;
   state: RunState;
   enqueuedAt?: string;
+  /** HMAC of the settings with CLIPMILL_QUEUE_SECRET (job-trust.ts): workers refuse runs without a valid one. */
+  sig?: string;
 }
 
 export async function readRunMeta(redis: Redis, runId: string): Promise<RunMeta | undefined> {
   const h = await redis.hgetall(runKey(runId));
   if (!h.outDir || !h.cfg) return undefined;
-  return { outDir: h.outDir, cfg: h.cfg, state: (h.state as RunState) ?? 'queued', enqueuedAt: h.enqueuedAt };
+  return { outDir: h.outDir, cfg: h.cfg, state: (h.state as RunState) ?? 'queued', enqueuedAt: h.enqueuedAt, sig: h.sig };
 }
 
 /**

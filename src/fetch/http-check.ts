@@ -22,7 +22,7 @@ export interface HttpAnswer {
   size?: number;
 }
 
-type CheckOptions = Pick<HttpOptions, 'timeoutSec' | 'userAgent' | 'signal'>;
+type CheckOptions = Pick<HttpOptions, 'timeoutSec' | 'userAgent' | 'signal' | 'allowPrivateNetwork'>;
 
 const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 const isGone = (status: number): boolean => status === 404 || status === 410;
@@ -39,18 +39,18 @@ export async function askHttp(url: string, opts: CheckOptions): Promise<HttpAnsw
 }
 
 async function request(url: string, method: 'HEAD' | 'GET', opts: CheckOptions): Promise<HttpAnswer> {
-  let current = checkedUrl(url);
+  let current = checkedUrl(url, opts);
   for (let redirects = 0; ; redirects++) {
     const headers = requestHeaders(opts.userAgent, 0);
     if (method === 'GET') headers.range = 'bytes=0-0';
-    const { res } = await open(current, headers, opts, method);
+    const { res } = await open(current, headers, opts, { method });
     // Only the status and headers matter; a server that ignores Range must not send us the file.
     res.destroy();
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if (REDIRECT_STATUSES.has(status) && location) {
       if (redirects >= MAX_REDIRECTS) throw tooManyRedirects();
-      current = checkedUrl(new URL(location, current).href);
+      current = checkedUrl(new URL(location, current).href, opts);
       continue;
     }
     const flat = flattenHeaders(res.headers);

@@ -12,7 +12,9 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode, SourceError } from '../errors.js';
 import { FetchError, httpStatusError, networkError, timeoutError } from './failure.js';
+import { checkLiteralHost, publicOnlyLookup } from './address-policy.js';
 import { hashFileInto } from './hash.js';
+import { TransferGuard, type TransferLimits } from './transfer-guard.js';
 
 /**
  * Called with the final response's status and lower-cased headers before any of the body is read.
@@ -31,6 +33,10 @@ export interface HttpOptions {
   timeoutSec: number;
   maxBytes: number;
   userAgent: string;
+  /** Connect to private, loopback, link-local and multicast addresses too (--allow-private-network). */
+  allowPrivateNetwork?: boolean;
+  /** Deadline and minimum rate of the attempt. */
+  limits: TransferLimits;
   onHeaders?: HeadersHook;
   signal?: AbortSignal;
 }
@@ -52,20 +58,29 @@ const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'x-robots-tag', '
 
 /** Downloads `url` to `dest`. Throws a SourceError (FetchError) with a stable code on failure. */
 export async function downloadHttp(url: string, dest: string, opts: HttpOptions): Promise<HttpDownload> {
+  const guard = new TransferGuard(opts.limits);
+  try {
+    return await attemptDownload(url, dest, opts, guard);
+  } finally {
+    guard.stop();
+  }
+}
+
+async function attemptDownload(url: string, dest: string, opts: HttpOptions, guard: TransferGuard): Promise<HttpDownload> {
   const part = `${dest}.part`;
   let offset = await resumableOffset(part, url);
-  let current = checkedUrl(url);
+  let current = checkedUrl(url, opts);
   let redirects = 0;
   for (;;) {
     const validator = offset > 0 ? (await readPartState(part))?.validator : undefined;
-    const { res, reason } = await open(current, requestHeaders(opts.userAgent, offset, validator), opts);
+    const { res, reason } = await open(current, requestHeaders(opts.userAgent, offset, validator), opts, { guard });
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
 
     if (REDIRECT_STATUSES.has(status) && location) {
       res.resume();
       if (++redirects > MAX_REDIRECTS) throw tooManyRedirects();
-      current = checkedUrl(new URL(location, current).href);
+      current = checkedUrl(new URL(location, current).href, opts);
       continue;
     }
     if (status === 416 && offset > 0) {
@@ -109,7 +124,8 @@ export async function downloadHttp(url: string, dest: string, opts: HttpOptions)
     }
     await writePartState(part, { url, validator: validatorOf(headers) });
 
-    const digest = await streamBody(res, part, offset, opts.maxBytes, reason);
+    guard.bodyStarts(total === undefined ? undefined : total - offset);
+    const digest = await streamBody(res, part, offset, opts.maxBytes, reason, guard);
     if (total !== undefined && digest.bytes !== total) {
       // The partial file stays for the next attempt to resume from.
       throw new FetchError(ErrorCode.NetworkError, `The connection closed after ${digest.bytes} of ${total} bytes.`, true);
@@ -137,24 +153,32 @@ export interface Exchange {
   reason: () => FetchError | undefined;
 }
 
-/** One request (GET unless `method` says otherwise); resolves once the response headers are in. */
+/**
+ * One request (GET unless `method` says otherwise); resolves once the response headers are in. A
+ * download's `guard` (deadline, minimum rate) may cut it.
+ */
 export function open(
   url: string,
   headers: Record<string, string>,
-  opts: Pick<HttpOptions, 'timeoutSec' | 'signal'>,
-  method = 'GET',
+  opts: Pick<HttpOptions, 'timeoutSec' | 'signal' | 'allowPrivateNetwork'>,
+  request: { method?: string; guard?: TransferGuard } = {},
 ): Promise<Exchange> {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
     let reason: FetchError | undefined;
     // `timeout` arms the socket before it connects, so it bounds the connect and every later silence.
-    const req = client.request(url, { method, headers, timeout: opts.timeoutSec * 1000, signal: opts.signal }, (res) =>
+    // Names are checked on the addresses they resolve to, at connect time (see address-policy.ts).
+    const lookup = opts.allowPrivateNetwork ? undefined : publicOnlyLookup;
+    const method = request.method ?? 'GET';
+    const req = client.request(url, { method, headers, timeout: opts.timeoutSec * 1000, signal: opts.signal, lookup }, (res) =>
       resolve({ res, reason: () => reason }),
     );
-    req.on('timeout', () => {
-      reason = timeoutError(opts.timeoutSec);
+    const cut = (err: FetchError): void => {
+      reason ??= err;
       req.destroy(reason);
-    });
+    };
+    req.on('timeout', () => cut(timeoutError(opts.timeoutSec)));
+    request.guard?.watch(cut);
     req.on('error', (err) => reject(reason ?? networkError(err)));
     req.end();
   });
@@ -167,6 +191,7 @@ async function streamBody(
   offset: number,
   maxBytes: number,
   reason: () => FetchError | undefined,
+  guard: TransferGuard,
 ): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
   if (offset > 0) await hashFileInto(hash, part);
@@ -174,6 +199,7 @@ async function streamBody(
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
+      guard.received(chunk.length);
       if (bytes > maxBytes) return done(tooLarge(bytes, maxBytes));
       hash.update(chunk);
       done(null, chunk);
@@ -203,11 +229,13 @@ function tooLarge(bytes: number, maxBytes: number): FetchError {
   );
 }
 
-export function checkedUrl(url: string): string {
-  const protocol = new URL(url).protocol;
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new FetchError(ErrorCode.HttpError, `Cannot download a ${protocol} URL over http.`, false);
+/** The URL of one hop (the first request or a redirect), refused when it is not http(s) or names a private IP. */
+export function checkedUrl(url: string, opts: Pick<HttpOptions, 'allowPrivateNetwork'>): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new FetchError(ErrorCode.HttpError, `Cannot download a ${parsed.protocol} URL over http.`, false);
   }
+  if (!opts.allowPrivateNetwork) checkLiteralHost(parsed);
   return url;
 }
 

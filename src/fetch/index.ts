@@ -10,15 +10,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetchConfig } from '../config/schema.js';
 import { ErrorCode, SourceError } from '../errors.js';
 import type { FetchResult, Source } from '../types.js';
+import { checkHostResolvesPublic } from './address-policy.js';
 import { FetchError } from './failure.js';
 import { downloadHttp, type HeadersHook } from './http.js';
 import { readLocalFile } from './local.js';
+import { LocalRoots } from './local-roots.js';
 import { hostOf, type HostGate } from './politeness.js';
 import { fetchWithYtDlp } from './ytdlp.js';
 
 export { hostOf } from './politeness.js';
 
-export interface FetchDeps {
+/** What a run may reach besides public URLs; chosen by the user on the machine that fetches, never by a manifest or a queue. */
+export interface FetchAccess {
+  /** Local files are read only under these (none by default). */
+  localRoots: LocalRoots;
+  /** Fetch from private, loopback, link-local and multicast addresses too (refused by default). */
+  allowPrivateNetwork?: boolean;
+}
+
+export interface FetchDeps extends Partial<FetchAccess> {
   gate: HostGate;
   /** Sees the final http response's status and headers before the body; throw to refuse the source. */
   onHeaders?: HeadersHook;
@@ -30,7 +40,7 @@ export interface FetchDeps {
  * result, or rejects with the final SourceError after retries (FatalError when yt-dlp is missing).
  */
 export async function fetchSource(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
-  if (source.kind === 'file') return readLocalFile(source.uri);
+  if (source.kind === 'file') return readLocalFile(source.uri, deps.localRoots ?? LocalRoots.none);
   if (source.kind === 's3') {
     await mkdir(workDir, { recursive: true });
     // Loaded on first use: the S3 SDK is large and most runs never touch a bucket.
@@ -41,7 +51,7 @@ export async function fetchSource(source: Source, workDir: string, cfg: FetchCon
   await mkdir(workDir, { recursive: true });
   const attempt = (): Promise<FetchResult> =>
     source.kind === 'ytdlp'
-      ? fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg)
+      ? viaYtDlp(source, workDir, cfg, deps)
       : fetchHttp(source, workDir, cfg, deps);
   return withRetries(host, cfg, deps, attempt);
 }
@@ -62,6 +72,8 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
     download = await downloadHttp(source.uri, dest, {
       timeoutSec: cfg.timeoutSec,
       maxBytes: cfg.maxBytes,
+      limits: cfg,
+      allowPrivateNetwork: deps.allowPrivateNetwork,
       userAgent: cfg.userAgent,
       onHeaders: async (status, headers, lines) => {
         await deps.onHeaders?.(status, headers, lines);
@@ -71,7 +83,7 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
     });
   } catch (err) {
     if (!(err instanceof WebPage)) throw err;
-    return fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg);
+    return viaYtDlp(source, workDir, cfg, deps);
   }
   return {
     path: download.path,
@@ -81,6 +93,15 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
     retrievedAt: new Date().toISOString(),
     headers: download.headers,
   };
+}
+
+/**
+ * yt-dlp connects by itself, so its host is checked here, before it starts. (Redirects yt-dlp
+ * follows, and a name that changes its address in between, are beyond this check.)
+ */
+async function viaYtDlp(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
+  if (!deps.allowPrivateNetwork) await checkHostResolvesPublic(source.uri);
+  return fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg);
 }
 
 /**

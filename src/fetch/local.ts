@@ -1,12 +1,13 @@
-/** A local file is read in place: checked, measured and hashed, never copied. */
+/** A local file is read in place: checked against the allowed roots, measured and hashed, never copied. */
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, SourceError } from '../errors.js';
 import type { FetchResult } from '../types.js';
 import { hashFile } from './hash.js';
+import type { LocalRoots } from './local-roots.js';
 
-export async function readLocalFile(uri: string): Promise<FetchResult> {
-  const file = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+export async function readLocalFile(uri: string, roots: LocalRoots): Promise<FetchResult> {
+  const file = await roots.check(uri.startsWith('file:') ? fileURLToPath(uri) : uri);
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
       throw new SourceError(ErrorCode.FileNotFound, `The file ${file} does not exist.`);

@@ -1,6 +1,8 @@
 /**
  * The one place that starts ffmpeg and ffprobe processes. Arguments are always arrays (no shell),
  * and input paths go through `ffmpegInput` so names starting with '-' or holding ':' are safe.
+ * Every file input is read with real container demuxers only and the file protocol only (see
+ * `restrictFileInputs`), so a downloaded playlist cannot make ffmpeg read other files or URLs.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import path from 'node:path';
@@ -12,6 +14,27 @@ export const FFPROBE = process.env.CLIPMILL_FFPROBE ?? 'ffprobe';
 /** A local path as an ffmpeg input/output argument that cannot be read as an option or a protocol. */
 export function ffmpegInput(file: string): string {
   return `file:${path.resolve(file)}`;
+}
+
+/**
+ * Demuxers of self-contained video containers. Playlist demuxers (hls, dash, concat, ...) name
+ * other files or URLs to read, and image2 reads numbered file sequences: none of them is here.
+ */
+export const CONTAINER_DEMUXERS = [
+  'mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm', 'avi', 'mpegts', 'mpeg', 'flv', 'asf', 'ogg', 'mxf', 'nut',
+];
+
+const INPUT_RESTRICTIONS = ['-format_whitelist', CONTAINER_DEMUXERS.join(','), '-protocol_whitelist', 'file'];
+
+/**
+ * The arguments with every `file:` input restricted to CONTAINER_DEMUXERS and the file protocol:
+ * ffprobe's one input takes the options anywhere; ffmpeg's apply to the `-i` they precede.
+ * Generated inputs (`-f lavfi -i testsrc2`) are left alone.
+ */
+export function restrictFileInputs(cmd: string, args: string[]): string[] {
+  if (cmd === FFPROBE) return [...INPUT_RESTRICTIONS, ...args];
+  if (cmd !== FFMPEG) return args;
+  return args.flatMap((arg, i) => (arg === '-i' && args[i + 1]?.startsWith('file:') ? [...INPUT_RESTRICTIONS, arg] : [arg]));
 }
 
 export interface ToolResult {
@@ -53,7 +76,7 @@ export function runTool(cmd: string, args: string[], opts: { signal?: AbortSigna
 export type ToolProcess = ChildProcessByStdio<Writable, Readable, Readable>;
 
 export function spawnTool(cmd: string, args: string[], signal?: AbortSignal): ToolProcess {
-  return spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
+  return spawn(cmd, restrictFileInputs(cmd, args), { stdio: ['pipe', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
 }
 
 /** A spawn failure (ENOENT) says which program to install instead of a bare errno. */

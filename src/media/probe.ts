@@ -82,8 +82,28 @@ async function fileSize(file: string): Promise<number> {
   return size;
 }
 
-/** ffprobe could not open the file: an MP4/MOV header without its index is a cut-off download, anything else is not video. */
+/** Demuxers whose input names other files or URLs to read (see CONTAINER_DEMUXERS in ffmpeg.ts). */
+const PLAYLIST_DEMUXERS = new Set(['hls', 'dash', 'concat', 'webm_dash_manifest', 'imf', 'ffmetadata', 'mpl2', 'hds']);
+const IMAGE_DEMUXER = /^(image2|[a-z0-9]+_pipe|gif|apng)$/;
+
+/** The demuxer ffmpeg recognised but refused because it is not a video container ("[hls @ 0x..] Format not on whitelist"). */
+function refusedDemuxer(stderr: string): SourceError | undefined {
+  const name = /\[([\w,]+) @ 0x[0-9a-f]+\] Format not on whitelist/.exec(stderr)?.[1];
+  if (!name) return undefined;
+  if (PLAYLIST_DEMUXERS.has(name)) {
+    return new SourceError(ErrorCode.RefusedPlaylist, `The file is a ${name} playlist; clipmill does not follow the files or URLs a playlist names.`);
+  }
+  if (IMAGE_DEMUXER.test(name)) return new SourceError(ErrorCode.NotAVideo, `The file is an image (${name}), not a video.`);
+  return new SourceError(ErrorCode.UnsupportedContainer, `The file is in the ${name} format, which is not a video container clipmill reads.`);
+}
+
+/**
+ * ffprobe could not open the file: a refused format says which, an MP4/MOV header without its
+ * index is a cut-off download, anything else is not video.
+ */
 async function unreadableError(file: string, stderr: string): Promise<SourceError> {
+  const refused = refusedDemuxer(stderr);
+  if (refused) return refused;
   if (/moov atom not found/.test(stderr) && (await startsWithFtyp(file))) {
     return new SourceError(
       ErrorCode.TruncatedVideo,

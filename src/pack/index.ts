@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PackConfig } from '../config/schema.js';
-import { writeFileAtomic } from '../store/output.js';
+import { OutputDir, writeFileAtomic } from '../store/output.js';
 import { writeDatasetCard } from './card.js';
 import { readIndexCounts, writeIndex } from './index-parquet.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
@@ -27,6 +27,8 @@ export { readIndex, writeIndex } from './index-parquet.js';
 export const INDEX_FILE = 'index.parquet';
 const STATS_FILE = 'stats.json';
 const MISSING_FILE = 'missing_file';
+/** A record (edited by hand or by someone else) names a clip file outside its source's clip folder. */
+const OUTSIDE_CLIP_FOLDER = 'outside_clip_folder';
 const DUPLICATE = 'duplicate';
 const SEMANTIC_DUPLICATE = 'semantic_duplicate';
 const MIX = 'mix';
@@ -74,23 +76,38 @@ async function isFile(file: string): Promise<number | undefined> {
   return stat?.isFile() ? stat.size : undefined;
 }
 
-/** Returns the kept rows that have their clip file, with its size; drops the others as `missing_file`. */
-async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs: ShardInput[]; missing: string[] }> {
+/** The size of a kept row's clip file; OUTSIDE_CLIP_FOLDER when its path leaves the source's clip folder. */
+async function clipFileSize(out: OutputDir, row: ClipRow): Promise<number | typeof OUTSIDE_CLIP_FOLDER | undefined> {
+  if (!row.file) return undefined;
+  const file = await out.clipFile(row.source_id, row.file);
+  return file === undefined ? OUTSIDE_CLIP_FOLDER : isFile(file);
+}
+
+/**
+ * Returns the kept rows that have their clip file, with its size; drops the others as
+ * `missing_file`, or `outside_clip_folder` when the record points elsewhere (never read).
+ */
+async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs: ShardInput[]; missing: string[]; outside: string[] }> {
+  const out = new OutputDir(outDir);
   const kept = rows.filter((row) => row.status === 'kept');
   const inputs: ShardInput[] = [];
   const missing: string[] = [];
+  const outside: string[] = [];
   for (let i = 0; i < kept.length; i += STAT_BATCH) {
     const batch = kept.slice(i, i + STAT_BATCH);
-    const sizes = await Promise.all(batch.map((row) => (row.file ? isFile(path.join(outDir, row.file)) : undefined)));
+    const sizes = await Promise.all(batch.map((row) => clipFileSize(out, row)));
     batch.forEach((row, j) => {
       const fileBytes = sizes[j];
-      if (fileBytes === undefined) {
+      if (fileBytes === OUTSIDE_CLIP_FOLDER) {
+        dropRow(row, OUTSIDE_CLIP_FOLDER);
+        outside.push(row.clip_id);
+      } else if (fileBytes === undefined) {
         dropRow(row, MISSING_FILE);
         missing.push(row.clip_id);
       } else inputs.push({ row, fileBytes });
     });
   }
-  return { inputs, missing };
+  return { inputs, missing, outside };
 }
 
 /** Applies the duplicate finder's verdicts; returns the inputs still kept and the count dropped. */
@@ -189,6 +206,9 @@ export async function pack(
   const deduped = { inputs: semantic.inputs, dropped: pixelDeduped.dropped + semantic.dropped };
   if (cfg.mix.balance) deduped.inputs = leaveOutForMix(deduped.inputs, cfg.mix);
   const warnings: string[] = [];
+  if (checked.outside.length > 0) {
+    warnings.push(`${checked.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${checked.outside.slice(0, 3).join(', ')})`);
+  }
   const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
   if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');
 

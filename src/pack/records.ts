@@ -31,10 +31,15 @@ async function recordFileNames(dir: string): Promise<string[]> {
   }
 }
 
-function isSourceRecord(value: unknown): value is SourceRecord {
+/** A source id is a plain file name: it names the record and the clip folder, so it must not be a path. */
+const SAFE_ID = /^[A-Za-z0-9_-]+$/;
+
+/** A version 1 record whose id is its own file name (an id like "../x" would lead pack out of the dataset). */
+function isSourceRecord(value: unknown, name: string): value is SourceRecord {
   const r = value as Partial<SourceRecord> | null;
   return (
     typeof r === 'object' && r !== null && r.version === 1 && typeof r.id === 'string' &&
+    SAFE_ID.test(r.id) && `${r.id}${RECORD_SUFFIX}` === name &&
     typeof r.uri === 'string' && typeof r.status === 'string' && Array.isArray(r.clips)
   );
 }
@@ -61,8 +66,8 @@ export async function* readSourceRecords(
       onSkip({ file, reason: 'unreadable', message: (err as Error).message });
       continue;
     }
-    if (!isSourceRecord(parsed)) {
-      onSkip({ file, reason: 'unreadable', message: 'not a version 1 source record' });
+    if (!isSourceRecord(parsed, name)) {
+      onSkip({ file, reason: 'unreadable', message: 'not a version 1 source record named after its id' });
       continue;
     }
     yield parsed;

@@ -10,6 +10,9 @@ import { createHostGate } from '../fetch/politeness.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import { loadPolicyContext } from '../policy/context.js';
 import { OutputDir } from '../store/output.js';
+import { lockOutput } from '../store/run-lock.js';
+import { LocalRoots } from '../fetch/local-roots.js';
+import { isHttpUrl } from '../sources/ids.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { WriterFactory } from '../pack/writer.js';
 import { packRun, type PackOutcome } from './pack-step.js';
@@ -32,6 +35,12 @@ export interface RunOptions {
   noPack?: boolean;
   /** Called with each record once it is written (an s3:// output publishes the source). */
   onRecord?: (record: SourceRecord) => Promise<void>;
+  /** Use an output folder that holds files but no clipmill marker (`--force`). */
+  force?: boolean;
+  /** Folders whose files manifests may name (`--allow-local`); the local inputs themselves are always allowed. */
+  allowLocal?: string[];
+  /** Fetch from private and loopback addresses too (`--allow-private-network`). */
+  allowPrivateNetwork?: boolean;
 }
 
 export interface RunResult {
@@ -42,7 +51,19 @@ export interface RunResult {
 export async function runDataset(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const out = new OutputDir(opts.outDir);
-  await out.prepare();
+  await out.prepare({ force: opts.force });
+  // One run at a time on an output: two would delete each other's work.
+  const lock = await lockOutput(out.root);
+  try {
+    return await runLocked(out, opts, startedAt);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): Promise<RunResult> {
+  const localInputs = opts.inputs.filter((input) => !isHttpUrl(input));
+  const access = { localRoots: await LocalRoots.of([...(opts.allowLocal ?? []), ...localInputs]), allowPrivateNetwork: opts.allowPrivateNetwork };
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);
   const gate = createHostGate(opts.cfg.fetch);
@@ -54,7 +75,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
       pendingSources(out, opts.inputs, opts.cfg, progress),
       opts.cfg.workers,
       async (source, signal) => {
-        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, hwaccel: opts.hwaccel, signal, stages: opts.stages });
+        const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, access, hwaccel: opts.hwaccel, signal, stages: opts.stages });
         await opts.onRecord?.(record);
         progress.finished(record);
       },
@@ -71,7 +92,7 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
 }
 
 /** The executor that runs everything in this process (the default). */
-export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'makeWriter' | 'onRecord'> = {}): Executor {
+export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'makeWriter' | 'onRecord' | 'force' | 'allowLocal' | 'allowPrivateNetwork'> = {}): Executor {
   return {
     name: 'local',
     async execute(run) {

@@ -5,6 +5,7 @@
  */
 import type { RunConfig } from '../config/schema.js';
 import type { HostGate } from '../fetch/politeness.js';
+import type { FetchAccess } from '../fetch/index.js';
 import type { PolicyContext } from '../policy/policy.js';
 import type { OutputDir } from '../store/output.js';
 import type { ClipRecord, FetchResult, Source, SourceRecord } from '../types.js';
@@ -16,6 +17,8 @@ export interface StageContext {
   cfg: RunConfig;
   gate: HostGate;
   policy: PolicyContext;
+  /** Local folders and networks this machine's user allowed (none of either by default). */
+  access?: FetchAccess;
   hwaccel?: 'cuda';
   signal?: AbortSignal;
 }

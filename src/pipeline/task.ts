@@ -9,6 +9,7 @@ import type { Source, SourceRecord } from '../types.js';
 import type { SourceStage, SourceWork, StageContext } from './stage.js';
 import { defaultStages } from './stages/index.js';
 import { removeClipFiles } from './stages/work.js';
+import { unwritableRecord } from '../store/output.js';
 
 export interface TaskContext extends StageContext {
   /** The stages to run (default: defaultStages(cfg)). */
@@ -74,7 +75,13 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   try {
     await ctx.out.writeRecord(record);
   } catch (err) {
-    throw describeError(err).code === ErrorCode.DiskFull ? diskFull(ctx.out.root) : err;
+    if (describeError(err).code === ErrorCode.DiskFull) throw diskFull(ctx.out.root);
+    // What the source brought cannot be stored (e.g. metadata the JSON writer chokes on): record
+    // that, without it, so the run and every rerun go on.
+    await removeClipFiles(work);
+    const failed = unwritableRecord(record, err);
+    await ctx.out.writeRecord(failed);
+    return failed;
   }
   return record;
 }

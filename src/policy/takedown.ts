@@ -169,7 +169,11 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
   // The clip folder holds every clip file of a source, also after its record lost the clip list.
   for (const id of ids) await rm(path.join(outDir, out.clipsDirRel(id)), { recursive: true, force: true });
   for (const record of records.values()) {
-    for (const clip of record.clips) if (clip.file) await rm(path.join(outDir, clip.file), { force: true });
+    for (const clip of record.clips) {
+      // Only inside the source's own clip folder: a record may have been edited to point anywhere.
+      const file = clip.file && (await out.clipFile(record.id, clip.file));
+      if (file) await rm(file, { force: true });
+    }
   }
   // Clip, licence and shard figures follow the edited index; refusals follow the marked records.
   if (remaining) await refreshStats(outDir, remaining);

@@ -9,6 +9,7 @@ import { FatalError } from '../errors.js';
 import type { RowError, Source } from '../types.js';
 import { LICENSE_RAW, licenseColumnOf, requireColumns, urlColumnOf } from './columns.js';
 import { canonicalUri, sourceId, sourceKind } from './ids.js';
+import { fieldsProblem } from './limits.js';
 import type { Preset, SourceDraft } from './presets/index.js';
 import { readDelimited } from './readers/csv.js';
 import { readJsonArray } from './readers/json-array.js';
@@ -117,6 +118,8 @@ function bareDraft(uri: string, file: string, preset: Preset | undefined): Sourc
 }
 
 function rowSource(row: ManifestRow, draftOf: (row: ManifestRow) => SourceDraft, input: string, baseDir: string): Source | RowError {
+  const problem = 'fields' in row ? fieldsProblem(row.fields) : undefined;
+  if (problem) return { input, line: row.line, message: problem };
   try {
     return toSource(draftOf(row), input, baseDir, row.line);
   } catch (err) {

@@ -3,9 +3,9 @@
  * written atomically and last, so a killed run resumes by skipping what has a record.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FatalError } from '../errors.js';
+import { ErrorCode, FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
 import { CLIPS_DIR, SOURCES_DIR } from './layout.js';
 
@@ -30,8 +30,29 @@ export class OutputDir {
     return path.join(this.root, '.work', sourceId);
   }
 
-  /** Creates the layout and proves it is writable; a FatalError otherwise. */
-  async prepare(): Promise<void> {
+  /**
+   * The absolute path of a record's clip file when it lies inside that source's own clip folder,
+   * also after resolving links; undefined when it points anywhere else. Records are files on
+   * disk that anyone with write access may have edited: pack and takedown read and delete only
+   * through this.
+   */
+  async clipFile(sourceId: string, file: string): Promise<string | undefined> {
+    const folder = path.resolve(this.root, this.clipsDirRel(sourceId));
+    const lexical = path.resolve(this.root, file);
+    if (!isInside(folder, lexical)) return undefined;
+    const real = await realpath(lexical).catch(() => undefined);
+    if (real === undefined) return lexical; // missing: nothing to read, nothing to delete
+    const realFolder = await realpath(folder).catch(() => folder);
+    return isInside(realFolder, real) && isInside(await realpath(this.root), realFolder) ? real : undefined;
+  }
+
+  /**
+   * Creates the layout and proves it is writable; a FatalError otherwise. A folder that holds
+   * files but no clipmill marker is someone else's (its stats.json, shards/ would be overwritten
+   * or deleted): refused unless `force`.
+   */
+  async prepare(opts: { force?: boolean } = {}): Promise<void> {
+    if (!opts.force) await this.refuseForeignFolder();
     try {
       await makeDirs(this.sourcesDir);
       await writeFile(path.join(this.root, OUTPUT_MARKER), 'This directory is a clipmill output; directory inputs skip it.\n');
@@ -41,6 +62,15 @@ export class OutputDir {
     } catch (e) {
       throw new FatalError(`The output directory ${this.root} is not writable: ${(e as Error).message}`);
     }
+  }
+
+  private async refuseForeignFolder(): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    if (names.length === 0 || names.includes(OUTPUT_MARKER)) return;
+    throw new FatalError(
+      `The output directory ${this.root} is not empty and was not made by clipmill (no ${OUTPUT_MARKER} file); ` +
+        'choose an empty or new folder, or pass --force to use this one (clipmill may then overwrite or delete files in it).',
+    );
   }
 
   async readRecord(sourceId: string): Promise<SourceRecord | undefined> {
@@ -67,6 +97,11 @@ export class OutputDir {
   }
 }
 
+/** True when `file` lies below `folder` (both resolved). */
+function isInside(folder: string, file: string): boolean {
+  return file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
+}
+
 /**
  * `mkdir -p` one level at a time: Node's recursive mkdir spins forever on some paths (e.g. under
  * /proc, where mkdir answers ENOENT for a parent that exists), so the run would hang, not fail.
@@ -79,6 +114,15 @@ async function makeDirs(dir: string): Promise<void> {
     if (path.dirname(d) === d) break;
   }
   for (const d of missing) await mkdir(d).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+}
+
+/** The record of a source whose own record could not be written: failed, without its metadata and clips. */
+export function unwritableRecord(record: SourceRecord, err: unknown): SourceRecord {
+  return {
+    version: 1, id: record.id, uri: record.uri, kind: record.kind, status: 'failed', origin: record.origin,
+    metadata: {}, clips: [], timings: record.timings, startedAt: record.startedAt, finishedAt: record.finishedAt,
+    error: { code: ErrorCode.RecordUnwritable, message: `The source's record could not be written: ${(err as Error).message}`, transient: false },
+  };
 }
 
 /**

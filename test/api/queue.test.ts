@@ -11,6 +11,8 @@ import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 const CONFIG = { segment: { minClipSec: 1, maxClipSec: 4 } };
+// The queued run's settings are signed with it, and the worker checks them with it.
+process.env.CLIPMILL_QUEUE_SECRET ??= 'library-queue-test-secret';
 
 const tagger: ClipAnnotator = {
   name: 'tagger',
@@ -34,7 +36,9 @@ describe('library API on a queue', { timeout: 600_000 }, () => {
 
   it('workers run the stages they were started with; the report has the local run\'s warnings', async () => {
     const local = await run({ inputs: [video], out: dir.file('local'), config: CONFIG });
-    const worker = await startWorker({ queue: redis.url, concurrency: 1, stages: (list) => [...list, stages.annotateStage(tagger)] });
+    const worker = await startWorker({
+      queue: redis.url, concurrency: 1, stages: (list) => [...list, stages.annotateStage(tagger)], outRoot: dir.path, allowLocal: [dir.path],
+    });
     try {
       const queued = await run({ inputs: [video], out: dir.file('queued'), config: CONFIG, queue: redis.url });
       assert.equal(queued.cancelled, false);

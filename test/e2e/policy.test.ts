@@ -61,7 +61,7 @@ async function startPolicyServer(routes: Record<string, Served>): Promise<Policy
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 const byName = (records: SourceRecord[]): Map<string, SourceRecord> => new Map(records.map((r) => [String(r.metadata.title), r]));
-const COMMON = ['--min-clip', '1', '--workers', '2', '--retries', '0', '--timeout', '5'];
+const COMMON = ['--min-clip', '1', '--workers', '2', '--retries', '0', '--timeout', '5', '--allow-private-network'];
 
 describe('rights and provenance through clipmill run and clipmill takedown', () => {
   let dir: TempDir;

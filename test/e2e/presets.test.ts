@@ -64,7 +64,7 @@ describe('clipmill run --preset on loopback manifests', () => {
     const file = dir.file(manifestName);
     await writeFile(file, manifest);
     const out = dir.file(`out-${preset}`);
-    const result = await runCli(['run', file, '--preset', preset, '--out', out, '--host-rps', '0']);
+    const result = await runCli(['run', file, '--preset', preset, '--out', out, '--host-rps', '0', '--allow-private-network']);
     assert.equal(result.code, 0, result.stderr);
 
     const [record, ...others] = await readRecords(out);

@@ -91,7 +91,7 @@ describe('clipmill run on a mixed manifest', () => {
   });
 
   it('completes with exit 0 and records every source', async () => {
-    const res = await runCli(['run', dir.file('manifest.csv'), '--out', out(), '--workers', '2', '--min-clip', '1', '--timeout', '1', '--retries', '1', '--thumbnails']);
+    const res = await runCli(['run', dir.file('manifest.csv'), '--out', out(), '--workers', '2', '--min-clip', '1', '--timeout', '1', '--retries', '1', '--thumbnails', '--allow-local', dir.file('media'), '--allow-private-network']);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /manifest\.csv:11/, 'the bad row is reported with file and line');
     const records = await readRecords(out());

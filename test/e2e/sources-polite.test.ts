@@ -43,7 +43,7 @@ describe('polite downloading end to end', () => {
     try {
       const list = await manifest('short.txt', [`${server.base}/a.mp4`, `${server.base}/b.mp4`, `${server.base}/missing.mp4`, dir.file('local.mp4')]);
       const out = dir.file('out-short');
-      const result = await runCli(['run', list, '--out', out, '--host-rps', '0']);
+      const result = await runCli(['run', list, '--out', out, '--host-rps', '0', '--allow-local', dir.path, '--allow-private-network']);
       assert.equal(result.code, 0, result.stderr);
 
       const records = await readRecords(out);
@@ -70,7 +70,7 @@ describe('polite downloading end to end', () => {
     const port = Number(new URL(first.base).port);
     const list = await manifest('long.txt', [`${first.base}/a.mp4`, `${first.base}/b.mp4`]);
     try {
-      const result = await runCli(['run', list, '--out', out, '--host-rps', '0']);
+      const result = await runCli(['run', list, '--out', out, '--host-rps', '0', '--allow-private-network']);
       assert.equal(result.code, 0, result.stderr);
       const records = await readRecords(out);
       assert.deepEqual(records.map((r) => [r.status, r.error?.code, r.error?.transient]), [
@@ -86,7 +86,7 @@ describe('polite downloading end to end', () => {
     // The same URLs, now served: the rerun redoes the transient failures.
     const second = await startServerOnPort(port, video);
     try {
-      const result = await runCli(['run', list, '--out', out, '--host-rps', '0']);
+      const result = await runCli(['run', list, '--out', out, '--host-rps', '0', '--allow-private-network']);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual((await readRecords(out)).map((r) => r.status), ['done', 'done']);
       assert.equal(second.requests(), 2);

@@ -53,7 +53,7 @@ describe('clipmill run on a web page through yt-dlp', () => {
     ];
     await writeFile(dir.file('hdvila.jsonl'), `${JSON.stringify({ video_id: 'loop1', url: `${server.base}/watch/loop1`, clip: spans })}\n`);
     const out = dir.file('out');
-    const result = await runCli(['run', dir.file('hdvila.jsonl'), '--preset', 'hdvila', '--out', out, '--host-rps', '0']);
+    const result = await runCli(['run', dir.file('hdvila.jsonl'), '--preset', 'hdvila', '--out', out, '--host-rps', '0', '--allow-private-network']);
     assert.equal(result.code, 0, result.stderr);
 
     const [record] = await readRecords(out);

@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { defaultConfig } from '../../src/config/schema.js';
 import { cancelRun, enqueueRun, followRun, queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { startQueueWorker, type QueueTasks, type QueueWorker } from '../../src/executors/bullmq-worker.js';
+import { workerSettings, type WorkerSettings } from '../../src/executors/job-trust.js';
 import { redisOptions, SOURCES_QUEUE } from '../../src/executors/redis.js';
 import type { Source, SourceRecord } from '../../src/types.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
@@ -47,10 +48,14 @@ describe('BullMQ executor (stand-in task)', () => {
   let dir: TempDir;
   let manifest: string;
   const cfg = defaultConfig();
+  let settings: WorkerSettings;
 
   before(async () => {
     redis = await startRedis();
     dir = await tempDir('clipmill-queue-');
+    // Runs are signed with the shared secret; workers write only below their --out-root.
+    process.env.CLIPMILL_QUEUE_SECRET = 'test-secret-for-the-queue-tests';
+    settings = await workerSettings({ outRoot: dir.path });
     manifest = dir.file('list.csv');
     const rows = Array.from({ length: SOURCES }, (_, i) => `https://videos.example.com/v${i}.mp4`);
     await writeFile(manifest, ['url', ...rows].join('\n') + '\n');
@@ -68,7 +73,7 @@ describe('BullMQ executor (stand-in task)', () => {
     try {
       const first = await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
       assert.deepEqual({ seen: first.seen, skipped: first.skipped, enqueued: first.enqueued }, { seen: SOURCES, skipped: 0, enqueued: SOURCES });
-      for (let i = 0; i < 2; i++) workers.push(await startQueueWorker({ queueUrl: redis.url, concurrency: 3, tasks }));
+      for (let i = 0; i < 2; i++) workers.push(await startQueueWorker({ queueUrl: redis.url, concurrency: 3, tasks, settings }));
       const followed = await followRun({ queueUrl: redis.url, runId });
       assert.equal(followed.cancelled, false);
       assert.equal(followed.pack?.sources, SOURCES);
@@ -103,7 +108,7 @@ describe('BullMQ executor (stand-in task)', () => {
       assert.equal(status.run?.pack, 'waiting-children');
 
       const tasks = countingTasks();
-      const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks });
+      const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks, settings });
       try {
         await followRun({ queueUrl: redis.url, runId });
       } finally {
@@ -123,7 +128,7 @@ describe('BullMQ executor (stand-in task)', () => {
     const tasks = countingTasks();
     await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
     await cancelRun(redis.url, runId);
-    const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks });
+    const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks, settings });
     try {
       assert.deepEqual(await followRun({ queueUrl: redis.url, runId }), { cancelled: true });
       await until(async () => (await queueStatus(redis.url, runId)).run?.pack === 'completed');

@@ -26,6 +26,8 @@ const RPS = 2;
 /** Shot sources with motion and texture, so the filters keep their clips. */
 const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10'];
 const RUN_FLAGS = ['--min-clip', '1', '--max-clip', '4', '--host-rps', String(RPS), '--host-concurrency', '2'];
+/** Queued runs are signed with this shared secret; workers refuse runs without it. */
+const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'distributed-test-shared-secret' };
 /** The one field that legitimately differs between two runs of the same input: when a source was fetched. */
 const VOLATILE = new Set(['retrieved_at']);
 
@@ -40,11 +42,11 @@ describe('distributed run (clipmill worker processes)', () => {
   const workers: ChildProcess[] = [];
 
   const startWorker = (): ChildProcess => {
-    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2']);
+    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2', '--allow-private-network', '--out-root', dir.path], QUEUE_ENV);
     workers.push(child);
     return child;
   };
-  const runOnQueue = (outDir: string, flags = RUN_FLAGS) => startCli(['run', manifest, '--out', outDir, '--queue', redis.url, ...flags]);
+  const runOnQueue = (outDir: string, flags = RUN_FLAGS) => startCli(['run', manifest, '--out', outDir, '--queue', redis.url, ...flags], QUEUE_ENV);
   const stopWorkers = async () => {
     await Promise.all(workers.map(stopWorker));
     workers.length = 0;
@@ -74,7 +76,7 @@ describe('distributed run (clipmill worker processes)', () => {
     await writeFile(manifest, ['url', ...Array.from({ length: VIDEOS }, (_, i) => `http://127.0.0.1:${port}/v${i}.mp4`)].join('\n') + '\n');
 
     const outDir = dir.file('local');
-    localRun = expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS]), 0);
+    localRun = expectExit(await runCli(['run', manifest, '--out', outDir, ...RUN_FLAGS, '--allow-private-network']), 0);
     local = await readDataset(outDir);
     // No use declared: the run ends with the licence warning, which a queued run must print too.
     assert.ok(warnings(localRun).some((w) => w.includes('No intended use was declared')), localRun.stderr);

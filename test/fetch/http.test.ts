@@ -8,7 +8,7 @@ import { ErrorCode, SourceError } from '../../src/errors.js';
 import { parseRetryAfter } from '../../src/fetch/failure.js';
 import { fetchSource } from '../../src/fetch/index.js';
 import { LocalHostGate } from '../../src/fetch/politeness.js';
-import { httpSource, startServer, testConfig, type Handler } from './server.js';
+import { httpSource, LOOPBACK, startServer, testConfig, type Handler } from './server.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const body = randomBytes(200_000);
@@ -27,6 +27,7 @@ async function fetchWith(handler: Handler, opts: { path?: string; cfg?: Paramete
   const work = opts.work ?? (await mkdtemp(path.join(dir, 'w-')));
   try {
     const result = await fetchSource(httpSource(server.base + (opts.path ?? '/video.mp4')), work, testConfig(opts.cfg), {
+      ...LOOPBACK,
       gate: new LocalHostGate({ concurrency: 2, rps: 0 }),
       onHeaders: opts.onHeaders,
     }).then(

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
 import { fetchSource } from '../../src/fetch/index.js';
+import { LocalRoots } from '../../src/fetch/local-roots.js';
 import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { httpSource, testConfig } from './server.js';
 
@@ -17,8 +18,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const fetchFile = (file: string) =>
-  fetchSource(httpSource(file, 'f', 'file'), path.join(dir, 'work'), testConfig(), { gate: new LocalHostGate({ concurrency: 1, rps: 0 }) });
+// The test's folder is the one local files may be read from (--allow-local).
+const fetchFile = async (file: string) =>
+  fetchSource(httpSource(file, 'f', 'file'), path.join(dir, 'work'), testConfig(), {
+    gate: new LocalHostGate({ concurrency: 1, rps: 0 }),
+    localRoots: await LocalRoots.of([dir]),
+  });
 
 function rejectsWith(code: string) {
   return (err: unknown) => {

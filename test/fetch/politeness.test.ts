@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
 import { fetchSource } from '../../src/fetch/index.js';
 import { LocalHostGate } from '../../src/fetch/politeness.js';
-import { httpSource, startServer, testConfig } from './server.js';
+import { httpSource, LOOPBACK, startServer, testConfig } from './server.js';
 
 const payload = Buffer.alloc(4096, 7);
 
@@ -36,10 +36,10 @@ describe('host politeness', () => {
     const gate = new LocalHostGate({ concurrency: 4, rps: 0 });
     const cfg = testConfig();
     try {
-      const first = fetchSource(httpSource(`${server.base}/a.mp4`, 'a'), dir, cfg, { gate });
+      const first = fetchSource(httpSource(`${server.base}/a.mp4`, 'a'), dir, cfg, { ...LOOPBACK, gate });
       await waitFor(async () => (await gate.pausedUntil(server.host)) > Date.now());
       assert.ok((await gate.pausedUntil(server.host)) > Date.now(), 'the 429 paused the host');
-      const second = fetchSource(httpSource(`${server.base}/b.mp4`, 'b'), dir, cfg, { gate });
+      const second = fetchSource(httpSource(`${server.base}/b.mp4`, 'b'), dir, cfg, { ...LOOPBACK, gate });
       const results = await Promise.all([first, second]);
       assert.deepEqual(results.map((r) => r.bytes), [payload.length, payload.length]);
       assert.equal(server.seen.length, 3);
@@ -57,7 +57,7 @@ describe('host politeness', () => {
     const server = await startServer((_q, res, i) => (i === 0 ? res.writeHead(503).end() : res.end(payload)));
     const gate = new LocalHostGate({ concurrency: 2, rps: 0 });
     try {
-      const fetching = fetchSource(httpSource(`${server.base}/a.mp4`, 'a'), dir, testConfig({ backoffSec: 0.4 }), { gate });
+      const fetching = fetchSource(httpSource(`${server.base}/a.mp4`, 'a'), dir, testConfig({ backoffSec: 0.4 }), { ...LOOPBACK, gate });
       await waitFor(async () => (await gate.pausedUntil(server.host)) > Date.now());
       assert.ok((await gate.pausedUntil(server.host)) > Date.now(), 'the 503 paused the host');
       assert.equal((await fetching).bytes, payload.length);
@@ -73,7 +73,7 @@ describe('host politeness', () => {
     const cfg = testConfig({ maxWaitSec: 5 });
     try {
       for (const id of ['a', 'b']) {
-        await assert.rejects(fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, cfg, { gate }), (err: unknown) => {
+        await assert.rejects(fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, cfg, { ...LOOPBACK, gate }), (err: unknown) => {
           assert.ok(err instanceof SourceError);
           assert.equal(err.code, ErrorCode.RateLimited);
           assert.equal(err.transient, true);
@@ -99,7 +99,7 @@ describe('host politeness', () => {
     const gate = new LocalHostGate({ concurrency: 2, rps: 0 });
     try {
       const ids = ['a', 'b', 'c', 'd', 'e'];
-      await Promise.all(ids.map((id) => fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, testConfig(), { gate })));
+      await Promise.all(ids.map((id) => fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, testConfig(), { ...LOOPBACK, gate })));
       assert.equal(server.seen.length, 5);
       assert.equal(peak, 2);
     } finally {
@@ -112,7 +112,7 @@ describe('host politeness', () => {
     const gate = new LocalHostGate({ concurrency: 4, rps: 5 });
     try {
       const ids = ['a', 'b', 'c', 'd'];
-      await Promise.all(ids.map((id) => fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, testConfig(), { gate })));
+      await Promise.all(ids.map((id) => fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, testConfig(), { ...LOOPBACK, gate })));
       const times = server.seen.map((s) => s.at).sort((x, y) => x - y);
       for (let i = 1; i < times.length; i++) {
         assert.ok(times[i] - times[i - 1] >= 150, `gap ${times[i] - times[i - 1]} ms (want about 200)`);

@@ -47,3 +47,6 @@ export function httpSource(uri: string, id = 'src1', kind: Source['kind'] = 'htt
 export function testConfig(overrides: Partial<FetchConfig> = {}): FetchConfig {
   return FetchConfig.parse({ timeoutSec: 3, retries: 2, backoffSec: 0.02, perHostRps: 0, maxWaitSec: 10, ...overrides });
 }
+
+/** Fetch access for tests: their servers listen on 127.0.0.1, which clipmill refuses by default. */
+export const LOOPBACK = { allowPrivateNetwork: true } as const;

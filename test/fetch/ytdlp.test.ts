@@ -10,7 +10,7 @@ import { ErrorCode, SourceError } from '../../src/errors.js';
 import { fetchSource } from '../../src/fetch/index.js';
 import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { classifyYtDlpFailure, fetchWithYtDlp } from '../../src/fetch/ytdlp.js';
-import { httpSource, startServer, testConfig, type TestServer } from './server.js';
+import { httpSource, LOOPBACK, startServer, testConfig, type TestServer } from './server.js';
 
 let dir: string;
 let video: Buffer;
@@ -53,7 +53,7 @@ after(async () => {
 });
 
 const cfg = testConfig({ retries: 0, userAgent: 'clipmill-test/1 (+https://example.org)' });
-const deps = () => ({ gate: new LocalHostGate({ concurrency: 2, rps: 0 }) });
+const deps = () => ({ ...LOOPBACK, gate: new LocalHostGate({ concurrency: 2, rps: 0 }) });
 
 describe('yt-dlp fetcher', () => {
   it('downloads a direct media URL byte-exact, with the configured user agent', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
 import { analysisSize, readFrames } from '../../src/media/frames.js';
@@ -78,30 +77,51 @@ describe('probe', () => {
 describe('probe of a stalled input', () => {
   let dir: TempDir;
   let playlist: string;
+  let stalled: string;
+  let savedPath: string | undefined;
   before(async () => {
     dir = await tempDir();
-    // An HLS playlist whose only segment is a FIFO nobody writes to: ffprobe blocks opening it.
-    execFileSync('mkfifo', [dir.file('seg.ts')]);
-    playlist = dir.file('stalled.m3u8');
+    playlist = dir.file('video.mp4');
     await writeFile(playlist, '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg.ts\n#EXT-X-ENDLIST\n');
+    // Only container demuxers read files, so nothing real stalls ffprobe: an ffprobe on PATH that never answers does.
+    stalled = dir.file('stalled.mp4');
+    await writeFile(stalled, 'x');
+    await mkdir(dir.file('bin'));
+    await writeFile(dir.file('bin/ffprobe'), '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    savedPath = process.env.PATH;
   });
   after(() => dir.remove());
 
-  it('gives up with a timeout error instead of hanging', async () => {
-    await assert.rejects(probe(playlist, { timeoutSec: 0.5 }), (err: unknown) => {
+  it('refuses a playlist without opening the files it names', async () => {
+    const err = await probeError(playlist);
+    assert.equal(err.code, ErrorCode.RefusedPlaylist, err.message);
+  });
+
+  /** Runs `fn` with the never-answering ffprobe first on PATH (FFPROBE is looked up at spawn time). */
+  async function withStalledProbe(fn: () => Promise<void>): Promise<void> {
+    process.env.PATH = `${dir.file('bin')}:${savedPath}`;
+    try {
+      await fn();
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  }
+
+  it('gives up with a timeout error instead of hanging', () => withStalledProbe(async () => {
+    await assert.rejects(probe(stalled, { timeoutSec: 0.5 }), (err: unknown) => {
       assert.ok(err instanceof SourceError, String(err));
       assert.equal(err.code, ErrorCode.Timeout);
       assert.match(err.message, /within 0.5 s/);
       return true;
     });
-  });
+  }));
 
-  it('stops when its caller aborts, with the caller\'s reason', async () => {
+  it('stops when its caller aborts, with the caller\'s reason', () => withStalledProbe(async () => {
     const controller = new AbortController();
-    const probing = probe(playlist, { signal: controller.signal });
+    const probing = probe(stalled, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('task cancelled')), 200);
     await assert.rejects(probing, /task cancelled/);
-  });
+  }));
 });
 
 describe('readFrames', () => {

@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import { writeIndex } from '../../src/pack/index-parquet.js';
 import { clipRows } from '../../src/pack/rows.js';
 import { canonicalUri, sourceId } from '../../src/sources/ids.js';
+import { OUTPUT_MARKER } from '../../src/store/output.js';
 import type { ClipRecord, SourceRecord } from '../../src/types.js';
 import { lavfiVideo } from '../helpers/media.js';
 
@@ -83,6 +84,7 @@ export async function sha256(file: string): Promise<string> {
  */
 export async function buildFixture(): Promise<Fixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'clipmill-takedown-'));
+  await writeFile(path.join(dir, OUTPUT_MARKER), '');
   const clip = await lavfiVideo(path.join(dir, 'clip.mp4'), 'testsrc2=s=160x90:r=25', 1);
   const clipData = await readFile(clip);
   const sources = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, makeSource(n)]));

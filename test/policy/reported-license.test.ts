@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PolicyConfig, RunConfig } from '../../src/config/schema.js';
 import { ErrorCode } from '../../src/errors.js';
+import { LocalRoots } from '../../src/fetch/local-roots.js';
 import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { ytDlpMetadata } from '../../src/fetch/ytdlp.js';
 import { processSource } from '../../src/pipeline/task.js';
@@ -17,7 +18,7 @@ import type { PolicyContext } from '../../src/policy/policy.js';
 import { decideAdmissionWithLookup, type MetadataLookup } from '../../src/policy/reported-license.js';
 import { OutputDir } from '../../src/store/output.js';
 import type { Source } from '../../src/types.js';
-import { startServer, testConfig, type TestServer } from '../fetch/server.js';
+import { LOOPBACK, startServer, testConfig, type TestServer } from '../fetch/server.js';
 import { lavfiVideo } from '../helpers/media.js';
 
 const page = (id: string, metadata: Record<string, unknown> = {}): Source => ({
@@ -119,6 +120,7 @@ describe('admission with the licence a site reports (real yt-dlp, loopback page)
     const mediaBefore = mediaGets();
     const record = await processSource(source, {
       out, cfg, gate: new LocalHostGate({ concurrency: 1, rps: 0 }), policy: context({ use: 'research' }),
+      access: { localRoots: LocalRoots.none, ...LOOPBACK },
     });
     assert.equal(record.status, 'refused');
     assert.equal(record.error?.code, ErrorCode.RefusedLicense);

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
 import { downloadHttp, type HeadersHook } from '../../src/fetch/http.js';
 import { robotsTagRefusal } from '../../src/policy/optout.js';
-import { startServer, type TestServer } from '../fetch/server.js';
+import { LOOPBACK, startServer, testConfig, type TestServer } from '../fetch/server.js';
 
 const BODY = Buffer.alloc(64 * 1024, 7);
 const TAGS: Record<string, string[]> = {
@@ -51,7 +51,7 @@ const refuseOnRobots: HeadersHook = (_status, _headers, lines) => {
 };
 
 const download = (name: string, onHeaders: HeadersHook) =>
-  downloadHttp(`${server.base}${name}`, path.join(dir, name.slice(1)), { timeoutSec: 5, maxBytes: 1 << 20, userAgent: 'clipmill/0.1', onHeaders });
+  downloadHttp(`${server.base}${name}`, path.join(dir, name.slice(1)), { timeoutSec: 5, maxBytes: 1 << 20, userAgent: 'clipmill/0.1', limits: testConfig(), ...LOOPBACK, onHeaders });
 
 describe('X-Robots-Tag on several header lines', () => {
   it('passes each line to the hook apart, while the joined value misreads the unscoped noai as scoped', async () => {

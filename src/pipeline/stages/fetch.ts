@@ -15,6 +15,7 @@ export const fetchStage: SourceStage = {
     await removeClipFiles(work);
     await mkdir(work.workDir, { recursive: true });
     const fetched = await fetchSource(work.source, work.workDir, cfg.fetch, {
+      ...work.access,
       gate: work.gate,
       signal: work.signal,
       onHeaders: (_status, _headers, lines) => {

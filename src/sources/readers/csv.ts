@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import type { RowError } from '../../types.js';
 import type { RowStream } from '../rows.js';
+import { rowTooLong } from '../limits.js';
+import { capLongLines, LONG_LINE } from './long-lines.js';
 import { openManifest } from './open.js';
 
 /** Line breaks in `text`: CRLF counts once, as do lone CR or LF. */
@@ -39,6 +41,7 @@ export async function* readDelimited(file: string, delimiter: ',' | '\t'): RowSt
   // pipeline, not pipe: a read or gunzip error must reach the parser's iterator.
   const parser = pipeline(
     openManifest(file),
+    capLongLines(),
     parse({
       delimiter,
       bom: true,
@@ -64,6 +67,10 @@ export async function* readDelimited(file: string, delimiter: ',' | '\t'): RowSt
     const line = consumedLines + 1 + leadingLineBreaks(raw);
     consumedLines += countLineBreaks(raw);
     yield* skippedErrors();
+    if (raw.includes(LONG_LINE)) {
+      yield { input: file, line, message: rowTooLong(`the record at line ${line}`) };
+      continue;
+    }
     if (header === undefined) {
       header = record.map((name) => name.trim());
       continue;

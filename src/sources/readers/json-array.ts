@@ -7,7 +7,9 @@
  * is reported once at the end.
  */
 import { FatalError } from '../../errors.js';
-import type { RowStream } from '../rows.js';
+import type { RowError } from '../../types.js';
+import { MAX_ROW_BYTES, rowTooLong } from '../limits.js';
+import type { ManifestRow, RowStream } from '../rows.js';
 import { openManifest } from './open.js';
 import { rowOrError } from './json-value.js';
 
@@ -22,6 +24,17 @@ export async function* readJsonArray(file: string): RowStream {
   let inString = false;
   let escaped = false;
   let row = 0;
+  // An element longer than MAX_ROW_BYTES is scanned to its end but not kept.
+  let oversized = false;
+  const append = (text: string): void => {
+    if (oversized) return;
+    element += text;
+    if (element.length > MAX_ROW_BYTES) {
+      oversized = true;
+      element = '';
+    }
+  };
+  const parsed = (): ManifestRow | RowError => (oversized ? { input: file, line: row, message: rowTooLong(`element ${row}`) } : rowOrError(element, file, row));
   for await (const chunk of stream as AsyncIterable<string>) {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
@@ -36,13 +49,13 @@ export async function* readJsonArray(file: string): RowStream {
         else if (c === '}' || c === ']') {
           if (depth === 0) {
             // The array's closing bracket ends the last element.
-            element += chunk.slice(start, i);
-            yield rowOrError(element, file, row);
+            append(chunk.slice(start, i));
+            yield parsed();
             state = 'after';
           } else depth--;
         } else if (c === ',' && depth === 0) {
-          element += chunk.slice(start, i);
-          yield rowOrError(element, file, row);
+          append(chunk.slice(start, i));
+          yield parsed();
           state = 'between';
         }
         continue;
@@ -57,6 +70,7 @@ export async function* readJsonArray(file: string): RowStream {
           state = 'element';
           row += 1;
           element = '';
+          oversized = false;
           start = i;
           depth = 0;
           inString = false;
@@ -64,7 +78,7 @@ export async function* readJsonArray(file: string): RowStream {
         }
       }
     }
-    if (state === 'element') element += chunk.slice(start);
+    if (state === 'element') append(chunk.slice(start));
   }
   if (state === 'element') yield { input: file, line: row, message: 'unterminated JSON element (unbalanced brackets or quotes); the rest of the array was skipped' };
   else if (state === 'before') throw new FatalError(`${file}: empty file, expected a JSON array`);

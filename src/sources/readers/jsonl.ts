@@ -4,5 +4,5 @@ import { rowOrError } from './json-value.js';
 import { nonBlankLines } from './lines.js';
 
 export async function* readJsonLines(file: string): RowStream {
-  for await (const { line, text } of nonBlankLines(file)) yield rowOrError(text, file, line);
+  for await (const item of nonBlankLines(file)) yield 'text' in item ? rowOrError(item.text, file, item.line) : item;
 }

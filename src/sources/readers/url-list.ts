@@ -7,7 +7,8 @@ import type { RowStream } from '../rows.js';
 import { nonBlankLines } from './lines.js';
 
 export async function* readUrlList(file: string): RowStream {
-  for await (const { line, text } of nonBlankLines(file)) {
-    if (!text.startsWith('#')) yield { line, uri: text };
+  for await (const item of nonBlankLines(file)) {
+    if (!('text' in item)) yield item;
+    else if (!item.text.startsWith('#')) yield { line: item.line, uri: item.text };
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * One local run per output directory at a time: two runs on one `--out` would redo each other's
+ * sources and delete each other's shards. The lock is a file made with O_EXCL holding the pid
+ * and host of its run; a lock left by a run that died (same host, pid gone) is taken over.
+ */
+import { open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FatalError } from '../errors.js';
+
+export const LOCK_FILE = '.clipmill-lock';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export interface RunLock {
+  release(): Promise<void>;
+}
+
+/** Takes the lock of `outDir`; a FatalError naming the owner when another live run holds it. */
+export async function lockOutput(outDir: string): Promise<RunLock> {
+  const file = path.join(outDir, LOCK_FILE);
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(JSON.stringify(me) + '\n');
+      await handle.close();
+      return { release: () => releaseIfMine(file, me) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(outDir, file, err);
+    }
+    const owner = await readOwner(file);
+    if (owner && !isStale(owner)) throw busy(outDir, file, owner);
+    await rm(file, { force: true }); // a dead run's lock, or an unreadable one: take it over once
+  }
+}
+
+async function readOwner(file: string): Promise<LockOwner | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(file, 'utf8')) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? (owner as LockOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lock of this host whose process is gone. One of another host cannot be checked from here. */
+function isStale(owner: LockOwner): boolean {
+  if (owner.host !== os.hostname()) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function releaseIfMine(file: string, me: LockOwner): Promise<void> {
+  const owner = await readOwner(file);
+  if (owner?.pid === me.pid && owner.host === me.host && owner.startedAt === me.startedAt) await rm(file, { force: true });
+}
+
+function busy(outDir: string, file: string, owner: LockOwner): FatalError {
+  const where = owner.host === os.hostname() ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
+  return new FatalError(
+    `Another clipmill run (${where}, started ${owner.startedAt ?? 'at an unknown time'}) is writing to ${outDir}. ` +
+      `Wait for it to finish; if it is gone (e.g. its machine died), remove ${file} and run again.`,
+  );
+}
+
+function lockError(outDir: string, file: string, err: unknown): FatalError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EEXIST') return new FatalError(`Another clipmill run took the lock of ${outDir} (${file}) at the same moment; run again.`);
+  return new FatalError(`Cannot lock the output directory ${outDir}: ${e.message}`);
+}
