@@ -63,7 +63,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     log: opts.log,
   });
   // The same worker answers `clipmill recheck --queue` jobs (one origin check each).
-  const rechecks = await startRecheckWorker({ queueUrl: opts.queue, gateRedis });
+  const rechecks = await startRecheckWorker({ queueUrl: opts.queue, gateRedis, ytDlpPath: settings.ytDlpPath, allowPrivateNetwork: opts.allowPrivateNetwork });
   return {
     async close(closeOpts) {
       await Promise.all([worker.close(closeOpts), rechecks.close()]);

@@ -3,9 +3,10 @@ import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FatalError } from '../errors.js';
 import type { OnChange, RecheckReport } from '../policy/recheck.js';
-import { integer, number } from './options.js';
+import { allowPrivateNetworkOption, integer, number } from './options.js';
 
 interface RecheckFlags {
+  allowPrivateNetwork?: boolean;
   olderThan?: number;
   dryRun?: boolean;
   json?: boolean;
@@ -106,6 +107,7 @@ export function registerRecheck(program: Command): void {
     .option('--host-concurrency <n>', 'concurrent requests per host (default 2)', integer)
     .option('--host-rps <n>', 'requests per second per host, 0 = unlimited (default 2)', number)
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp)')
+    .addOption(allowPrivateNetworkOption())
     .action(async (dir: string, flags: RecheckFlags) => {
       // The command's modules load when it runs, so `clipmill --help` stays fast.
       const { loadConfig } = await import('../config/load.js');
@@ -122,7 +124,7 @@ export function registerRecheck(program: Command): void {
         report = await recheckOnQueue(dir, flags.queue, cfg, options);
       } else {
         const gate = createHostGate(cfg.fetch);
-        const check = { fetch: cfg.fetch, policy: cfg.policy, gate };
+        const check = { fetch: cfg.fetch, policy: cfg.policy, gate, allowPrivateNetwork: flags.allowPrivateNetwork };
         report = await recheck(dir, { ...options, concurrency: flags.workers, check: (target, signal) => checkOrigin(target, { ...check, signal }) });
       }
       process.stdout.write((flags.json ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');

@@ -75,13 +75,19 @@ export async function recheckOnQueue(
 }
 
 /** The recheck side of `clipmill worker`: answers recheck jobs under the shared host gate. */
-export async function startRecheckWorker(opts: { queueUrl: string; gateRedis: Redis }): Promise<{ close(): Promise<void> }> {
+export async function startRecheckWorker(opts: {
+  queueUrl: string;
+  gateRedis: Redis;
+  /** The worker's own yt-dlp: never the one a job names. */
+  ytDlpPath: string;
+  allowPrivateNetwork?: boolean;
+}): Promise<{ close(): Promise<void> }> {
   const worker = new Worker<RecheckJobData, OriginCheck>(
     RECHECK_QUEUE,
     async (job) => {
-      const fetch = FetchConfig.parse(job.data.fetch);
+      const fetch = { ...FetchConfig.parse(job.data.fetch), ytDlpPath: opts.ytDlpPath };
       const gate = new RedisHostGate(opts.gateRedis, { concurrency: fetch.perHostConcurrency, rps: fetch.perHostRps });
-      return checkOrigin(job.data.target, { fetch, policy: job.data.policy, gate });
+      return checkOrigin(job.data.target, { fetch, policy: job.data.policy, gate, allowPrivateNetwork: opts.allowPrivateNetwork });
     },
     { connection: redisOptions(opts.queueUrl), concurrency: WORKER_CONCURRENCY },
   );

@@ -11,6 +11,7 @@
 import type { FetchConfig, PolicyConfig } from '../config/schema.js';
 import { describeError, ErrorCode, FatalError } from '../errors.js';
 import { askHttp, type HttpAnswer } from '../fetch/http-check.js';
+import { checkHostResolvesPublic } from '../fetch/address-policy.js';
 import { hostOf, withRetries } from '../fetch/index.js';
 import type { HostGate } from '../fetch/politeness.js';
 import { ytDlpMetadata } from '../fetch/ytdlp.js';
@@ -43,6 +44,8 @@ export interface OriginCheckContext {
   fetch: FetchConfig;
   policy: Pick<PolicyConfig, 'honorRobotsTag' | 'robotsTagDirectives'>;
   gate: HostGate;
+  /** Ask private, loopback and link-local addresses too (refused by default, as for downloads). */
+  allowPrivateNetwork?: boolean;
   signal?: AbortSignal;
 }
 
@@ -67,11 +70,13 @@ export async function checkOrigin(target: RecheckTarget, ctx: OriginCheckContext
     const host = hostOf(target.uri);
     const deps = { gate: ctx.gate, signal: ctx.signal };
     if (target.page) {
+      // yt-dlp connects by itself: its host is checked here, before it starts.
+      if (!ctx.allowPrivateNetwork) await checkHostResolvesPublic(target.uri);
       await withRetries(host, ctx.fetch, deps, () => ytDlpMetadata(target.uri, ctx.fetch, ctx.signal));
       return { outcome: 'present', reason: 'yt-dlp still finds the video' };
     }
     const answer = await withRetries(host, ctx.fetch, deps, () =>
-      askHttp(target.uri, { timeoutSec: ctx.fetch.timeoutSec, userAgent: ctx.fetch.userAgent, signal: ctx.signal }),
+      askHttp(target.uri, { timeoutSec: ctx.fetch.timeoutSec, userAgent: ctx.fetch.userAgent, signal: ctx.signal, allowPrivateNetwork: ctx.allowPrivateNetwork }),
     );
     return judgeAnswer(target, answer, ctx);
   } catch (err) {
