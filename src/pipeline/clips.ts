@@ -96,6 +96,7 @@ export async function buildClips(
         fps: w.fps,
         snappedToKeyframes: w.snappedToKeyframes || undefined,
       });
+      if (w.reencodedBecause) clip.metadata = { ...clip.metadata, stream_copy_fallback: `re-encoded: ${w.reencodedBecause}` };
       if (w.snappedToKeyframes) {
         clip.startTime = w.startTime;
         clip.endTime = w.endTime;
