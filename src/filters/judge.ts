@@ -25,11 +25,12 @@ interface Rule {
 const RULES: Rule[] = [
   { filter: 'single_color', signal: 'single_color_share', op: '>', limit: (c) => c.maxSingleColorShare },
   { filter: 'frozen', signal: 'frozen_share', op: '>', limit: (c) => c.maxFrozenShare },
-  { filter: 'static', signal: 'motion_mean', op: '<', limit: (c) => c.minMotion },
+  { filter: 'static', signal: 'local_motion', op: '<', limit: (c) => c.minMotion },
   { filter: 'chaotic', signal: 'motion_mean', op: '>', limit: (c) => c.maxMotion },
   { filter: 'too_dark', signal: 'luma_mean', op: '<', limit: (c) => c.minLuma },
   { filter: 'too_bright', signal: 'luma_mean', op: '>', limit: (c) => c.maxLuma },
   { filter: 'blurry', signal: 'sharpness', op: '<', limit: (c) => c.minSharpness },
+  { filter: 'low_bitrate', signal: 'bits_per_pixel', op: '<', limit: (c) => c.minBitsPerPixel },
   // Present only when the safety option is on (the score is costly, so it is measured last).
   { filter: 'unsafe', signal: 'nsfw', op: '>', limit: (c) => c.maxNsfw },
 ];

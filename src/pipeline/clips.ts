@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { clipSafetyScores } from '../analysis/safety-clips.js';
+import { sourceSignals } from '../analysis/signals.js';
 import { cropFor, judgeClip } from '../filters/judge.js';
 import { analysisSize } from '../media/frames.js';
 import { isInterlaced } from '../media/probe.js';
@@ -57,7 +58,7 @@ export async function buildClips(
       drop(clip, span.dropReason);
       continue;
     }
-    clip.signals = analysis.signals.clipSignals(span.startFrame, span.endFrame);
+    clip.signals = { ...analysis.signals.clipSignals(span.startFrame, span.endFrame), ...sourceSignals(probe) };
     clip.signature = analysis.signals.clipSignature(span.startFrame, span.endFrame);
     const verdict = judgeClip(clip.signals, cfg.filter, { cropBars: cfg.extract.cropBars });
     if (!verdict.keep) {
