@@ -42,6 +42,9 @@ const CUT_MIN = 0.06;
 /** ...and must stand this far above the local level (median + MAD multiples). */
 const CUT_MEDIAN_FACTOR = 2.5;
 const CUT_MAD_FACTOR = 4;
+/** Two-sided separation in both layout and colours that makes a cut whatever the local level of the steps. */
+const CLEAR_SEPARATION = 2;
+const CLEAR_COLOUR_SEPARATION = 5;
 /** A cut changes at least this share of the picture (a title or an object popping in changes less). */
 const CUT_CHANGED_SHARE = 0.3;
 /** Content across a real cut stays different: frames on both sides of a flash match again. */
@@ -79,7 +82,9 @@ export function findCuts(series: BoundarySeries, params: BoundaryParams): number
     const v = step[i];
     if (!(v >= CUT_MIN * params.threshold) || !isLocalMax(step, i, 2)) continue;
     const { median, mad } = windowMedianMad(step, i - window, i + window + 1, i - 1, i + 2);
-    if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad)) continue;
+    // Where a calm shot meets a busy one the window's level is the busy side's: a cut that clearly
+    // separates the two sides in both layout and colours needs no more.
+    if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad) && !clearlySeparates(series, i)) continue;
     const a = across[i];
     if (Number.isFinite(a) && a < FLASH_RATIO * v) continue;
     if (series.colourReturn[i] < FLASH_RATIO) continue;
@@ -95,6 +100,10 @@ function separates(series: BoundarySeries, i: number): boolean {
   if (!Number.isFinite(series.separation[i])) return true;
   if (series.changed[i] < CUT_CHANGED_SHARE) return false;
   return series.separation[i] >= CUT_SEPARATION || series.histSeparation[i] >= CUT_COLOUR_SEPARATION;
+}
+
+function clearlySeparates(series: BoundarySeries, i: number): boolean {
+  return series.changed[i] >= CUT_CHANGED_SHARE && series.separation[i] >= CLEAR_SEPARATION && series.histSeparation[i] >= CLEAR_COLOUR_SEPARATION;
 }
 
 /**
