@@ -18,6 +18,8 @@ export interface AnnotatedTruth extends Truth {
   fps: number;
   /** What the footage holds, in words (motion, repeats, transitions seen). */
   notes: string;
+  /** Frames that are no shot of their own (a one-frame black leader): detections there are not scored. */
+  dontCare: { startFrame: number; endFrame: number }[];
 }
 
 export interface AnnotatedVideo {

@@ -37,6 +37,8 @@ interface Item {
   file: string;
   truth: Truth;
   fps: number;
+  /** Frames where detections are not scored. */
+  dontCare?: { startFrame: number; endFrame: number }[];
 }
 
 interface Corpus {
@@ -62,7 +64,7 @@ async function corpora(): Promise<Corpus[]> {
       out.push({ label: `synthetic from real media, ${s}`, items: videos.map((v) => ({ name: v.truth.name, file: v.file, truth: v.truth, fps: v.truth.fps })) });
     }
     if (which !== 'synthetic') {
-      out.push({ label: `real videos annotated by eye, ${s}`, items: annotatedVideos(s).map((v) => ({ name: v.name, file: v.file, truth: v.truth, fps: v.truth.fps })) });
+      out.push({ label: `real videos annotated by eye, ${s}`, items: annotatedVideos(s).map((v) => ({ name: v.name, file: v.file, truth: v.truth, fps: v.truth.fps, dontCare: v.truth.dontCare })) });
     }
   }
   return out.filter((c) => c.items.length > 0);
@@ -86,9 +88,10 @@ function timesFor(item: Item, decoded?: number[]): FrameTimes {
   return times;
 }
 
-/** A detector's transitions, ordered, inside the video (a peer may count frames differently). */
-function usable(ts: Transition[], frameCount: number): Transition[] {
-  return ts.filter((t) => t.startFrame > 0 && t.startFrame < frameCount).sort((a, b) => a.startFrame - b.startFrame);
+/** A detector's transitions, ordered, inside the video (a peer may count frames differently) and outside don't-care frames. */
+function usable(ts: Transition[], item: Item): Transition[] {
+  const cared = (t: Transition) => !item.dontCare?.some((d) => t.startFrame >= d.startFrame && t.startFrame <= d.endFrame);
+  return ts.filter((t) => t.startFrame > 0 && t.startFrame < item.truth.frameCount && cared(t)).sort((a, b) => a.startFrame - b.startFrame);
 }
 
 /** Truth transitions in the Transition shape. */
@@ -121,7 +124,7 @@ function rowOf(detector: string, items: Item[], found: Map<string, Detection>, d
   const row: Row = { detector, scores: emptyScores(), keptSec: 0, cleanSec: 0, seconds: 0 };
   for (const item of items) {
     const d = found.get(item.file);
-    const ts = usable(d?.transitions ?? [], item.truth.frameCount);
+    const ts = usable(d?.transitions ?? [], item);
     score(item.truth, ts, row.scores);
     const f = footage(item, ts, timesFor(item, decodedTimes.get(item.file)));
     row.keptSec += f.kept;
@@ -194,7 +197,10 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
 
   const t = corpus.items.map((i) => i.truth);
   const frames = t.reduce((a, x) => a + x.frameCount, 0);
-  const videoSec = corpus.items.reduce((a, i) => a + i.truth.frameCount / i.fps, 0);
+  const videoSec = corpus.items.reduce((a, i) => {
+    const times = timesFor(i, decodedTimes.get(i.file));
+    return a + times.endOf(times.length - 1) - times.at(0);
+  }, 0);
   const truthRow = rowOf('truth', corpus.items, new Map(corpus.items.map((i) => [i.file, { transitions: trueTransitions(i.truth), seconds: 0 }])), decodedTimes);
   const ourRow = rows[0];
   const adaptive = rows.find((r) => r.detector === 'PySceneDetect adaptive');
@@ -214,7 +220,7 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
   ];
   if (process.env.VERBOSE) {
     for (const item of corpus.items) {
-      const d = usable(ours.get(item.file)?.transitions ?? [], item.truth.frameCount);
+      const d = usable(ours.get(item.file)?.transitions ?? [], item);
       lines.push(`- ${item.name}: truth cuts ${item.truth.cuts.join(' ')}; gradual ${item.truth.gradual.map((g) => `${g.startFrame}-${g.endFrame}`).join(' ')}; clipmill ${d.map((x) => (x.kind === 'cut' ? `${x.startFrame}` : `${x.startFrame}-${x.endFrame}`)).join(' ')}`);
     }
     lines.push('');
