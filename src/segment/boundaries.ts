@@ -95,10 +95,9 @@ export function findCuts(series: BoundarySeries, params: BoundaryParams): number
   return cuts;
 }
 
-/** Whether the two-sided test holds at a cut candidate (one never checked counts as holding). */
+/** Whether the two-sided test holds at a cut candidate (a frame never checked is no cut: its step did not stand out). */
 function separates(series: BoundarySeries, i: number): boolean {
-  if (!Number.isFinite(series.separation[i])) return true;
-  if (series.changed[i] < CUT_CHANGED_SHARE) return false;
+  if (!(series.changed[i] >= CUT_CHANGED_SHARE)) return false;
   return series.separation[i] >= CUT_SEPARATION || series.histSeparation[i] >= CUT_COLOUR_SEPARATION;
 }
 

@@ -94,13 +94,13 @@ export class CutCandidates {
     this.check(last, true);
   }
 
-  /** Cheap test of whether a step is worth checking: above the recent typical step. */
+  /** Cheap test of whether a step is worth checking: above the recent typical step (only checked frames can be cuts). */
   private standsOut(value: number): boolean {
     const recent = this.recentSteps;
     const typical = recent.length ? medianOf(recent) : 0;
     recent.push(value);
     if (recent.length > GATE_FRAMES) recent.shift();
-    return value > 0.03 * this.src.threshold && value > 1.2 * typical;
+    return value > 0.03 * this.src.threshold && value > typical;
   }
 
   private check(last: number, final: boolean): void {
