@@ -54,8 +54,13 @@ export interface BenchFile {
   file: string;
 }
 
-/** Real and synthetic videos; `--real-only` or `--synthetic-only` in argv keeps one kind. */
+/**
+ * The files named in argv when there are any; else real and synthetic videos (`--real-only` or
+ * `--synthetic-only` keeps one kind).
+ */
 export async function benchFiles(argv: string[]): Promise<BenchFile[]> {
+  const named = argv.slice(2).filter((a) => !a.startsWith('--') && existsSync(a));
+  if (named.length > 0) return named.map((file) => ({ name: path.basename(file), file }));
   const media = loadMedia();
   const files: BenchFile[] = [];
   if (!argv.includes('--synthetic-only')) {

@@ -9,7 +9,7 @@
  *   psd       PySceneDetect's adaptive detector (OpenCV backend, defaults), when its source is found
  * Figures are frames per second of wall time, best of --reps runs (the machine is shared).
  *
- *   node --import tsx bench/analysis/run.ts [--reps 2] [--real-only | --synthetic-only] [--max-frames 2000]
+ *   node --import tsx bench/analysis/run.ts [--reps 2] [--real-only | --synthetic-only | FILE...] [--max-frames 2000]
  *
  * Real files: the videos of bench/media's manifest (fetched on first use). Synthetic files: a pan
  * over a real photo in several codecs at 480p-1080p, made once into the media cache.

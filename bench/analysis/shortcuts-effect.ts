@@ -4,7 +4,7 @@
  * worst frame, in 8-bit levels), the whole-file quality signals both ways, and the shot
  * detector's boundaries both ways.
  *
- *   node --import tsx bench/analysis/shortcuts-effect.ts [--real-only | --synthetic-only]
+ *   node --import tsx bench/analysis/shortcuts-effect.ts [--real-only | --synthetic-only | FILE...]
  */
 import { FrameSignals } from '../../src/analysis/signals.js';
 import { analysisSize, readFrames, type FrameReaderOptions } from '../../src/media/frames.js';

@@ -24,6 +24,7 @@ export interface SourceVideo {
   /** Display size (after rotation). */
   width: number;
   height: number;
+  pixFmt?: string;
 }
 
 export interface FrameReaderOptions {
@@ -33,7 +34,7 @@ export interface FrameReaderOptions {
   hwaccel?: 'cuda';
   /** Deinterlace first (one output frame per input frame, so indices and times are kept). */
   deinterlace?: boolean;
-  /** The source's codec and size, from probe: enables low-resolution decoding where it is exact enough. */
+  /** The source's codec, size and pixel format, from probe: enables low-resolution decoding where it is exact enough. */
   source?: SourceVideo;
   /** Decode every pixel as the codec means it (no loop-filter skipping, no low-resolution decoding). */
   exact?: boolean;
@@ -88,9 +89,22 @@ function lowresLevel(source: SourceVideo, out: { width: number; height: number }
   return level;
 }
 
+/**
+ * Packed 15/16-bit RGB (msvideo1, old AVI and QuickTime codecs): scaled directly, swscale maps
+ * their white to 248 and converts them pixel by pixel in C; expanded to 8 bits first, white is 255
+ * and the whole chain costs ~40% less.
+ */
+const SHORT_RGB = /^(rgb|bgr)(555|565)(le|be)$/;
+
+function filterChain(opts: FrameReaderOptions): string {
+  const steps = [`scale=${opts.width}:${opts.height}:flags=area`, 'format=rgb24', 'showinfo=checksum=0'];
+  if (opts.deinterlace) steps.unshift(DEINTERLACE);
+  else if (SHORT_RGB.test(opts.source?.pixFmt ?? '')) steps.unshift('format=bgr0');
+  return steps.join(',');
+}
+
 /** The ffmpeg command line of the frame reader: RGB24 frames on stdout, showinfo lines on stderr. */
 export function frameReaderArgs(file: string, opts: FrameReaderOptions): string[] {
-  const { width, height } = opts;
   const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
   if (opts.hwaccel) args.push('-hwaccel', opts.hwaccel);
   args.push(
@@ -98,7 +112,7 @@ export function frameReaderArgs(file: string, opts: FrameReaderOptions): string[
     '-i', ffmpegInput(file),
     // The first real video stream (not cover art), as probe and extraction pick it, so frame indices agree.
     '-map', '0:V:0',
-    '-vf', `${opts.deinterlace ? `${DEINTERLACE},` : ''}scale=${width}:${height}:flags=area,format=rgb24,showinfo=checksum=0`,
+    '-vf', filterChain(opts),
     '-fps_mode', 'passthrough',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   );

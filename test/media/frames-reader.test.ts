@@ -101,6 +101,16 @@ describe('frame reader with decode shortcuts', () => {
     assert.ok(Math.abs(got.times[20] - 1.4) < 0.002, `frame 20 at ${got.times[20]}`);
   });
 
+  it('reads 15-bit RGB video (msvideo1) at full range: white is 255', { timeout: 60_000 }, async () => {
+    const file = dir.file('white.avi');
+    await ffmpeg(['-f', 'lavfi', '-i', 'color=white:s=320x180:r=25:d=0.4', '-c:v', 'msvideo1', file]);
+    const info = await probe(file);
+    assert.equal(info.video.pixFmt, 'rgb555le');
+    const got = await readAll(file, { width: W, height: H, source: info.video });
+    assert.equal(got.pixels.length, 10);
+    for (const p of got.pixels) assert.ok(p.every((v) => v === 255), 'a white frame has a pixel below 255');
+  });
+
   it('stops ffmpeg when the consumer stops early', { timeout: 60_000 }, async () => {
     let n = 0;
     for await (const f of readFrames(dir.file('h264.mp4'), { width: W, height: H })) {
