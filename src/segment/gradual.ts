@@ -63,9 +63,10 @@ const PROGRESS_MIN = 0.3;
  * this share of their difference (see mixResidual). Pans and zooms, whose steady progress and large
  * change look like a slow transition, show content at new places and stay well above it.
  */
-const MAX_MIX_RESIDUAL = 0.35;
-/** Margin over the motion on both sides, in both layout and colours, that needs no mix check. */
-const CLEAR_MARGIN = 1.25;
+const MAX_MIX_RESIDUAL = 0.3;
+/** Margins over the motion on both sides, in both layout and colours, that need no mix check: each, and the two together. */
+const CLEAR_MARGIN = 1.1;
+const CLEAR_SUM = 3;
 /** Frames inside the span checked for being mixes. */
 const MIX_SAMPLES = 3;
 
@@ -203,7 +204,7 @@ export class GradualScanner {
     // A change that stands out in both layout and colours is a transition even where its frames are
     // not mixes (a wipe over fast motion); one that stands out in only one must look like a mix
     // too (a fast pan moves the layout, and often the colours a little, much as a transition does).
-    const clear = layout >= CLEAR_MARGIN && colour >= CLEAR_MARGIN;
+    const clear = Math.min(layout, colour) >= CLEAR_MARGIN && layout + colour >= CLEAR_SUM;
     return clear || mixOf(sig, pre, post) <= MAX_MIX_RESIDUAL;
   }
 
