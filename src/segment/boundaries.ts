@@ -5,7 +5,7 @@
  * scales them all (lower finds more).
  */
 import type { Transition } from '../types.js';
-import { CUT_COLOUR_SEPARATION, CUT_SEPARATION } from './cut-candidates.js';
+import { CUT_COLOUR_SEPARATION, CUT_MIN, CUT_SEPARATION } from './cut-candidates.js';
 import { windowMedianMad } from './stats.js';
 
 export interface BoundarySeries {
@@ -37,8 +37,6 @@ export interface BoundaryParams {
   threshold: number;
 }
 
-/** A cut needs at least this step distance, whatever the local level. */
-const CUT_MIN = 0.06;
 /** ...and must stand this far above the local level (median + MAD multiples). */
 const CUT_MEDIAN_FACTOR = 2.5;
 const CUT_MAD_FACTOR = 4;

@@ -27,6 +27,8 @@ import { medianOf } from './stats.js';
 const FLASH_COLOUR_JUMP = 0.15;
 /** Recent steps that set the bar for checking a frame as a cut candidate (a cheap pre-filter). */
 const GATE_FRAMES = 16;
+/** A cut (or a step of a short transition) needs at least this step distance, whatever the local level. */
+export const CUT_MIN = 0.06;
 /** Distinct pictures on each side of a candidate that the two-sided separation test compares. */
 const SIDE_PICTURES = 3;
 /**
@@ -100,7 +102,7 @@ export class CutCandidates {
     const typical = recent.length ? medianOf(recent) : 0;
     recent.push(value);
     if (recent.length > GATE_FRAMES) recent.shift();
-    return value > 0.03 * this.src.threshold && value > typical;
+    return value >= CUT_MIN * this.src.threshold && value > typical;
   }
 
   private check(last: number, final: boolean): void {
