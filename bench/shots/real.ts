@@ -214,8 +214,8 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
     ...table(rows, videoSec),
     '',
     `PySceneDetect best: ${best ? `${best.detector.replace('PySceneDetect ', '')} F1 ${f3(overall(best.scores).f1)}` : 'not run'}. ` +
-      `Time: bare decode ${bare.toFixed(1)} s, clipmill analysis ${ourRow.seconds.toFixed(1)} s (${(bare / ourRow.seconds).toFixed(2)}x bare decode)` +
-      (adaptive ? `, PySceneDetect adaptive ${adaptive.seconds.toFixed(1)} s (clipmill ${(adaptive.seconds / ourRow.seconds).toFixed(2)}x faster).` : '.'),
+      `Time: bare decode ${bare.toFixed(1)} s, clipmill analysis ${ourRow.seconds.toFixed(1)} s (speed ${(bare / ourRow.seconds).toFixed(2)}x bare decode)` +
+      (adaptive ? `, PySceneDetect adaptive ${adaptive.seconds.toFixed(1)} s (clipmill's speed ${(adaptive.seconds / ourRow.seconds).toFixed(2)}x its).` : '.'),
     '',
   ];
   if (process.env.VERBOSE) {
