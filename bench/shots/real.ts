@@ -2,7 +2,7 @@
  * Shot-boundary benchmark on footage that looks real, with peers in the same run:
  *
  *   node --import tsx bench/shots/real.ts [--split dev|heldout|all] [--corpus synthetic|annotated|all]
- *        [--clipmill-root DIR] [--baseline-root DIR] [--pyscenedetect DIR]
+ *        [--clipmill-root DIR] [--baseline-root DIR] [--pyscenedetect DIR] [--no-peers]
  *
  * Corpora: videos built from real photos and real video shots (real-corpus.ts, truth by
  * construction) and real videos annotated by eye (truth/*.json), each in a development and a
@@ -16,7 +16,8 @@
  * transition anywhere in its span ±2. Footage yield: the share of the video's seconds that would
  * end in kept clips (clipmill's planClips, default --min-clip/--max-clip) on the detected shots,
  * and how much of that lies in clips crossing no true boundary. Timing in the same run: bare
- * `ffmpeg -i f -map 0:v:0 -f null -`, clipmill's analysis, PySceneDetect adaptive.
+ * `ffmpeg -i f -map 0:v:0 -f null -`, clipmill's analysis, PySceneDetect adaptive. --no-peers
+ * scores clipmill alone (a quick loop while tuning on the dev split).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -169,6 +170,7 @@ interface Roots {
   clipmill?: string;
   baseline?: string;
   pyscenedetect?: string;
+  ffmpegPeers: boolean;
 }
 
 const labelOf = (root: string | undefined) => (root ? `clipmill @${path.basename(root)}` : 'clipmill');
@@ -186,14 +188,16 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
     const py = await pysceneDetect(files, pySource);
     for (const name of PYSCENEDETECT_DETECTORS) rows.push(rowOf(`PySceneDetect ${name}`, corpus.items, py.get(name) ?? new Map(), decodedTimes));
   }
-  const scdet = new Map<string, Detection>();
-  const select = new Map<string, Detection>();
-  for (const f of files) {
-    const r = await ffmpegScene(f);
-    scdet.set(f, r.scdet);
-    select.set(f, r.select);
+  if (roots.ffmpegPeers) {
+    const scdet = new Map<string, Detection>();
+    const select = new Map<string, Detection>();
+    for (const f of files) {
+      const r = await ffmpegScene(f);
+      scdet.set(f, r.scdet);
+      select.set(f, r.select);
+    }
+    rows.push(rowOf('ffmpeg scdet (t=10)', corpus.items, scdet, decodedTimes), rowOf('ffmpeg select scene>0.4', corpus.items, select, decodedTimes));
   }
-  rows.push(rowOf('ffmpeg scdet (t=10)', corpus.items, scdet, decodedTimes), rowOf('ffmpeg select scene>0.4', corpus.items, select, decodedTimes));
 
   const t = corpus.items.map((i) => i.truth);
   const frames = t.reduce((a, x) => a + x.frameCount, 0);
@@ -221,7 +225,9 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
   if (process.env.VERBOSE) {
     for (const item of corpus.items) {
       const d = usable(ours.get(item.file)?.transitions ?? [], item);
-      lines.push(`- ${item.name}: truth cuts ${item.truth.cuts.join(' ')}; gradual ${item.truth.gradual.map((g) => `${g.startFrame}-${g.endFrame}`).join(' ')}; clipmill ${d.map((x) => (x.kind === 'cut' ? `${x.startFrame}` : `${x.startFrame}-${x.endFrame}`)).join(' ')}`);
+      const one = emptyScores();
+      score(item.truth, d, one);
+      lines.push(`- ${item.name} (${overall(one).falsePositives} false, ${one.cut.matched + one.gradual.matched}/${one.cut.truths + one.gradual.truths} found): truth cuts ${item.truth.cuts.join(' ')}; gradual ${item.truth.gradual.map((g) => `${g.startFrame}-${g.endFrame}`).join(' ')}; clipmill ${d.map((x) => (x.kind === 'cut' ? `${x.startFrame}` : `${x.startFrame}-${x.endFrame}`)).join(' ')}`);
     }
     lines.push('');
   }
@@ -229,10 +235,11 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
 }
 
 async function main(): Promise<void> {
+  const noPeers = process.argv.includes('--no-peers');
   const pyDir = option('--pyscenedetect', process.env.PYSCENEDETECT_SRC ?? DEFAULT_PYSCENEDETECT)!;
-  const pySource = pysceneDetectSource(pyDir, CACHE);
-  if (!pySource) console.error(`PySceneDetect skipped: no source at ${pyDir} (fetch github:Breakthrough/PySceneDetect, or pass --pyscenedetect DIR)`);
-  const roots: Roots = { clipmill: option('--clipmill-root'), baseline: option('--baseline-root'), pyscenedetect: pySource };
+  const pySource = noPeers ? undefined : pysceneDetectSource(pyDir, CACHE);
+  if (!pySource && !noPeers) console.error(`PySceneDetect skipped: no source at ${pyDir} (fetch github:Breakthrough/PySceneDetect, or pass --pyscenedetect DIR)`);
+  const roots: Roots = { clipmill: option('--clipmill-root'), baseline: option('--baseline-root'), pyscenedetect: pySource, ffmpegPeers: !noPeers };
   const results: unknown[] = [];
   for (const corpus of await corpora()) {
     const { lines, json } = await benchCorpus(corpus, roots);
