@@ -206,6 +206,8 @@ interface Recipe {
   gop: number;
   classes: string[];
   seconds: number;
+  /** Seconds each shot holds clear of transitions (default 1.6-3.6). */
+  clean?: [number, number];
   /** Shot `index`, given how many frames it should hold (a flat ramp sets its own). */
   shot: (c: Chooser, frames: number, index: number) => ShotSpec;
   join: (c: Chooser, index: number) => Join;
@@ -284,9 +286,15 @@ const RECIPES: Recipe[] = [
     shot: (c, f, i) => ({ look: i % 3 === 0 ? c.graphics(f) : c.camera(c.pools.photos, f), frames: f, cadence: i % 4 === 1 ? 2 : undefined, flash: c.flash(f) }),
     join: (c) => c.join(0.6, [...DISSOLVES, 'fadeblack', 'wiperight']),
   },
+  {
+    // Trailer-like editing: many short shots (some under --min-clip), mostly hard cuts.
+    name: 'trailer-fast-cuts', canvas: { width: 1280, height: 720, fps: 24 }, codec: 'h264', gop: 48, classes: ['camera', 'graphics', 'flash'], seconds: 16, clean: [0.7, 2],
+    shot: (c, f, i) => ({ look: (i % 4 === 2 && c.video(f)) || (i % 5 === 4 ? c.graphics(f) : c.camera(c.pools.photos, f)), frames: f, flash: c.flash(f) }),
+    join: (c) => c.join(0.85, [...DISSOLVES, 'fadeblack']),
+  },
 ];
 
-/** The shots and joins of a recipe: shots of 1.6-3.6 s (clear of transitions) up to its length. */
+/** The shots and joins of a recipe: shots clear of transitions for its `clean` seconds, up to its length. */
 function specOf(recipe: Recipe, index: number, split: Split, p: Pools): { spec: RealSpec; media: MediaEntry[] } {
   const seed = (split === 'dev' ? 1000 : 9000) + index * 17;
   const c = new Chooser(seed, p, recipe.canvas);
@@ -300,7 +308,7 @@ function specOf(recipe: Recipe, index: number, split: Split, p: Pools): { spec: 
   for (let i = 0; total < recipe.seconds * fps || shots.at(-1)?.look.kind === 'flat'; i++) {
     const join = recipe.join(c, i);
     const outgoing = join.kind === 'gradual' ? join.frames : 0;
-    const clean = c.seconds(1.6, 3.6);
+    const clean = c.seconds(...(recipe.clean ?? [1.6, 3.6]));
     const shot = recipe.shot(c, incoming + clean + outgoing, i);
     // A flat ramp sets its own length and is all transition.
     const frames = shot.look.kind === 'flat' ? Math.max(shot.frames, incoming + outgoing + 4) : incoming + clean + outgoing;
