@@ -13,10 +13,14 @@
  *   damps frame-to-frame noise and repeats; the lag lets slow motion accumulate; the largest cell
  *   finds motion in a small region. Noise is measured as the median cell change from the previous
  *   frame (most cells of a real picture barely move in one frame, but all of them carry noise).
+ * - camera and scene motion: the same two window means, the shift of the whole picture between
+ *   them (camera-shift.ts) and the local motion left once that shift is followed. Measured on
+ *   every CAMERA_EVERY-th frame (a camera moves smoothly, and the search costs more).
  */
 import { FrameTimes } from '../media/frame-times.js';
 import { FloatSeries } from '../segment/series.js';
 import { medianOf } from '../segment/stats.js';
+import { cameraShift } from './camera-shift.js';
 import { THUMB } from './phash.js';
 
 const CELLS = THUMB * THUMB;
@@ -31,6 +35,7 @@ const LAG_SEC = 1;
 const NOISE_K = 4;
 /** Median of |a - b| for a, b independent N(0, σ²) is 0.954 σ. */
 const MEDIAN_ABS_DIFF = 0.954;
+const CAMERA_EVERY = 8;
 
 interface Held {
   index: number;
@@ -47,6 +52,9 @@ export class PictureChange {
   /** Per frame: local motion (luma levels), and the first frame it looked at. */
   private readonly motion = new FloatSeries();
   private readonly motionFrom = new FloatSeries();
+  /** Per frame (every CAMERA_EVERY-th, else NaN): picture widths a second the camera moved, and the local motion left. */
+  private readonly camera = new FloatSeries();
+  private readonly scene = new FloatSeries();
   private readonly anchor = new Float32Array(CELLS);
   private anchorIndex = -1;
   /** Frames of the last LAG_SEC + WINDOW_SEC, oldest first, and spare buffers to reuse. */
@@ -96,10 +104,19 @@ export class PictureChange {
    * cut before the span is not motion). NaN when the span is too short for any: no verdict.
    */
   localMotion(start: number, end: number): number {
+    return this.medianInside(this.motion, start, end);
+  }
+
+  /** Median camera motion (picture widths a second) and scene motion (local motion the camera does not explain); NaN as localMotion. */
+  cameraAndScene(start: number, end: number): { camera: number; scene: number } {
+    return { camera: this.medianInside(this.camera, start, end), scene: this.medianInside(this.scene, start, end) };
+  }
+
+  private medianInside(series: FloatSeries, start: number, end: number): number {
     const inside: number[] = [];
     for (let i = start; i <= end; i++) {
       const from = this.motionFrom.at(i);
-      if (from >= start && Number.isFinite(this.motion.at(i))) inside.push(this.motion.at(i));
+      if (from >= start && Number.isFinite(series.at(i))) inside.push(series.at(i));
     }
     return inside.length > 0 ? medianOf(inside) : Number.NaN;
   }
@@ -107,9 +124,9 @@ export class PictureChange {
   private measureMotion(now: number): void {
     const recent = this.held.filter((h) => h.time > now - WINDOW_SEC);
     const past = this.held.filter((h) => h.time <= now - LAG_SEC && h.time > now - LAG_SEC - WINDOW_SEC);
+    const index = this.motion.length;
     if (past.length === 0) {
-      this.motion.push(Number.NaN);
-      this.motionFrom.push(Number.NaN);
+      for (const series of [this.motion, this.motionFrom, this.camera, this.scene]) series.push(Number.NaN);
       return;
     }
     meanInto(recent, this.recentMean);
@@ -118,6 +135,15 @@ export class PictureChange {
     const allowance = NOISE_K * noise * Math.sqrt(1 / recent.length + 1 / past.length);
     this.motion.push(Math.max(0, maxAbsDiff(this.recentMean, this.pastMean) - allowance));
     this.motionFrom.push(past[0].index);
+    if (index % CAMERA_EVERY !== 0) {
+      this.camera.push(Number.NaN);
+      this.scene.push(Number.NaN);
+      return;
+    }
+    const lag = recent.at(-1)!.time - past[0].time || LAG_SEC;
+    const shift = cameraShift(this.recentMean, this.pastMean);
+    this.camera.push(Math.hypot(shift.dx, shift.dy) / THUMB / lag);
+    this.scene.push(Math.max(0, shift.residual - allowance));
   }
 
   /** Cell noise from the change since the previous frame; an exact repeat keeps the last estimate. */

@@ -95,6 +95,7 @@ export class FrameSignals {
     const motion = span('motion', startFrame + 1);
     const contrast = span('contrast');
     const sharpness = span('sharpness');
+    const moves = this.change.cameraAndScene(startFrame, endFrame);
     return {
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
@@ -105,6 +106,8 @@ export class FrameSignals {
       contrast: mean(contrast),
       colorfulness: mean(span('colorfulness')),
       local_motion: this.change.localMotion(startFrame, endFrame),
+      camera_motion: moves.camera,
+      scene_motion: moves.scene,
       frozen_share: this.change.frozenShare(startFrame, endFrame),
       single_color_share: share(contrast, (v) => v < SINGLE_COLOR_STD),
       // A bar must be present in every frame that is not dark all over.

@@ -136,3 +136,26 @@ const reasonOf = (s: Record<string, number>) => {
   const v = judgeClip(s, cfg, { cropBars: false });
   return v.keep ? 'kept' : v.reason;
 };
+
+describe('camera motion and scene motion', () => {
+  /** A smooth texture without short periods (so a shift of a few cells is not ambiguous), moved by (dx, dy). */
+  const texture = (dx: number, dy = 0) => (x: number, y: number) =>
+    Math.round(128 + 40 * Math.sin((2 * Math.PI * (x - dx)) / 37 + 1) + 30 * Math.sin((2 * Math.PI * (x - dx + 1.3 * (y - dy))) / 53) + 30 * Math.cos((2 * Math.PI * (y - dy)) / 29));
+
+  it('a pan over a still picture is camera motion, with little scene motion left', () => {
+    // 0.2 px a frame at 25 fps: 5 px a second, 5/64 of the width.
+    const s = measure(100, (i) => texture(0.2 * i));
+    assert.ok(Math.abs(s.camera_motion - 5 / 64) < 0.02, `camera_motion ${s.camera_motion}`);
+    assert.ok(s.scene_motion < s.local_motion / 3, JSON.stringify(s));
+  });
+
+  it('a steady shot of a small moving object is scene motion, with no camera motion', () => {
+    const s = measure(100, (i) => (x, y) => {
+      const ox = 20 + 0.2 * i;
+      const cover = y >= 14 && y < 20 ? Math.max(0, Math.min(x + 1, ox + 6) - Math.max(x, ox)) : 0;
+      return Math.round(texture(0)(x, y) * (1 - cover) + 240 * cover);
+    });
+    assert.ok(s.camera_motion < 0.01, `camera_motion ${s.camera_motion}`);
+    assert.ok(s.scene_motion > cfg.minMotion, JSON.stringify(s));
+  });
+});
