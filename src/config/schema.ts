@@ -92,10 +92,11 @@ export const FilterConfig = z.strictObject({
   /**
    * Drop clips whose local motion (luma levels: the largest change of a 32x32 cell of the picture
    * over a second, less what noise gives; src/analysis/picture-change.ts) is below this: a still
-   * image, a static title, a slideshow, even under film grain. On real footage it is 39 and more
-   * (bench/filters), on grainy stills under 7.
+   * image, a static title, a slideshow, even under film grain. Set just above what grainy stills
+   * give (up to 6.2 on the bench's dev split), not midway to moving footage: a tree in a light wind
+   * gives 11, and exact stills are caught by `frozen` anyway (bench/filters/RESULTS.md).
    */
-  minMotion: z.number().min(0).default(12),
+  minMotion: z.number().min(0).default(8),
   /** Drop clips whose mean change is above this (strobing, noise, shaky chaos). */
   maxMotion: z.number().positive().default(30),
   /**

@@ -1,6 +1,6 @@
 /**
  * Clip-level verdicts: signals in, keep or drop with a reason out. A reason names the filter and
- * the measured value against its threshold, e.g. `static: local_motion=0.12 < 12`, so a dropped
+ * the measured value against its threshold, e.g. `static: local_motion=0.12 < 8`, so a dropped
  * clip in the index says exactly why. Filters run in a fixed order, most specific first (a black
  * clip is reported as `single_color`, not as `static`).
  */

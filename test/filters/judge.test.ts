@@ -18,7 +18,7 @@ describe('judgeClip', () => {
   it('keeps a clip within every threshold', () => assert.equal(reason(good), 'kept'));
 
   it('names the filter, the signal, its value and the threshold', () => {
-    assert.equal(reason({ ...good, local_motion: 0.12 }), 'static: local_motion=0.12 < 12');
+    assert.equal(reason({ ...good, local_motion: 0.12 }), 'static: local_motion=0.12 < 8');
     assert.equal(reason({ ...good, motion_mean: 55.5 }), 'chaotic: motion_mean=55.5 > 30');
     assert.equal(reason({ ...good, luma_mean: 8.123 }), 'too_dark: luma_mean=8.12 < 20');
     assert.equal(reason({ ...good, luma_mean: 250 }), 'too_bright: luma_mean=250 > 235');
