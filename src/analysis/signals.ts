@@ -96,7 +96,7 @@ export class FrameSignals {
     const contrast = span('contrast');
     const sharpness = span('sharpness');
     const moves = this.change.cameraAndScene(startFrame, endFrame);
-    return {
+    return measured({
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
       sharpness: quantile(sharpness, 0.5),
@@ -115,7 +115,7 @@ export class FrameSignals {
       bar_bottom: min(span('barBottom')),
       bar_left: min(span('barLeft')),
       bar_right: min(span('barRight')),
-    };
+    });
   }
 
   /**
@@ -175,6 +175,9 @@ export function sourceSignals(probe: ProbeInfo): ClipSignals {
   if (!(bitRate > 0 && width * height * fps > 0)) return {};
   return { bits_per_pixel: bitRate / (width * height * fps) };
 }
+
+/** Signals without the ones a span gives no value for (local motion of a span shorter than its look-back). */
+const measured = (signals: ClipSignals): ClipSignals => Object.fromEntries(Object.entries(signals).filter(([, v]) => Number.isFinite(v)));
 
 function finite(values: Float32Array): number[] {
   const out: number[] = [];
