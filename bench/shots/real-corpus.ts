@@ -315,8 +315,9 @@ function specOf(recipe: Recipe, index: number, split: Split, p: Pools): { spec: 
     shots.push({ ...shot, frames });
     if (i > 0) joins.push(pendingJoin);
     pendingJoin = join;
+    // Frames so far, up to where this shot's outgoing transition starts.
+    total += frames - outgoing;
     incoming = outgoing;
-    total += frames - incoming;
   }
   return {
     spec: { name: recipe.name, split, ...recipe.canvas, codec: recipe.codec, gop: recipe.gop, classes: recipe.classes, shots, joins },
