@@ -2,7 +2,7 @@
  * Shot-boundary benchmark on footage that looks real, with peers in the same run:
  *
  *   node --import tsx bench/shots/real.ts [--split dev|heldout|all] [--corpus synthetic|annotated|all]
- *        [--clipmill-root DIR] [--baseline-root DIR] [--pyscenedetect DIR] [--no-peers]
+ *        [--clipmill-root DIR] [--baseline-root DIR] [--pyscenedetect DIR] [--no-peers] [--only REGEX]
  *
  * Corpora: videos built from real photos and real video shots (real-corpus.ts, truth by
  * construction) and real videos annotated by eye (truth/*.json), each in a development and a
@@ -17,7 +17,8 @@
  * end in kept clips (clipmill's planClips, default --min-clip/--max-clip) on the detected shots,
  * and how much of that lies in clips crossing no true boundary. Timing in the same run: bare
  * `ffmpeg -i f -map 0:v:0 -f null -`, clipmill's analysis, PySceneDetect adaptive. --no-peers
- * scores clipmill alone (a quick loop while tuning on the dev split).
+ * scores clipmill alone (a quick loop while tuning on the dev split); --only keeps the videos
+ * whose name matches.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +41,8 @@ interface Item {
   fps: number;
   /** Frames where detections are not scored. */
   dontCare?: { startFrame: number; endFrame: number }[];
+  /** Issue-10 classes a synthetic video exercises. */
+  classes?: string[];
 }
 
 interface Corpus {
@@ -62,19 +65,22 @@ async function corpora(): Promise<Corpus[]> {
   for (const s of splits) {
     if (which !== 'annotated') {
       const videos = await realCorpus(s);
-      out.push({ label: `synthetic from real media, ${s}`, items: videos.map((v) => ({ name: v.truth.name, file: v.file, truth: v.truth, fps: v.truth.fps })) });
+      out.push({ label: `synthetic from real media, ${s}`, items: videos.map((v) => ({ name: v.truth.name, file: v.file, truth: v.truth, fps: v.truth.fps, classes: v.truth.classes })) });
     }
     if (which !== 'synthetic') {
       out.push({ label: `real videos annotated by eye, ${s}`, items: annotatedVideos(s).map((v) => ({ name: v.name, file: v.file, truth: v.truth, fps: v.truth.fps, dontCare: v.truth.dontCare })) });
     }
   }
-  return out.filter((c) => c.items.length > 0);
+  const only = option('--only');
+  const picked = only ? out.map((c) => ({ ...c, items: c.items.filter((i) => new RegExp(only).test(i.name)) })) : out;
+  return picked.filter((c) => c.items.length > 0);
 }
 
 // ---- figures -------------------------------------------------------------------------------------
 
 interface Row {
   detector: string;
+  found: Map<string, Detection>;
   scores: Scores;
   keptSec: number;
   cleanSec: number;
@@ -122,7 +128,7 @@ function footage(item: Item, transitions: Transition[], times: FrameTimes): { ke
 }
 
 function rowOf(detector: string, items: Item[], found: Map<string, Detection>, decodedTimes: Map<string, number[] | undefined>): Row {
-  const row: Row = { detector, scores: emptyScores(), keptSec: 0, cleanSec: 0, seconds: 0 };
+  const row: Row = { detector, found, scores: emptyScores(), keptSec: 0, cleanSec: 0, seconds: 0 };
   for (const item of items) {
     const d = found.get(item.file);
     const ts = usable(d?.transitions ?? [], item);
@@ -161,6 +167,24 @@ function table(rows: Row[], videoSec: number): string[] {
     );
   }
   return lines;
+}
+
+/** Per issue-10 class (synthetic videos carry their classes): clipmill against another detector. */
+function classTable(items: Item[], rows: Row[], decodedTimes: Map<string, number[] | undefined>): string[] {
+  const classes = [...new Set(items.flatMap((i) => i.classes ?? []))].sort();
+  if (classes.length === 0 || rows.length < 2) return [];
+  const [a, b] = rows;
+  const cell = (r: Row, subset: Item[]) => {
+    const o = overall(rowOf(r.detector, subset, r.found, decodedTimes).scores);
+    return `${f3(o.f1)} (${o.falsePositives})`;
+  };
+  const lines = [`| class | videos | transitions | ${a.detector} F1 (false) | ${b.detector} F1 (false) |`, '| --- | --- | --- | --- | --- |'];
+  for (const cls of classes) {
+    const subset = items.filter((i) => i.classes?.includes(cls));
+    const n = subset.reduce((x, i) => x + i.truth.cuts.length + i.truth.gradual.length, 0);
+    lines.push(`| ${cls} | ${subset.length} | ${n} | ${cell(a, subset)} | ${cell(b, subset)} |`);
+  }
+  return [...lines, ''];
 }
 
 // ---- the run --------------------------------------------------------------------------------------
@@ -217,6 +241,7 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
     '',
     ...table(rows, videoSec),
     '',
+    ...classTable(corpus.items, best ? [ourRow, best] : rows, decodedTimes),
     `PySceneDetect best: ${best ? `${best.detector.replace('PySceneDetect ', '')} F1 ${f3(overall(best.scores).f1)}` : 'not run'}. ` +
       `Time: bare decode ${bare.toFixed(1)} s, clipmill analysis ${ourRow.seconds.toFixed(1)} s (speed ${(bare / ourRow.seconds).toFixed(2)}x bare decode)` +
       (adaptive ? `, PySceneDetect adaptive ${adaptive.seconds.toFixed(1)} s (clipmill's speed ${(adaptive.seconds / ourRow.seconds).toFixed(2)}x its).` : '.'),
@@ -231,7 +256,7 @@ async function benchCorpus(corpus: Corpus, roots: Roots): Promise<{ lines: strin
     }
     lines.push('');
   }
-  return { lines, json: { corpus: corpus.label, frames, videoSec, bare, rows: rows.map((r) => ({ ...r, overall: overall(r.scores) })), truth: truthRow } };
+  return { lines, json: { corpus: corpus.label, frames, videoSec, bare, rows: rows.map(({ found: _, ...r }) => ({ ...r, overall: overall(r.scores) })), truth: truthRow } };
 }
 
 async function main(): Promise<void> {
