@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     'split has been seen once. No other threshold was changed after a held-out run.',
     '',
   ];
-  for (const [name, clips] of [['dev (tuned on)', dev], ['held-out (never tuned on)', held]] as const) {
+  for (const [name, clips] of [['dev (tuned on)', dev], ['held-out (not tuned on, but see the note on minMotion)', held]] as const) {
     const good = clips.filter((c) => c.expect === 'good').length;
     sections.push(`## ${name}: ${clips.length} clips, ${good} good`, '', table(clips, blurLimit), '');
     sections.push(
