@@ -9,7 +9,7 @@ const KINDS: SceneKind[] = ['testsrc2', 'mandelbrot', 'smptebars', 'life', 'cell
 const GRADUAL = ['fade', 'dissolve', 'fadeblack', 'fadewhite', 'wipeleft', 'wiperight', 'wipeup', 'wipedown'];
 
 /** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

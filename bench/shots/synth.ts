@@ -84,25 +84,31 @@ function flashFilter(scene: Scene): string {
   return f.style === 'white' ? `,drawbox=x=0:y=0:w=iw:h=ih:color=white@0.9:t=fill:${when}` : `,eq=brightness=0.45:${when}`;
 }
 
-/** The filter graph and the truth for a spec. */
-export function buildGraph(spec: VideoSpec): { graph: string; truth: Truth } {
+/** A scene's chain as a graph part, before the joins: `frames` frames, an optional flash. */
+export interface JoinInput {
+  frames: number;
+  flash?: { at: number; frames: number };
+}
+
+/**
+ * Joins labelled scenes [s0], [s1], ... (each exactly `scenes[i].frames` frames at `fps`) into
+ * [out] with hard cuts (concat) or xfade transitions, and returns the graph parts and the truth.
+ */
+export function joinScenes(scenes: JoinInput[], joins: Join[], fps: number): { parts: string[]; truth: Truth } {
   const parts: string[] = [];
-  // Every link gets the same time base, which xfade requires of its inputs.
-  const tb = `settb=1/${spec.fps}`;
-  spec.scenes.forEach((scene, i) => {
-    parts.push(
-      `${sceneSource(scene, i, spec)},trim=end_frame=${scene.frames},${tb},setpts=N/(${spec.fps}*TB)${flashFilter(scene)},format=yuv420p,setsar=1[s${i}]`,
-    );
-  });
+  // Every link gets the same time base, which xfade requires of its inputs, and frames numbered
+  // afresh: concat offsets its second input by the first one's last frame duration, which a
+  // looped still or a resampled source may carry wrong.
+  const tb = `settb=1/${fps},setpts=N/(${fps}*TB)`;
   const truth: Truth = { frameCount: 0, cuts: [], gradual: [], flashes: [] };
-  const noteFlash = (scene: Scene, offset: number) => {
+  const noteFlash = (scene: JoinInput, offset: number) => {
     if (scene.flash) truth.flashes.push({ startFrame: offset + scene.flash.at, endFrame: offset + scene.flash.at + scene.flash.frames - 1 });
   };
   let current = 's0';
-  let length = spec.scenes[0].frames;
-  noteFlash(spec.scenes[0], 0);
-  spec.joins.forEach((join, i) => {
-    const next = spec.scenes[i + 1];
+  let length = scenes[0].frames;
+  noteFlash(scenes[0], 0);
+  joins.forEach((join, i) => {
+    const next = scenes[i + 1];
     const out = `j${i}`;
     if (join.kind === 'cut') {
       parts.push(`[${current}][s${i + 1}]concat=n=2:v=1:a=0,${tb}[${out}]`);
@@ -111,9 +117,7 @@ export function buildGraph(spec: VideoSpec): { graph: string; truth: Truth } {
       length += next.frames;
     } else {
       const start = length - join.frames;
-      parts.push(
-        `[${current}][s${i + 1}]xfade=transition=${join.transition}:duration=${join.frames / spec.fps}:offset=${start / spec.fps},${tb}[${out}]`,
-      );
+      parts.push(`[${current}][s${i + 1}]xfade=transition=${join.transition}:duration=${join.frames / fps}:offset=${start / fps},${tb}[${out}]`);
       truth.gradual.push({ startFrame: start, endFrame: length - 1, transition: join.transition });
       noteFlash(next, start);
       length = start + next.frames;
@@ -123,7 +127,18 @@ export function buildGraph(spec: VideoSpec): { graph: string; truth: Truth } {
   truth.frameCount = length;
   // The last label is the output; rename it by appending a null filter.
   parts.push(`[${current}]null[out]`);
-  return { graph: parts.join(';'), truth };
+  return { parts, truth };
+}
+
+/** The filter graph and the truth for a spec. */
+export function buildGraph(spec: VideoSpec): { graph: string; truth: Truth } {
+  const tb = `settb=1/${spec.fps}`;
+  const sources = spec.scenes.map(
+    (scene, i) =>
+      `${sceneSource(scene, i, spec)},trim=end_frame=${scene.frames},${tb},setpts=N/(${spec.fps}*TB)${flashFilter(scene)},format=yuv420p,setsar=1[s${i}]`,
+  );
+  const { parts, truth } = joinScenes(spec.scenes, spec.joins, spec.fps);
+  return { graph: [...sources, ...parts].join(';'), truth };
 }
 
 /** Encodes the spec to `file` (H.264 MP4, constant frame rate) and returns its truth. */

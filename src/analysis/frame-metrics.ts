@@ -7,9 +7,13 @@
 /** Luma below this counts as a crushed black, above BRIGHT as a blown highlight (BT.601 studio limits). */
 const DARK = 16;
 const BRIGHT = 235;
-/** A border row/column is bar when its mean luma is below BAR_MEAN and no pixel exceeds BAR_MAX. */
+/**
+ * A border row/column is bar when its mean luma is below BAR_MEAN, no pixel exceeds BAR_MAX and its
+ * levels spread over at most BAR_SPREAD: a bar is flat, while the dark edge of a night scene has texture.
+ */
 const BAR_MEAN = 24;
 const BAR_MAX = 48;
+const BAR_SPREAD = 12;
 
 export interface FrameMetrics {
   lumaMean: number;
@@ -63,24 +67,28 @@ export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
   };
 }
 
-/** Variance of the 4-neighbour Laplacian over the interior pixels: low for blurred frames. */
-export function laplacianVariance(luma: Float32Array, width: number, height: number): number {
-  let sum = 0;
-  let sumSq = 0;
-  let n = 0;
+/**
+ * Sharpness as relative fine detail: the energy of the Laplacian over that of the gradient (both
+ * over interior pixels), times 100. Both grow with contrast, so the ratio does not: it says how much
+ * of the picture's structure sits at the finest scale of the analysis frame, which blur takes away
+ * first. Measured on the analysis frame (a fixed width, area-downscaled), it judges blur relative
+ * to the picture size, whatever the source resolution or codec. 0 for a flat frame.
+ */
+export function sharpnessOf(luma: Float32Array, width: number, height: number): number {
+  let lap2 = 0;
+  let grad2 = 0;
   for (let y = 1; y < height - 1; y++) {
     const row = y * width;
     for (let x = 1; x < width - 1; x++) {
       const i = row + x;
+      const gx = luma[i + 1] - luma[i];
+      const gy = luma[i + width] - luma[i];
       const lap = luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i];
-      sum += lap;
-      sumSq += lap * lap;
-      n++;
+      lap2 += lap * lap;
+      grad2 += gx * gx + gy * gy;
     }
   }
-  if (n === 0) return 0;
-  const mean = sum / n;
-  return sumSq / n - mean * mean;
+  return grad2 > 0 ? (100 * lap2) / grad2 : 0;
 }
 
 /** Mean absolute luma difference between two frames of the same size. */
@@ -105,23 +113,28 @@ export function measureBars(luma: Float32Array, width: number, height: number): 
   const rowDark = (y: number) => isDarkLine(luma, y * width, 1, width);
   const colDark = (x: number) => isDarkLine(luma, x, width, height);
   const top = countWhile(height, (i) => rowDark(i));
-  if (top === height) return null;
+  const left = countWhile(width, (i) => colDark(i));
+  if (top === height || left === width) return null;
   return {
     top,
     bottom: countWhile(height, (i) => rowDark(height - 1 - i)),
-    left: countWhile(width, (i) => colDark(i)),
+    left,
     right: countWhile(width, (i) => colDark(width - 1 - i)),
   };
 }
 
 function isDarkLine(luma: Float32Array, start: number, step: number, count: number): boolean {
   let sum = 0;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
   for (let k = 0, i = start; k < count; k++, i += step) {
     const v = luma[i];
     if (v > BAR_MAX) return false;
     sum += v;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
   }
-  return sum / count < BAR_MEAN;
+  return sum / count < BAR_MEAN && hi - lo <= BAR_SPREAD;
 }
 
 function countWhile(limit: number, test: (i: number) => boolean): number {

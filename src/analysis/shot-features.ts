@@ -177,6 +177,21 @@ function shiftedGridDiff(a: ShotSignature, b: ShotSignature, dx: number, dy: num
   return n ? sum / (n * 255) : 0;
 }
 
+/** Cell luma difference (0..255) above which a cell counts as changed in `changedShare`. */
+const CHANGED_LEVEL = 8;
+
+/**
+ * Share of grid cells whose mean luma (not mean-removed: a bright title over a still background
+ * leaves the background cells as they were) differs by more than CHANGED_LEVEL. A cut changes
+ * nearly all of the picture; text or an object popping in over a still background changes a part.
+ */
+export function changedShare(a: ShotSignature, b: ShotSignature): number {
+  const offset = a.meanLuma - b.meanLuma;
+  let changed = 0;
+  for (let i = 0; i < a.grid.length; i++) if (Math.abs(a.grid[i] - b.grid[i] + offset) > CHANGED_LEVEL) changed++;
+  return a.grid.length ? changed / a.grid.length : 0;
+}
+
 /** Content distance of two frames: colour histogram plus luma layout. */
 export function frameDistance(a: ShotSignature, b: ShotSignature): number {
   return histDistance(a, b) + GRID_WEIGHT * shiftedGridDiff(a, b, 0, 0);
@@ -192,4 +207,58 @@ export function motionCompensatedDistance(a: ShotSignature, b: ShotSignature, ra
     for (let dx = -radius; dx <= radius; dx++) best = Math.min(best, shiftedGridDiff(a, b, dx, dy));
   }
   return histDistance(a, b) + GRID_WEIGHT * best;
+}
+
+/**
+ * How far frame `mid` is from being a mix of `pre` and `post`, as a share of their layout
+ * difference (0: exactly a mix). A dissolve or fade blends the two pictures, so a frame inside it
+ * is close to one weighting of them; a wipe shows each part of the picture from one of them. A pan
+ * or a zoom shows content at new places, which neither explains. The better of the two readings,
+ * with `pre` and `post` each shifted by up to one cell (the shots may move during the transition).
+ */
+export function mixResidual(pre: ShotSignature, mid: ShotSignature, post: ShotSignature): number {
+  // Called for a few frames of each candidate transition only, so plain buffers will do.
+  const p = new Float32Array(pre.grid.length);
+  const q = new Float32Array(post.grid.length);
+  let best = Infinity;
+  for (let s = 0; s < 81; s++) {
+    shiftedGrid(pre, (s % 3) - 1, (Math.floor(s / 3) % 3) - 1, p);
+    shiftedGrid(post, (Math.floor(s / 9) % 3) - 1, Math.floor(s / 27) - 1, q);
+    best = Math.min(best, mixResidualOf(p, mid.grid, q));
+  }
+  return best;
+}
+
+/** The grid of `sig` moved by (dx, dy) cells, edges repeated, into `out`. */
+function shiftedGrid(sig: ShotSignature, dx: number, dy: number, out: Float32Array): void {
+  const { cols, rows, grid } = sig;
+  for (let y = 0; y < rows; y++) {
+    const sy = Math.min(rows - 1, Math.max(0, y + dy));
+    for (let x = 0; x < cols; x++) out[y * cols + x] = grid[sy * cols + Math.min(cols - 1, Math.max(0, x + dx))];
+  }
+}
+
+function mixResidualOf(pre: Float32Array, mid: Float32Array, post: Float32Array): number {
+  const n = pre.length;
+  // Least-squares weight of `pre` in mid = w*pre + (1-w)*post, clamped to the blend range.
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = pre[i] - post[i];
+    num += (mid[i] - post[i]) * d;
+    den += d * d;
+  }
+  const w = den > 0 ? Math.min(1, Math.max(0, num / den)) : 0.5;
+  let blend = 0;
+  let choice = 0;
+  let scale = 0;
+  for (let i = 0; i < n; i++) {
+    const p = pre[i];
+    const q = post[i];
+    const m = mid[i];
+    blend += Math.abs(m - (w * p + (1 - w) * q));
+    choice += Math.min(Math.abs(m - p), Math.abs(m - q));
+    scale += Math.abs(p - q);
+  }
+  return scale > 0 ? Math.min(blend, choice) / scale : 0;
 }

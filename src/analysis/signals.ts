@@ -2,16 +2,17 @@
  * Quality signals and the perceptual signature, fed frame by frame from the single decode pass.
  * Per frame it keeps a handful of float32 numbers (about 44 bytes); per 0.25 s it keeps one 64-bit
  * pHash of the averaged thumbnail (averaging makes the hash less sensitive to where a copy's
- * samples fall in time). No pixels are kept beyond the previous frame's luma.
+ * samples fall in time). No pixels are kept beyond the previous frame's luma and about 1.25 s of
+ * 32x32 cell grids (picture-change.ts: frozen runs and local motion).
  */
 import type { Frame } from '../media/frames.js';
+import type { ProbeInfo } from '../types.js';
 import { FloatSeries } from '../segment/series.js';
 import { quantile } from '../segment/stats.js';
-import { laplacianVariance, meanAbsDiff, measureBars, measureFrame } from './frame-metrics.js';
+import { meanAbsDiff, measureBars, measureFrame, sharpnessOf } from './frame-metrics.js';
 import { THUMB, Thumbnailer, hashHex, phash } from './phash.js';
+import { PictureChange } from './picture-change.js';
 
-/** Mean absolute luma change (0..255) below which a frame counts as a repeat of the previous one. */
-const FROZEN_DIFF = 0.5;
 /** Luma standard deviation below which a frame counts as a single colour. */
 const SINGLE_COLOR_STD = 4;
 /** Width of a hash bin in seconds. */
@@ -35,6 +36,8 @@ export class FrameSignals {
   private frames = 0;
 
   private readonly thumbnailer: Thumbnailer;
+  private readonly cells = new Float32Array(THUMB * THUMB);
+  private readonly change = new PictureChange();
   private readonly binThumb = new Float32Array(THUMB * THUMB);
   private binIndex = -1;
   private binFrames = 0;
@@ -56,7 +59,7 @@ export class FrameSignals {
     const m = measureFrame(frame.data, this.luma);
     const s = this.series;
     s.motion.push(this.hasPrev ? meanAbsDiff(this.luma, this.prevLuma) : Number.NaN);
-    s.sharpness.push(laplacianVariance(this.luma, width, height));
+    s.sharpness.push(sharpnessOf(this.luma, width, height));
     s.luma.push(m.lumaMean);
     s.dark.push(m.darkShare);
     s.bright.push(m.brightShare);
@@ -74,7 +77,10 @@ export class FrameSignals {
       this.binIndex = bin;
       this.binFirstFrame = this.frames;
     }
-    this.thumbnailer.accumulate(this.luma, this.binThumb);
+    this.cells.fill(0);
+    this.thumbnailer.accumulate(this.luma, this.cells);
+    this.change.push(this.cells, frame.time);
+    for (let c = 0; c < this.cells.length; c++) this.binThumb[c] += this.cells[c];
     this.binFrames++;
 
     [this.luma, this.prevLuma] = [this.prevLuma, this.luma];
@@ -89,7 +95,8 @@ export class FrameSignals {
     const motion = span('motion', startFrame + 1);
     const contrast = span('contrast');
     const sharpness = span('sharpness');
-    return {
+    const moves = this.change.cameraAndScene(startFrame, endFrame);
+    return measured({
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
       sharpness: quantile(sharpness, 0.5),
@@ -98,14 +105,17 @@ export class FrameSignals {
       bright_share: mean(span('bright')),
       contrast: mean(contrast),
       colorfulness: mean(span('colorfulness')),
-      frozen_share: share(motion, (v) => v < FROZEN_DIFF),
+      local_motion: this.change.localMotion(startFrame, endFrame),
+      camera_motion: moves.camera,
+      scene_motion: moves.scene,
+      frozen_share: this.change.frozenShare(startFrame, endFrame),
       single_color_share: share(contrast, (v) => v < SINGLE_COLOR_STD),
       // A bar must be present in every frame that is not dark all over.
       bar_top: min(span('barTop')),
       bar_bottom: min(span('barBottom')),
       bar_left: min(span('barLeft')),
       bar_right: min(span('barRight')),
-    };
+    });
   }
 
   /**
@@ -152,6 +162,22 @@ export class FrameSignals {
     this.binFrames = 0;
   }
 }
+
+/**
+ * Signals of the whole source, known from the probe without decoding: bits per pixel per frame
+ * (container bit rate over width x height x fps). Heavy compression (x264 crf 51 gives 0.001-0.007)
+ * wipes detail out at full size that the small analysis frames cannot see; good encodes of real
+ * footage sit well above 0.02. Absent when the container states no bit rate.
+ */
+export function sourceSignals(probe: ProbeInfo): ClipSignals {
+  const { width, height, fps } = probe.video;
+  const bitRate = probe.bitRate ?? 0;
+  if (!(bitRate > 0 && width * height * fps > 0)) return {};
+  return { bits_per_pixel: bitRate / (width * height * fps) };
+}
+
+/** Signals without the ones a span gives no value for (local motion of a span shorter than its look-back). */
+const measured = (signals: ClipSignals): ClipSignals => Object.fromEntries(Object.entries(signals).filter(([, v]) => Number.isFinite(v)));
 
 function finite(values: Float32Array): number[] {
   const out: number[] = [];

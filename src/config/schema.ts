@@ -109,17 +109,33 @@ export const PolicyConfig = z.strictObject({
  * the filter and the measured value. Units: luma levels 0..255 at analysis size; shares 0..1.
  */
 export const FilterConfig = z.strictObject({
-  /** Drop clips whose mean frame-to-frame luma change is below this (a still image, a static title). */
-  minMotion: z.number().min(0).default(0.25),
+  /**
+   * Drop clips whose local motion (luma levels: the largest change of a 32x32 cell of the picture
+   * over a second, less what noise gives; src/analysis/picture-change.ts) is below this: a still
+   * image, a static title, a slideshow, even under film grain. Set just above what grainy stills
+   * give (up to 6.2 on the bench's dev split), not midway to moving footage: a tree in a light wind
+   * gives 11, and exact stills are caught by `frozen` anyway (bench/filters/RESULTS.md).
+   */
+  minMotion: z.number().min(0).default(8),
   /** Drop clips whose mean change is above this (strobing, noise, shaky chaos). */
   maxMotion: z.number().positive().default(30),
-  /** Drop clips whose median variance of the Laplacian is below this (blurred or out of focus). */
-  minSharpness: z.number().min(0).default(30),
+  /**
+   * Drop clips whose median sharpness (fine detail relative to contrast at analysis size,
+   * src/analysis/frame-metrics.ts) is below this: blurred or out of focus. Real sharp footage gives
+   * 129 and more at any resolution and codec (bench/filters), blurred copies 77 and less.
+   */
+  minSharpness: z.number().min(0).default(100),
+  /**
+   * Drop clips of sources coded with fewer bits per pixel per frame than this (container bit rate
+   * over width x height x fps): heavy compression such as x264 crf 51 (0.001-0.007 on real
+   * footage), where good encodes give 0.02 and more. 0 turns the filter off.
+   */
+  minBitsPerPixel: z.number().min(0).default(0.012),
   /** Drop clips whose mean luma is below this (too dark)... */
   minLuma: z.number().min(0).max(255).default(20),
   /** ...or above this (washed out). */
   maxLuma: z.number().min(0).max(255).default(235),
-  /** Drop clips where more than this share of frames repeat the previous one (frozen video). */
+  /** Drop clips where more than this share of frames belong to a stretch of 0.5 s or more in which the picture stopped. */
   maxFrozenShare: z.number().min(0).max(1).default(0.5),
   /** Drop clips where more than this share of frames is a single colour (black, test cards). */
   maxSingleColorShare: z.number().min(0).max(1).default(0.5),

@@ -4,10 +4,15 @@
  * `snappedToKeyframes: true`. Copying is I/O-bound, so one short ffmpeg per clip costs little.
  *
  * Files are `.mp4` when the source codecs fit MP4, else `.mkv`.
+ *
+ * A stream whose packets carry no keyframe flag (some AVI writers leave the index flags empty)
+ * cannot be cut without decoding, although it decodes fine: such a source is re-encoded instead,
+ * and every clip says so (`reencodedBecause`), rather than the whole source being lost. ffmpeg
+ * itself flags the first packet of an AVI whose index flags none, so one keyframe with clips to
+ * cut after it counts as unflagged too: copying would start every clip at the beginning.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, SourceError } from '../errors.js';
 import type { ProbeInfo } from '../types.js';
 import type { ExtractSpan, ExtractedClip } from './extract.js';
 import { makeWorkDir, publish, removeWorkDir, runEncoder } from './extract-output.js';
@@ -21,10 +26,13 @@ export async function extractByStreamCopy(
   probe: ProbeInfo,
   clips: ExtractSpan[],
   dir: string,
+  reencode: () => Promise<ExtractedClip[]>,
   signal?: AbortSignal,
 ): Promise<ExtractedClip[]> {
   const ext = MP4_VIDEO.has(probe.video.codec) && (!probe.audio || MP4_AUDIO.has(probe.audio.codec)) ? 'mp4' : 'mkv';
   const { keyframes, startTime: origin } = await videoKeyframes(input, signal);
+  const unflagged = unflaggedReason(keyframes, origin, clips);
+  if (unflagged) return (await reencode()).map((clip) => ({ ...clip, reencodedBecause: unflagged }));
   const work = await makeWorkDir(dir);
   try {
     const results: ExtractedClip[] = [];
@@ -69,6 +77,16 @@ export async function extractByStreamCopy(
   }
 }
 
+/** Why the keyframe flags cannot cut these clips, or undefined when they can. */
+function unflaggedReason(keyframes: number[], origin: number, clips: ExtractSpan[]): string | undefined {
+  if (keyframes.length === 0) return 'no packet of the video stream is flagged as a keyframe, so it cannot be cut by stream copy';
+  const first = keyframes[0] - origin;
+  if (keyframes.length === 1 && clips.some((c) => c.startTime > first + 1e-3)) {
+    return 'only the first packet of the video stream is flagged as a keyframe, so stream copy would start every clip at the beginning';
+  }
+  return undefined;
+}
+
 /** Reads packet headers only (no decoding): presentation times of the video keyframes. */
 async function videoKeyframes(input: string, signal?: AbortSignal): Promise<{ keyframes: number[]; startTime: number }> {
   const res = await runTool(
@@ -84,7 +102,6 @@ async function videoKeyframes(input: string, signal?: AbortSignal): Promise<{ ke
     .filter((p) => p.flags?.startsWith('K') && p.pts_time !== undefined)
     .map((p) => Number(p.pts_time))
     .sort((a, b) => a - b);
-  if (keyframes.length === 0) throw new SourceError(ErrorCode.CorruptVideo, 'The video has no keyframes to cut at.');
   return { keyframes, startTime: Number(parsed.format?.start_time ?? 0) || 0 };
 }
 

@@ -51,6 +51,8 @@ export interface ExtractedClip {
   /** Actual span of the clip in source time (seconds, as the frame reader counts them). */
   startTime: number;
   endTime: number;
+  /** Set when stream copy was asked for but the source had to be re-encoded: why. */
+  reencodedBecause?: string;
 }
 
 export interface ExtractOptions {
@@ -89,7 +91,10 @@ export async function extractClips(
 ): Promise<ExtractedClip[]> {
   if (clips.length === 0) return [];
   const dir = path.resolve(outDir);
-  if (cfg.streamCopy) return extractByStreamCopy(input, probe, clips, dir, opts.signal);
+  if (cfg.streamCopy) {
+    const reencode = () => extractClips(input, probe, clips, outDir, { ...cfg, streamCopy: false }, opts);
+    return extractByStreamCopy(input, probe, clips, dir, reencode, opts.signal);
+  }
 
   const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
   const groups = groupByCrop(ordered).map((spans) => planGroup(spans, probe, cfg));

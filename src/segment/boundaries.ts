@@ -5,6 +5,7 @@
  * scales them all (lower finds more).
  */
 import type { Transition } from '../types.js';
+import { CUT_COLOUR_SEPARATION, CUT_MIN, CUT_SEPARATION } from './cut-candidates.js';
 import { windowMedianMad } from './stats.js';
 
 export interface BoundarySeries {
@@ -19,6 +20,12 @@ export interface BoundarySeries {
    * shortly before and one shortly after the jump's first frame, as a share of the jump.
    */
   colourReturn: Float32Array;
+  /** Two-sided separation at a cut candidate (NaN elsewhere): distance across it over the distances within each side, on layout... */
+  separation: Float32Array;
+  /** ...and on colours alone. */
+  histSeparation: Float32Array;
+  /** Share of the picture's cells that change at a cut candidate (NaN elsewhere). */
+  changed: Float32Array;
   /** Mean luma of each frame (0..255). */
   luma: Float32Array;
   /** Frames between the two frames compared by the long-range distance: transitions this close merge. */
@@ -30,11 +37,14 @@ export interface BoundaryParams {
   threshold: number;
 }
 
-/** A cut needs at least this step distance, whatever the local level. */
-const CUT_MIN = 0.06;
 /** ...and must stand this far above the local level (median + MAD multiples). */
 const CUT_MEDIAN_FACTOR = 2.5;
 const CUT_MAD_FACTOR = 4;
+/** Two-sided separation in both layout and colours that makes a cut whatever the local level of the steps. */
+const CLEAR_SEPARATION = 2;
+const CLEAR_COLOUR_SEPARATION = 5;
+/** A cut changes at least this share of the picture (a title or an object popping in changes less). */
+const CUT_CHANGED_SHARE = 0.3;
 /** Content across a real cut stays different: frames on both sides of a flash match again. */
 const FLASH_RATIO = 0.5;
 /** Longest light burst (flash) looked for around a cut, seconds. */
@@ -51,6 +61,12 @@ const BLANK_CONTRAST = 2;
 /** ...and mean luma outside these bounds for it to be black or white, as a fade passes through. */
 const BLACK_LUMA = 40;
 const WHITE_LUMA = 215;
+/** A flat picture's fade moves its mean luma by at least this much a frame... */
+const RAMP_MIN_RATE = 0.4;
+/** ...and this much in all. */
+const FLAT_RAMP_LUMA = 20;
+/** Frames over which the rate of a flat picture's fade is measured. */
+const RAMP_RATE_FRAMES = 3;
 /** Each frame of a fade ramp has at least this much more contrast than the one nearer the blank. */
 const RAMP_STEP = 1.01;
 /** A fade ramp ends where the contrast rises by less than this share of its average rise so far. */
@@ -62,16 +78,29 @@ export function findCuts(series: BoundarySeries, params: BoundaryParams): number
   const cuts: number[] = [];
   for (let i = 1; i < step.length; i++) {
     const v = step[i];
-    if (v < CUT_MIN * params.threshold || !isLocalMax(step, i, 2)) continue;
+    if (!(v >= CUT_MIN * params.threshold) || !isLocalMax(step, i, 2)) continue;
     const { median, mad } = windowMedianMad(step, i - window, i + window + 1, i - 1, i + 2);
-    if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad)) continue;
+    // Where a calm shot meets a busy one the window's level is the busy side's: a cut that clearly
+    // separates the two sides in both layout and colours needs no more.
+    if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad) && !clearlySeparates(series, i)) continue;
     const a = across[i];
     if (Number.isFinite(a) && a < FLASH_RATIO * v) continue;
     if (series.colourReturn[i] < FLASH_RATIO) continue;
+    if (!separates(series, i)) continue;
     if (edgeOfLightBurst(series.luma, i, Math.max(2, Math.round(FLASH_SEC * params.fps)))) continue;
     cuts.push(i);
   }
   return cuts;
+}
+
+/** Whether the two-sided test holds at a cut candidate (a frame never checked is no cut: its step did not stand out). */
+function separates(series: BoundarySeries, i: number): boolean {
+  if (!(series.changed[i] >= CUT_CHANGED_SHARE)) return false;
+  return series.separation[i] >= CUT_SEPARATION || series.histSeparation[i] >= CUT_COLOUR_SEPARATION;
+}
+
+function clearlySeparates(series: BoundarySeries, i: number): boolean {
+  return series.changed[i] >= CUT_CHANGED_SHARE && series.separation[i] >= CLEAR_SEPARATION && series.histSeparation[i] >= CLEAR_COLOUR_SEPARATION;
 }
 
 /**
@@ -79,13 +108,52 @@ export function findCuts(series: BoundarySeries, params: BoundaryParams): number
  * black or white found on the contrast series, one span where they overlap or nearly touch.
  */
 export function gradualTransitions(changes: Transition[], series: BoundarySeries, params: BoundaryParams): Transition[] {
-  return mergeClose(preferFades(changes, findFades(series, params)), series.span);
+  const fades = [...findFades(series, params), ...findFlatRamps(series, params)].sort((a, b) => a.startFrame - b.startFrame);
+  return mergeClose(preferFades(changes, mergeClose(fades, 0)), series.span);
+}
+
+/**
+ * Fades of a flat picture from one grey level to another (black to grey, grey to white): every
+ * frame has no contrast, so only the mean luma tells, moving the same way by a steady amount each
+ * frame. The colour-histogram distances saturate on such frames and the fade finder above needs a
+ * black or white end.
+ */
+function findFlatRamps(series: BoundarySeries, params: BoundaryParams): Transition[] {
+  const { contrast, luma } = series;
+  const maxLen = Math.round(MAX_GRADUAL_SEC * params.fps);
+  // Over a few frames: 8-bit levels move in whole steps, some frames not at all.
+  const k = RAMP_RATE_FRAMES;
+  const flat = (j: number) => contrast[j] < BLANK_CONTRAST;
+  const rate = (j: number) => (flat(j) && flat(j - k) ? (luma[j] - luma[j - k]) / k : 0);
+  const ramps: Transition[] = [];
+  let j = k;
+  while (j < luma.length) {
+    const dir = Math.sign(rate(j));
+    if (Math.abs(rate(j)) < RAMP_MIN_RATE) {
+      j++;
+      continue;
+    }
+    let last = j;
+    while (last + 1 < luma.length && Math.sign(rate(last + 1)) === dir && Math.abs(rate(last + 1)) >= RAMP_MIN_RATE) last++;
+    // The ramp runs from the last frame of the level before it to the first of the level after it.
+    let start = j - k;
+    let end = last;
+    while (start + 1 < end && luma[start + 1] === luma[start]) start++;
+    while (end - 1 > start && luma[end - 1] === luma[end]) end--;
+    const frames = end - start + 1;
+    if (frames >= MIN_GRADUAL_FRAMES && frames <= maxLen && Math.abs(luma[end] - luma[start]) >= FLAT_RAMP_LUMA) {
+      ramps.push({ kind: 'gradual', startFrame: start, endFrame: end });
+    }
+    j = last + 1;
+  }
+  return ramps;
 }
 
 /**
  * Fades through black or white: a run of blank frames (no contrast) entered or left by a steady
  * change of contrast. The span runs from where the contrast starts to fall to where it stops
- * rising. A blank run entered and left by cuts (a black title card) is not a fade.
+ * rising; a blank run longer than `span` splits it in two. A blank run entered and left by cuts
+ * (a black title card) is not a fade.
  */
 function findFades(series: BoundarySeries, params: BoundaryParams): Transition[] {
   const { contrast, luma } = series;
@@ -106,7 +174,14 @@ function findFades(series: BoundarySeries, params: BoundaryParams): Transition[]
     const away = (j: number, from: number) => contrast[j] + Math.abs(luma[j] - luma[from]);
     const s = b0 - rampLength((j) => away(j, b0), b0, -1, Math.min(maxRamp, b0));
     const e = b1 + rampLength((j) => away(j, b1), b1, 1, Math.min(maxRamp, contrast.length - 1 - b1));
-    if (b0 - s + (e - b1) >= MIN_GRADUAL_FRAMES) fades.push({ kind: 'gradual', startFrame: s, endFrame: e });
+    if (b1 - b0 + 1 <= series.span) {
+      if (b0 - s + (e - b1) >= MIN_GRADUAL_FRAMES) fades.push({ kind: 'gradual', startFrame: s, endFrame: e });
+      continue;
+    }
+    // A long hold of black or white between the ramps is a shot of its own: the fade out ends
+    // where it starts, the fade in starts where it ends.
+    if (b0 - s + 1 >= MIN_GRADUAL_FRAMES) fades.push({ kind: 'gradual', startFrame: s, endFrame: b0 });
+    if (e - b1 + 1 >= MIN_GRADUAL_FRAMES) fades.push({ kind: 'gradual', startFrame: b1, endFrame: e });
   }
   return fades;
 }

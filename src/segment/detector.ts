@@ -1,9 +1,10 @@
 /**
  * Shot-boundary detector fed frame by frame from the pipeline's single decode pass. It keeps a
  * bounded ring of frame signatures (a few KB each, the last 4.5 s or so of frames,
- * whatever the video's length) and seven scalars per frame. Gradual transitions are decided
- * while streaming, a bounded number of frames behind the newest (they need the signatures);
- * cuts and fades are decided in `finish` over the scalars.
+ * whatever the video's length) and ten scalars per frame. Frames that repeat the picture before
+ * them (a cadence of repeats) get no step. Cut candidates are checked and gradual transitions
+ * decided while streaming, a bounded number of frames behind the newest (they need the
+ * signatures); cuts and fades are decided in `finish` over the scalars.
  */
 import {
   computeSignature,
@@ -18,10 +19,10 @@ import { FrameTimes } from '../media/frame-times.js';
 import type { Frame } from '../media/frames.js';
 import type { Shot, Transition } from '../types.js';
 import { combineTransitions, findCuts, gradualTransitions, type BoundarySeries } from './boundaries.js';
+import { CutCandidates } from './cut-candidates.js';
 import { GradualScanner } from './gradual.js';
 import { FloatSeries } from './series.js';
 import { tileShots } from './shots.js';
-import { medianOf } from './stats.js';
 
 export interface ShotDetectorOptions {
   /** Average frame rate: sets the window lengths (timestamps come from the frames). */
@@ -36,10 +37,12 @@ export interface ShotDetectorOptions {
 const GRADUAL_WINDOW_SEC = 0.5;
 /** Longest flash or light burst that must not count as a cut, seconds. */
 const FLASH_SEC = 0.3;
-/** Colour-histogram jump at a frame above which a flash may be recognised by its colours coming back. */
-const FLASH_COLOUR_JUMP = 0.15;
-/** Recent steps that set the bar for checking a frame for a flash (a cheap pre-filter). */
-const FLASH_GATE_FRAMES = 16;
+/**
+ * A frame this close to the one before (whole-picture distance) repeats its picture: animation on
+ * twos, 16.7 fps carried in 25, game capture, timelapse. Its step is not measured (NaN), so the
+ * local level of the steps is that of the picture's real changes, not pulled down by repeats.
+ */
+const REPEAT_MAX = 0.005;
 
 export class ShotDetector {
   readonly times: FrameTimes;
@@ -51,16 +54,12 @@ export class ShotDetector {
   private current: ShotSignature | undefined;
   private count = 0;
   private readonly step = new FloatSeries();
-  private readonly across = new FloatSeries();
-  private readonly colourReturn = new FloatSeries();
   private readonly long = new FloatSeries();
   /** Colour-histogram part of `long`: blind to layout, so fast motion barely moves it. */
   private readonly longHist = new FloatSeries();
   private readonly contrast = new FloatSeries();
   private readonly luma = new FloatSeries();
-  /** Frames whose step stood out and still wait for enough later frames to be checked for a flash. */
-  private pendingFlash: number[] = [];
-  private recentSteps: number[] = [];
+  private readonly candidates: CutCandidates;
   private readonly gradual: GradualScanner;
 
   constructor(opts: ShotDetectorOptions) {
@@ -69,6 +68,13 @@ export class ShotDetector {
     this.times = opts.times ?? new FrameTimes();
     this.span = Math.max(6, Math.round(GRADUAL_WINDOW_SEC * this.fps));
     this.flashFrames = Math.max(3, Math.round(FLASH_SEC * this.fps));
+    this.candidates = new CutCandidates({
+      step: this.step,
+      sig: (i) => this.sig(i),
+      flashFrames: this.flashFrames,
+      maxShort: this.span,
+      threshold: this.threshold,
+    });
     this.gradual = new GradualScanner({
       long: this.long,
       longHist: this.longHist,
@@ -88,7 +94,8 @@ export class ShotDetector {
     computeSignature(frame.data, frame.width, frame.height, sig);
     this.times.push(frame.time);
 
-    const stepValue = n > 0 ? motionCompensatedDistance(this.sig(n - 1), sig) : 0;
+    const repeat = n > 0 && frameDistance(this.sig(n - 1), sig) < REPEAT_MAX;
+    const stepValue = n === 0 ? 0 : repeat ? Number.NaN : motionCompensatedDistance(this.sig(n - 1), sig);
     this.step.set(n, stepValue);
     this.long.set(n, n >= this.span ? frameDistance(this.sig(n - this.span), sig) : Number.NaN);
     this.longHist.set(n, n >= this.span ? histDistance(this.sig(n - this.span), sig) : Number.NaN);
@@ -97,69 +104,42 @@ export class ShotDetector {
     copySignature(sig, this.sig(n));
     this.count++;
 
-    if (n > 0 && this.standsOut(stepValue)) this.pendingFlash.push(n);
-    this.checkFlashes(false);
+    if (n > 0) this.candidates.push(n, stepValue, n);
     this.gradual.advance(n, false);
   }
 
   finish(): { shots: Shot[]; transitions: Transition[] } {
-    this.checkFlashes(true);
+    this.candidates.finish(this.count - 1);
     this.gradual.advance(this.count - 1, true);
     const series: BoundarySeries = {
       step: this.step.view(),
-      across: this.across.view(),
-      colourReturn: this.colourReturn.view(),
+      across: this.candidates.across.view(),
+      colourReturn: this.candidates.colourReturn.view(),
+      separation: this.candidates.separation.view(),
+      histSeparation: this.candidates.histSeparation.view(),
+      changed: this.candidates.changed.view(),
       contrast: this.contrast.view(),
       luma: this.luma.view(),
       span: this.span,
     };
     const params = { fps: this.fps, threshold: this.threshold };
     const cuts = findCuts(series, params);
-    const transitions = combineTransitions(cuts, gradualTransitions(this.gradual.found, series, params), Math.max(2, Math.round(this.span / 4)));
+    const transitions = combineTransitions(cuts, gradualTransitions(this.changes(), series, params), GradualScanner.edgeMargin(this.span));
     return { shots: tileShots(this.count, transitions, this.times), transitions };
+  }
+
+  /** Gradual changes found while streaming (long-range and short ones), in frame order. */
+  private changes(): Transition[] {
+    return [...this.gradual.found, ...this.candidates.shortTransitions].sort((a, b) => a.startFrame - b.startFrame);
   }
 
   private allocate(width: number, height: number): void {
     this.current = newSignature(width, height);
-    const size = Math.max(GradualScanner.lookback(this.span, this.fps), 2 * this.flashFrames) + 2;
+    const size = Math.max(GradualScanner.lookback(this.span, this.fps), CutCandidates.lookback(this.flashFrames, this.span)) + 2;
     this.ring = Array.from({ length: size }, () => newSignature(width, height));
   }
 
   private sig(i: number): ShotSignature {
     return this.ring[i % this.ring.length];
-  }
-
-  /** Cheap test of whether a step is worth a flash check: well above the recent typical step. */
-  private standsOut(value: number): boolean {
-    const recent = this.recentSteps;
-    const typical = recent.length ? medianOf(recent) : 0;
-    recent.push(value);
-    if (recent.length > FLASH_GATE_FRAMES) recent.shift();
-    return value > 0.03 * this.threshold && value > 1.5 * typical;
-  }
-
-  /**
-   * For a candidate cut at frame c: the smallest distance between a frame shortly before c and a
-   * frame shortly after, at most FLASH_SEC apart. A flash (or a brief light change) returns to the earlier picture, so some
-   * pair matches again; across a real cut none does. Under fast motion the layout may not match
-   * again, but the colours do: where the colours jump at c, also how far they come back.
-   */
-  private checkFlashes(final: boolean): void {
-    const last = this.count - 1;
-    const f = this.flashFrames;
-    while (this.pendingFlash.length && (final || this.pendingFlash[0] + f - 1 <= last)) {
-      const c = this.pendingFlash.shift()!;
-      let min = Infinity;
-      let minHist = Infinity;
-      for (let a = 1; a <= f && c - a >= 0; a++) {
-        for (let b = 0; a + b <= f && c + b <= last; b++) {
-          min = Math.min(min, frameDistance(this.sig(c - a), this.sig(c + b)));
-          if (b > 0) minHist = Math.min(minHist, histDistance(this.sig(c - a), this.sig(c + b)));
-        }
-      }
-      this.across.set(c, min);
-      const colourJump = histDistance(this.sig(c - 1), this.sig(c));
-      this.colourReturn.set(c, colourJump >= FLASH_COLOUR_JUMP ? minHist / colourJump : Number.NaN);
-    }
   }
 }

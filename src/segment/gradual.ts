@@ -11,7 +11,7 @@
  * Decisions lag the newest frame by a bounded number of frames, so the detector needs only a
  * bounded ring of signatures (see `GradualScanner.lookback`).
  */
-import { frameDistance, histDistance, type ShotSignature } from '../analysis/shot-features.js';
+import { frameDistance, histDistance, mixResidual, type ShotSignature } from '../analysis/shot-features.js';
 import type { Transition } from '../types.js';
 import type { FloatSeries } from './series.js';
 import { medianOf, quantile } from './stats.js';
@@ -47,13 +47,28 @@ const MAX_GRADUAL_SEC = 2;
 const CHANGE_FACTOR = 2.5;
 /** ...and (whole-picture distance) by at least this multiple of the motion on the busier side. */
 const BUSY_FACTOR = 1.2;
-/** No single step may carry more than this share of the change (it would be a cut). */
+/**
+ * No single step in the span, or just before it (where a cut next to it would be merged into it),
+ * may carry more than this share of the change: that is a cut, and the span only motion after it.
+ */
 const MAX_STEP_SHARE = 0.5;
 /** Interior frames sampled for the progress check, and how much backsliding is tolerated. */
 const PROGRESS_SAMPLES = 5;
 const PROGRESS_SLACK = 0.15;
 /** Across the samples, the distance to the frame before must grow (and to the frame after shrink) by this share. */
 const PROGRESS_MIN = 0.3;
+
+/**
+ * Frames inside a transition are mixes of the frames around it (a blend, or parts of each), up to
+ * this share of their difference (see mixResidual). Pans and zooms, whose steady progress and large
+ * change look like a slow transition, show content at new places and stay well above it.
+ */
+const MAX_MIX_RESIDUAL = 0.3;
+/** Margins over the motion on both sides, in both layout and colours, that need no mix check: each, and the two together. */
+const CLEAR_MARGIN = 1.1;
+const CLEAR_SUM = 3;
+/** Frames inside the span checked for being mixes. */
+const MIX_SAMPLES = 3;
 
 type Distance = (a: ShotSignature, b: ShotSignature) => number;
 
@@ -86,6 +101,11 @@ export class GradualScanner {
   /** How many frames behind the newest the scanner may read a signature. */
   static lookback(span: number, fps: number): number {
     return GradualScanner.maxRun(span, fps) + 4 * span + 3;
+  }
+
+  /** Frames next to a span within which a cut counts as the span's ragged edge. */
+  static edgeMargin(span: number): number {
+    return Math.max(2, Math.round(span / 4));
   }
 
   private static maxRun(span: number, fps: number): number {
@@ -169,16 +189,25 @@ export class GradualScanner {
     // Either the whole picture or its colours alone must change far more than they do within the
     // shots on either side. Colours hold still within a shot, so theirs must stand out on both
     // sides; fast motion saturates the whole-picture distance, so a busy side needs less margin.
-    const standsOut = (series: FloatSeries, value: number, busyFactor: number) => {
+    // Each margin is the change over what it must reach (1: just enough).
+    const margin = (series: FloatSeries, value: number, busyFactor: number) => {
       const levels = [before(series), after(series)].sort((a, b) => a - b);
-      return value >= threshold * Math.max(TRIGGER_MIN, CHANGE_FACTOR * levels[0], busyFactor * levels[1]);
+      return value / (threshold * Math.max(TRIGGER_MIN, CHANGE_FACTOR * levels[0], busyFactor * levels[1]));
     };
     const before = (series: FloatSeries) => medianOf(finiteValues(series, s - span, s));
     const after = (series: FloatSeries) => medianOf(finiteValues(series, post + span, Math.min(last + 1, post + 2 * span)));
-    if (!(standsOut(long, change, BUSY_FACTOR) || standsOut(longHist, histDistance(sig(pre), sig(post)), CHANGE_FACTOR))) return false;
-    for (let j = s; j <= post; j++) if (step.at(j) > MAX_STEP_SHARE * change) return false;
-    return steadyProgress(sig, pre, post, change);
+    const layout = margin(long, change, BUSY_FACTOR);
+    const colour = margin(longHist, histDistance(sig(pre), sig(post)), CHANGE_FACTOR);
+    if (!(layout >= 1 || colour >= 1)) return false;
+    for (let j = s - GradualScanner.edgeMargin(span); j <= post; j++) if (step.at(j) > MAX_STEP_SHARE * change) return false;
+    if (!steadyProgress(sig, pre, post, change)) return false;
+    // A change that stands out in both layout and colours is a transition even where its frames are
+    // not mixes (a wipe over fast motion); one that stands out in only one must look like a mix
+    // too (a fast pan moves the layout, and often the colours a little, much as a transition does).
+    const clear = Math.min(layout, colour) >= CLEAR_MARGIN && layout + colour >= CLEAR_SUM;
+    return clear || mixOf(sig, pre, post) <= MAX_MIX_RESIDUAL;
   }
+
 }
 
 /**
@@ -206,4 +235,14 @@ function finiteValues(series: FloatSeries, from: number, to: number): number[] {
     if (Number.isFinite(v)) values.push(v);
   }
   return values;
+}
+
+/** The largest mix residual of frames sampled evenly inside (pre, post). */
+function mixOf(sig: (i: number) => ShotSignature, pre: number, post: number): number {
+  let worst = 0;
+  for (let k = 1; k <= MIX_SAMPLES; k++) {
+    const t = pre + Math.round((k * (post - pre)) / (MIX_SAMPLES + 1));
+    worst = Math.max(worst, mixResidual(sig(pre), sig(t), sig(post)));
+  }
+  return worst;
 }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameSignals, HASH_BIN_SEC, SIGNATURE_SAMPLES } from '../../src/analysis/signals.js';
+import { FilterConfig } from '../../src/config/schema.js';
+import { judgeClip } from '../../src/filters/judge.js';
 import type { Frame } from '../../src/media/frames.js';
+
+const cfg = FilterConfig.parse({});
 
 const W = 64;
 const H = 36;
@@ -49,5 +53,110 @@ describe('FrameSignals', () => {
     assert.equal(s.clipSignature(0, 249).length, 16 * SIGNATURE_SAMPLES);
     // A span starting mid-bin skips the straddling bin.
     assert.equal(s.clipSignature(3, 52).length, 16 * 7);
+  });
+});
+
+/** A smooth pattern (sum of two sinusoids, grey 38..218) shifted right by `dx` pixels: sub-pixel shifts are exact. */
+const drifting = (dx: number) => (x: number, y: number) =>
+  Math.round(128 + 50 * Math.sin((2 * Math.PI * (x - dx)) / 23) + 40 * Math.sin((2 * Math.PI * (x - dx + 2 * y)) / 11));
+
+/** Frames of `picture(i)` at 25 fps, measured as one clip. */
+function measure(count: number, picture: (i: number) => (x: number, y: number) => number) {
+  const s = new FrameSignals(W, H);
+  for (let i = 0; i < count; i++) s.push(frame(i, picture(i)));
+  return s.clipSignals(0, count - 1);
+}
+
+describe('frozen and static mean the picture stopped, not a cadence or slow motion', () => {
+  it('a cadence of exact repeats (each picture twice, or three times) is not frozen and not static', () => {
+    for (const hold of [2, 3]) {
+      const s = measure(100, (i) => drifting(0.6 * Math.floor(i / hold)));
+      assert.equal(s.frozen_share, 0, `hold ${hold}: ${JSON.stringify(s)}`);
+      assert.ok(s.local_motion > cfg.minMotion, `hold ${hold}: local_motion ${s.local_motion}`);
+      assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true });
+    }
+  });
+
+  it('slow motion (a fiftieth of a pixel a frame) is neither frozen nor static', () => {
+    const s = measure(100, (i) => drifting(0.02 * i));
+    // Frame to frame the picture barely changes, so the old lag-1 test called it frozen.
+    assert.ok(s.motion_mean < 0.5, `motion_mean ${s.motion_mean}`);
+    assert.equal(s.frozen_share, 0);
+    assert.ok(s.local_motion > cfg.minMotion, `local_motion ${s.local_motion}`);
+    assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true });
+  });
+
+  it('a small object moving slowly over a still background is kept', () => {
+    // A 4x4 bright square crossing 1/16 of the width in 4 s on a fixed pattern, drawn with
+    // anti-aliased sides so that it moves a little every frame.
+    const s = measure(100, (i) => (x, y) => {
+      const ox = 20 + 0.04 * i;
+      const cover = y >= 14 && y < 18 ? Math.max(0, Math.min(x + 1, ox + 4) - Math.max(x, ox)) : 0;
+      return Math.round(drifting(0)(x, y) * (1 - cover) + 230 * cover);
+    });
+    assert.ok(s.local_motion > cfg.minMotion, `local_motion ${s.local_motion}`);
+    assert.ok(s.frozen_share < cfg.maxFrozenShare, `frozen_share ${s.frozen_share}`);
+    assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true });
+  });
+
+  it('a picture that stops is frozen for the stopped stretch only', () => {
+    // Moves for 1 s, then holds the same picture for 3 s.
+    const s = new FrameSignals(W, H);
+    for (let i = 0; i < 100; i++) s.push(frame(i, drifting(0.6 * Math.min(i, 24))));
+    const whole = s.clipSignals(0, 99);
+    assert.ok(Math.abs(whole.frozen_share - 76 / 100) < 0.02, `frozen_share ${whole.frozen_share}`);
+    assert.match(reasonOf(whole), /^frozen: frozen_share=0\.7\d* > 0\.5$/);
+    assert.equal(s.clipSignals(0, 23).frozen_share, 0);
+    assert.equal(s.clipSignals(40, 99).frozen_share, 1);
+    assert.ok(s.clipSignals(50, 99).local_motion < cfg.minMotion);
+  });
+
+  it('a slideshow of stills with grain renewed every frame is static (not frozen: no two frames are equal)', () => {
+    let seed = 1;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 24;
+    const s = new FrameSignals(W, H);
+    for (let i = 0; i < 150; i++) {
+      const still = drifting(7 * Math.floor(i / 50));
+      s.push(frame(i, (x, y) => Math.max(0, Math.min(255, Math.round(still(x, y) + noise())))));
+    }
+    for (const [from, to] of [[0, 49], [50, 99], [100, 149]]) {
+      const clip = s.clipSignals(from, to);
+      assert.ok(clip.frozen_share < 0.5, `${from}: frozen_share ${clip.frozen_share}`);
+      assert.match(reasonOf(clip), /^static: local_motion=[\d.]+ < /, `${from}: ${JSON.stringify(clip)}`);
+    }
+  });
+
+  it('leaves no verdict on local motion for a span shorter than its look-back', () => {
+    const s = measure(20, (i) => drifting(0.6 * i));
+    assert.equal(s.local_motion, undefined);
+    assert.equal(s.frozen_share, 0);
+  });
+});
+
+const reasonOf = (s: Record<string, number>) => {
+  const v = judgeClip(s, cfg, { cropBars: false });
+  return v.keep ? 'kept' : v.reason;
+};
+
+describe('camera motion and scene motion', () => {
+  /** A smooth texture without short periods (so a shift of a few cells is not ambiguous), moved by (dx, dy). */
+  const texture = (dx: number, dy = 0) => (x: number, y: number) =>
+    Math.round(128 + 40 * Math.sin((2 * Math.PI * (x - dx)) / 37 + 1) + 30 * Math.sin((2 * Math.PI * (x - dx + 1.3 * (y - dy))) / 53) + 30 * Math.cos((2 * Math.PI * (y - dy)) / 29));
+
+  it('a pan over a still picture is camera motion, with little scene motion left', () => {
+    // 0.2 px a frame at 25 fps: 5 px a second, 5/64 of the width.
+    const s = measure(100, (i) => texture(0.2 * i));
+    assert.ok(Math.abs(s.camera_motion - 5 / 64) < 0.02, `camera_motion ${s.camera_motion}`);
+    assert.ok(s.scene_motion < s.local_motion / 3, JSON.stringify(s));
+  });
+
+  it('a steady shot of a small moving object is scene motion, with no camera motion', () => {
+    const s = measure(100, (i) => (x, y) => {
+      const ox = 20 + 0.2 * i;
+      const cover = y >= 14 && y < 20 ? Math.max(0, Math.min(x + 1, ox + 6) - Math.max(x, ox)) : 0;
+      return Math.round(texture(0)(x, y) * (1 - cover) + 240 * cover);
+    });
+    assert.ok(s.camera_motion < 0.01, `camera_motion ${s.camera_motion}`);
+    assert.ok(s.scene_motion > cfg.minMotion, JSON.stringify(s));
   });
 });

@@ -43,6 +43,7 @@ export const extractStage: SourceStage = {
           fps: roundFps(w.fps),
           snappedToKeyframes: w.snappedToKeyframes || undefined,
         });
+        if (w.reencodedBecause) clip.metadata = { ...clip.metadata, stream_copy_fallback: `re-encoded: ${w.reencodedBecause}` };
         if (w.snappedToKeyframes) setClipTimes(clip, w.startTime, w.endTime);
       }
     }

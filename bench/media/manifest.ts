@@ -1,0 +1,50 @@
+/**
+ * The real media fetched by fetch-debian-media.sh: reads its manifest (running the script first
+ * when the manifest is missing) and splits the photos into a development and a held-out half.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type MediaKind = 'photo' | 'art' | 'video';
+export type Split = 'dev' | 'heldout';
+
+export interface MediaEntry {
+  kind: MediaKind;
+  package: string;
+  version: string;
+  /** Path inside the package. */
+  inside: string;
+  /** Where the file lies in the cache. */
+  file: string;
+  sha256: string;
+}
+
+export const mediaCache = () => process.env.CLIPMILL_MEDIA_CACHE ?? '/work/cache/media';
+
+/** Every fetched file; fetches them first when the cache has no manifest. */
+export function loadMedia(): MediaEntry[] {
+  const manifest = path.join(mediaCache(), 'manifest.tsv');
+  if (!existsSync(manifest)) {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fetch-debian-media.sh');
+    const res = spawnSync('bash', [script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (res.status !== 0) throw new Error(`${script} failed (exit ${res.status})`);
+  }
+  return readFileSync(manifest, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [kind, pkg, version, inside, file, sha256] = line.split('\t');
+      return { kind: kind as MediaKind, package: pkg, version, inside, file, sha256 };
+    });
+}
+
+/**
+ * Development or held-out, by content hash: within each kind the files are ordered by sha256
+ * and alternate, so both halves get about as many and neither depends on names or list order.
+ */
+export function splitByHash(entries: MediaEntry[], split: Split): MediaEntry[] {
+  const sorted = [...entries].sort((a, b) => a.sha256.localeCompare(b.sha256));
+  return sorted.filter((_, i) => (i % 2 === 0) === (split === 'dev'));
+}

@@ -1,0 +1,50 @@
+/**
+ * Real videos from Debian packages whose transitions were annotated by eye, frame by frame
+ * (bench/shots/truth/*.json). A file is named by package, path inside the package and sha256;
+ * it is found through the media manifest (bench/media) and skipped, with a message, when it is
+ * missing or its bytes differ from the annotated ones.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMedia, type Split } from '../media/manifest.js';
+import type { Truth } from './synth.js';
+
+export interface AnnotatedTruth extends Truth {
+  package: string;
+  inside: string;
+  sha256: string;
+  split: Split;
+  fps: number;
+  /** What the footage holds, in words (motion, repeats, transitions seen). */
+  notes: string;
+  /** Frames that are no shot of their own (a one-frame black leader): detections there are not scored. */
+  dontCare: { startFrame: number; endFrame: number }[];
+}
+
+export interface AnnotatedVideo {
+  name: string;
+  file: string;
+  truth: AnnotatedTruth;
+}
+
+export const TRUTH_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'truth');
+
+export function annotatedVideos(split: Split): AnnotatedVideo[] {
+  const media = loadMedia();
+  const out: AnnotatedVideo[] = [];
+  const names = existsSync(TRUTH_DIR) ? readdirSync(TRUTH_DIR) : [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const truth = JSON.parse(readFileSync(path.join(TRUTH_DIR, name), 'utf8')) as AnnotatedTruth;
+    if (truth.split !== split) continue;
+    const entry = media.find((m) => m.package === truth.package && m.inside === truth.inside);
+    if (!entry) {
+      console.error(`skipped ${name}: ${truth.package} ${truth.inside} is not in the media manifest (bench/media/fetch-debian-media.sh)`);
+    } else if (entry.sha256 !== truth.sha256) {
+      console.error(`skipped ${name}: ${entry.file} has sha256 ${entry.sha256}, the annotation is for ${truth.sha256}`);
+    } else {
+      out.push({ name: name.replace(/\.json$/, ''), file: entry.file, truth });
+    }
+  }
+  return out;
+}

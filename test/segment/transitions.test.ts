@@ -1,0 +1,78 @@
+/**
+ * Regression tests for gradual transitions: a dissolve (slow, or over a few frames only) is one
+ * gradual boundary, never two cuts or a cut and a span; a slow fade of a flat grey picture from
+ * one level to another (every frame one flat level, no contrast at all) is found.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Transition } from '../../src/types.js';
+import { tempDir, type TempDir } from '../helpers/media.js';
+import { detectShots, moves, renderFootage, still, type FootageTruth, type Format } from './footage.js';
+
+const fmt: Format = { width: 320, height: 180, fps: 25 };
+const flat = (hex: string) => `color=c=0x${hex}:s=${fmt.width}x${fmt.height}:r=${fmt.fps}`;
+
+/** Each true span is overlapped by exactly one detected gradual transition, and nothing else was found. */
+function assertGradualOnce(truth: FootageTruth, found: Transition[]): void {
+  const text = JSON.stringify(found);
+  for (const g of truth.gradual) {
+    const hits = found.filter((d) => d.startFrame <= g.endFrame + 2 && d.endFrame >= g.startFrame - 2);
+    assert.equal(hits.length, 1, `one boundary over ${g.startFrame}-${g.endFrame} (got ${text})`);
+    assert.equal(hits[0].kind, 'gradual', `the boundary over ${g.startFrame}-${g.endFrame} is gradual (got ${text})`);
+  }
+  const cuts = found.filter((d) => d.kind === 'cut').map((d) => d.startFrame);
+  assert.deepEqual(cuts, truth.cuts, text);
+  assert.equal(found.length, truth.cuts.length + truth.gradual.length, text);
+}
+
+describe('ShotDetector on dissolves and flat fades', () => {
+  let dir: TempDir;
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(() => dir.remove());
+
+  it('a slow dissolve, a quick 6-frame one and a pixel dissolve between moving shots: one gradual boundary each', async () => {
+    const file = dir.file('dissolves.mp4');
+    const truth = await renderFootage(
+      file,
+      fmt,
+      [
+        { chain: moves.pan(fmt, still(fmt, 'fractal', 3, 1), 3), frames: 70 },
+        { chain: moves.shake(fmt, still(fmt, 'stripes', 3, 2), 4), frames: 70 },
+        { chain: moves.shake(fmt, still(fmt, 'fractal', 3, 3), 2), frames: 70 },
+        { chain: moves.zoom(fmt, still(fmt, 'cells', 3, 4), 0.004), frames: 60 },
+      ],
+      [
+        { kind: 'xfade', transition: 'fade', frames: 25 },
+        { kind: 'xfade', transition: 'fade', frames: 6 },
+        { kind: 'xfade', transition: 'dissolve', frames: 20 },
+      ],
+    );
+    assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
+  });
+
+  it('flat grey fades, dark to light, black to grey and between two close greys, are found', async () => {
+    const file = dir.file('grey.mp4');
+    const truth = await renderFootage(
+      file,
+      fmt,
+      [
+        { chain: flat('404040'), frames: 60 },
+        { chain: flat('c8c8c8'), frames: 80 },
+        { chain: moves.pan(fmt, still(fmt, 'fractal', 3, 5), 2), frames: 50 },
+        { chain: flat('000000'), frames: 50 },
+        { chain: flat('808080'), frames: 90 },
+        { chain: flat('9a9a9a'), frames: 60 },
+      ],
+      [
+        { kind: 'xfade', transition: 'fade', frames: 40 },
+        { kind: 'cut' },
+        { kind: 'cut' },
+        { kind: 'xfade', transition: 'fade', frames: 45 },
+        { kind: 'xfade', transition: 'fade', frames: 30 },
+      ],
+    );
+    assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
+  });
+});
