@@ -1,6 +1,7 @@
 /** `clipmill run --out s3://...`: the staging folder is prepared from the bucket, then published to it. */
 import { FatalError } from '../errors.js';
 import { defaultStaging, S3Output } from '../store/s3-output.js';
+import { OutputDir } from '../store/output.js';
 import type { RunProgress } from './progress.js';
 
 /** Opens the output and pulls what an earlier run published, so finished sources are skipped. */
@@ -11,6 +12,8 @@ export async function openS3Output(uri: string, staging: string | undefined, pro
   } catch (err) {
     throw new FatalError(`--out ${uri}: ${(err as Error).message}`);
   }
+  // The staging folder is an output folder of its own: marked (or checked) before anything is pulled into it.
+  await new OutputDir(out.staging).prepare();
   const pulled = await out.pull().catch((err: Error) => {
     throw new FatalError(`cannot read the output ${uri}: ${err.message}`);
   });

@@ -37,7 +37,7 @@ const SpanSchema = z.object({
 const SourceSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/),
   uri: z.string().min(1).max(16 * 1024),
-  kind: z.enum(['http', 'file', 'ytdlp']),
+  kind: z.enum(['http', 'file', 'ytdlp', 's3']),
   metadata: z.record(z.string(), z.unknown()),
   origin: z.object({ input: z.string().max(16 * 1024), line: z.number().int().nonnegative().optional() }),
   license: z.string().max(1024).optional(),

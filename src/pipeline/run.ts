@@ -13,6 +13,7 @@ import { OutputDir } from '../store/output.js';
 import { lockOutput } from '../store/run-lock.js';
 import { LocalRoots } from '../fetch/local-roots.js';
 import { isHttpUrl } from '../sources/ids.js';
+import { isS3Uri } from '../store/s3-uri.js';
 import type { RunProgress } from '../cli/progress.js';
 import type { WriterFactory } from '../pack/writer.js';
 import { packRun, type PackOutcome } from './pack-step.js';
@@ -62,7 +63,8 @@ export async function runDataset(opts: RunOptions): Promise<RunResult> {
 }
 
 async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): Promise<RunResult> {
-  const localInputs = opts.inputs.filter((input) => !isHttpUrl(input));
+  // Folders and files named on the command line are allowed; URLs and bucket prefixes are not local.
+  const localInputs = opts.inputs.filter((input) => !isHttpUrl(input) && !isS3Uri(input));
   const access = { localRoots: await LocalRoots.of([...(opts.allowLocal ?? []), ...localInputs]), allowPrivateNetwork: opts.allowPrivateNetwork };
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const policy = await loadPolicyContext(opts.cfg.policy, out.root);

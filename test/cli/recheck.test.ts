@@ -117,9 +117,10 @@ after(async () => {
   await dir?.remove();
 });
 
-const env = (): NodeJS.ProcessEnv => ({ PYTHONPATH: dir.file('plugins') });
+const env = (): NodeJS.ProcessEnv => ({ PYTHONPATH: dir.file('plugins'), CLIPMILL_QUEUE_SECRET: 'recheck-test-queue-secret' });
 const uriOf = (name: string): string => (name === 'page' ? `${server.base}/watch/page` : `${server.base}/v/${name}.mp4`);
-const CHECK_FLAGS = ['--timeout', '4', '--retries', '0'];
+// The origins are loopback servers: private addresses are refused unless allowed.
+const CHECK_FLAGS = ['--timeout', '4', '--retries', '0', '--allow-private-network'];
 
 async function recheckJson(args: string[]): Promise<Record<string, any>> {
   const r = await runCli(['recheck', dir.file('ds'), '--json', ...CHECK_FLAGS, ...args], env());
@@ -145,7 +146,7 @@ describe('clipmill recheck', () => {
   before(async () => {
     const list = dir.file('urls.txt');
     await writeFile(list, Object.keys(FILES).map(uriOf).join('\n') + '\n');
-    const run = await runCli(['run', list, '--out', dir.file('ds'), '--min-clip', '1', '--host-rps', '0'], env());
+    const run = await runCli(['run', list, '--out', dir.file('ds'), '--min-clip', '1', '--host-rps', '0', '--allow-private-network'], env());
     assert.equal(run.code, 0, run.stderr);
     const records = await readRecords(dir.file('ds'));
     ids = Object.fromEntries(Object.keys(FILES).map((name) => [name, records.find((r) => r.uri === uriOf(name))!.id]));
@@ -224,7 +225,7 @@ describe('clipmill recheck', () => {
 
   it('asks the same through clipmill worker processes with --queue', async () => {
     const redis = await startRedis();
-    const worker = startCli(['worker', '--queue', redis.url], env());
+    const worker = startCli(['worker', '--queue', redis.url, '--out-root', dir.path, '--allow-private-network'], env());
     try {
       const report = await recheckJson(['--dry-run', '--queue', redis.url]);
       assert.deepEqual(report.outcomes, { present: 0, gone: 0, changed: 1, opted_out: 0, unknown: 1 });

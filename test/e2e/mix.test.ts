@@ -38,7 +38,7 @@ describe('content mix targets', () => {
   after(() => dir.remove());
 
   const run = (out: string, extra: string[] = []) =>
-    runCli(['run', dir.file('manifest.csv'), '--out', out, '--config', dir.file('config.json'), ...extra]);
+    runCli(['run', dir.file('manifest.csv'), '--out', out, '--config', dir.file('config.json'), '--allow-local', dir.file('in'), ...extra]);
 
   it('reports the achieved mix against the targets', async () => {
     const out = dir.file('plain');

@@ -136,10 +136,12 @@ describe('clipmill run with inputs and output in S3', () => {
 
   it('queued: workers given --s3-endpoint fetch the s3:// sources a run --queue lists from the bucket', async () => {
     const redis = await startRedis();
-    const worker = startCli(['worker', '--queue', redis.url, '--s3-endpoint', s3.endpoint], S3_ENV);
+    // Queued runs are signed with the shared secret; the worker writes only below its --out-root.
+    const env = { ...S3_ENV, CLIPMILL_QUEUE_SECRET: 's3-queue-test-secret' };
+    const worker = startCli(['worker', '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--out-root', dir.path], env);
     try {
       const outDir = dir.file('queued');
-      const result = await runCli(['run', 's3://inputs/videos/', '--out', outDir, '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--min-clip', '1'], S3_ENV);
+      const result = await runCli(['run', 's3://inputs/videos/', '--out', outDir, '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--min-clip', '1'], env);
       assert.equal(result.code, 0, result.stderr);
       const records = await readRecords(outDir);
       assert.deepEqual(records.map((r) => [r.uri, r.kind, r.status]).sort(), [

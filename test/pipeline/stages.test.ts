@@ -32,7 +32,7 @@ describe('per-source stages', () => {
     assert.equal(explained.code, 0, explained.stderr);
     const lines = explained.stdout.trim().split('\n');
     assert.deepEqual(lines.map((l) => l.trim().split(/\s+/)[1]), ['admit', 'fetch', 'probe', 'analyse', 'plan', 'measure', 'quality', 'safety', 'unsafe', 'extract', 'describe']);
-    assert.match(explained.stdout, /quality +quality filters, first drop wins: single_color, frozen, static, chaotic, too_dark, too_bright, blurry, unsafe, letterbox/);
+    assert.match(explained.stdout, /quality +quality filters, first drop wins: single_color, frozen, static, chaotic, too_dark, too_bright, blurry, low_bitrate, unsafe, letterbox/);
   });
 
   it('a custom filter and annotator change the list in a few lines', async () => {

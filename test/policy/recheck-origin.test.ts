@@ -39,6 +39,8 @@ const ctx = () => ({
   fetch: testConfig({ retries: 1, maxWaitSec: 5 }),
   policy: PolicyConfig.parse({}),
   gate: new LocalHostGate({ concurrency: 2, rps: 0 }),
+  // The test's origins are on loopback.
+  allowPrivateNetwork: true,
 });
 const target = (path: string): RecheckTarget => ({ id: 'x', uri: `${server.base}${path}`, page: false, bytes: 1234, etag: '"v1"' });
 

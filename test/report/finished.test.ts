@@ -20,7 +20,7 @@ import { runCli } from '../helpers/cli.js';
 import { listShards, queryIndex } from '../helpers/dataset.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { barValues, cardValue, chartData, launchBrowser, sourcesCharted, sum, waitReady, watchedPage } from './browser.js';
-import { makeInputs } from './fixture.js';
+import { inputAccess, makeInputs } from './fixture.js';
 import { startServe, type Served } from './serve.js';
 
 /**
@@ -44,7 +44,7 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     await mkdir(dir.file('in'));
     const manifest = await makeInputs(dir.file('in'));
     out = dir.file('out');
-    const run = await runCli(['run', manifest, '--out', out, '--workers', '2']);
+    const run = await runCli(['run', manifest, '--out', out, '--workers', '2', ...inputAccess(dir.file('in'))]);
     assert.equal(run.code, 0, run.stderr);
     stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8')) as PackStats;
     // The fixture is built to exercise every section: a failure, a filter, duplicates.

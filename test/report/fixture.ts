@@ -42,3 +42,11 @@ export async function makeInputs(dir: string, spec: InputSpec = {}): Promise<str
   await writeFile(manifest, rows.join('\n') + '\n');
   return manifest;
 }
+
+/**
+ * What a run over these inputs must be allowed: the manifest names files in `dir`, and the tests'
+ * servers are on loopback (both refused by default).
+ */
+export const inputAccess = (dir: string): string[] => ['--allow-local', dir, '--allow-private-network'];
+/** A queued run's settings are signed with this secret; workers check them with it. */
+export const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'report-tests-queue-secret' };

@@ -12,7 +12,7 @@ import type { PackStats } from '../../src/pack/index.js';
 import { startCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { cardValue, launchBrowser, sourcesCharted, waitReady, watchedPage } from './browser.js';
-import { makeInputs } from './fixture.js';
+import { inputAccess, makeInputs } from './fixture.js';
 import { parsePrometheusText, total } from './prometheus-text.js';
 import { startServe, type Served } from './serve.js';
 
@@ -48,7 +48,7 @@ describe('the dashboard of a run in progress', { timeout: 900_000 }, () => {
     assert.equal(await cardValue(page, 'sources'), 0);
 
     // One source at a time, so sources finish one by one while the page polls.
-    const run = startCli(['run', manifest, '--out', out(), '--workers', '1', '--metrics-port', '0']);
+    const run = startCli(['run', manifest, '--out', out(), '--workers', '1', '--metrics-port', '0', ...inputAccess(dir.file('in'))]);
     let stderr = '';
     run.child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     let exited = false;

@@ -21,7 +21,7 @@ import { startDashboard } from '../../src/report/server.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
-import { makeInputs } from './fixture.js';
+import { inputAccess, makeInputs, QUEUE_ENV } from './fixture.js';
 import { parsePrometheusText, total, type Sample } from './prometheus-text.js';
 
 /** Serves the files of `dir` over http on loopback, so one source is a real download. */
@@ -95,7 +95,7 @@ describe('Prometheus metrics', { timeout: 900_000 }, () => {
     });
 
     it('count what the worker processed, as stats.json does', async () => {
-      const worker = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--metrics-port', '0']);
+      const worker = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--metrics-port', '0', '--out-root', dir.path, ...inputAccess(dir.file('in'))], QUEUE_ENV);
       let log = '';
       worker.child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
       try {
@@ -105,7 +105,7 @@ describe('Prometheus metrics', { timeout: 900_000 }, () => {
         assert.equal(total(await scrape(url), 'clipmill_sources_total'), 0);
 
         const out = dir.file('queued');
-        const run = await runCli(['run', manifest, '--out', out, '--queue', redis.url]);
+        const run = await runCli(['run', manifest, '--out', out, '--queue', redis.url], QUEUE_ENV);
         assert.equal(run.code, 0, run.stderr);
         const stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8')) as PackStats;
         assertMatchesStats(await scrape(url), stats);
@@ -133,7 +133,7 @@ describe('Prometheus metrics', { timeout: 900_000 }, () => {
     try {
       const out = dir.file('local');
       const progress = new MeteredProgress(metrics);
-      await runDataset({ inputs: [manifest], outDir: out, cfg: defaultConfig(), progress });
+      await runDataset({ inputs: [manifest], outDir: out, cfg: defaultConfig(), progress, allowLocal: [dir.file('in')], allowPrivateNetwork: true });
       const stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8')) as PackStats;
       assertMatchesStats(await scrape(endpoint.url), stats);
     } finally {
