@@ -27,6 +27,11 @@ export interface VlmServer {
   decodeFrames: boolean;
   /** Called with the request number (1-based) as each request arrives, before it is answered. */
   onRequest?: (n: number) => void;
+  /**
+   * Hold every answer until this many requests are in flight at once (or a minute has passed), so
+   * a test sees whether the client keeps that many going, whatever the machine's speed.
+   */
+  holdUntilInFlight?: number;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,10 @@ export async function startVlmServer(): Promise<VlmServer> {
       state.onRequest?.(state.requests);
       if (req.url !== '/v1/chat/completions' || req.method !== 'POST') return send(res, 404, { error: 'not found' });
       if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
+      if (state.holdUntilInFlight) {
+        const deadline = Date.now() + 60_000;
+        while (state.maxInFlight < state.holdUntilInFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      }
       if (state.behaviour === 'server-error') return send(res, 500, { error: 'boom' });
       if (state.behaviour === 'rate-limit-once' && !rateLimited) {
         rateLimited = true;

@@ -104,6 +104,26 @@ describe('clipmill run --caption-endpoint', () => {
     assert.equal(new Set(server.bodies).size, kept.length, 'every kept clip asked about, each once apart from the one cut off');
   });
 
+  it('keeps as many requests in flight as --caption-concurrency allows (server-observed)', async () => {
+    // One source of nine different shots: nine kept clips described at once, eight at a time.
+    const places = [[-0.743643887037151, 0.13182590420533], [-0.235125, 0.827215], [-1.25066, 0.02012], [-0.1011, 0.9563],
+      [0.285, 0.01], [-1.768, 0.001], [0.001643721971153, -0.822467633298876], [-0.1592, -1.0317], [0.3, 0.5]];
+    const video = dir.file('nine.mp4');
+    await cutVideo(video, places.map(([x, y]) => ({ source: `mandelbrot=start_x=${x}:start_y=${y}:start_scale=0.3:end_scale=0.05`, frames: 30 })), '320x180');
+    server.requests = 0;
+    server.maxInFlight = 0;
+    server.holdUntilInFlight = 8;
+    try {
+      const res = await runCli(['run', video, '--out', dir.file('eight'), '--min-clip', '1', '--caption-endpoint', server.endpoint,
+        '--caption-model', 'test-vlm', '--caption-frames', '1', '--caption-concurrency', '8']);
+      assert.equal(res.code, 0, res.stderr);
+    } finally {
+      server.holdUntilInFlight = undefined;
+    }
+    assert.equal(server.maxInFlight, 8);
+    assert.equal(server.requests, 9);
+  });
+
   it('a failed caption keeps the clip with caption_error, and the next run asks only for those', async () => {
     const out = dir.file('failing');
     server.requests = 0;
