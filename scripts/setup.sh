@@ -23,35 +23,39 @@ fi
 # The compiled CLI and library, when dist/ is missing or older than src/.
 bash scripts/build.sh --if-stale >&2
 
+# Installs Debian packages (as root, with apt-get), or says what to install and fails.
+apt_install() {
+  local why=$1
+  shift
+  [ $# -gt 0 ] || return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages ($why): $*" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends "$@" >&2
+  else
+    echo "$why need these Debian packages: $*" >&2
+    echo "Install them with: sudo apt-get install $*   (or your system's package manager)" >&2
+    exit 1
+  fi
+}
+
 # Debian packages, keyed by the command each one provides.
 declare -A pkg_for=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [redis-server]=redis-server [yt-dlp]=yt-dlp)
 missing=()
 for cmd in ffmpeg ffprobe redis-server yt-dlp; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-  pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing Debian packages: $pkgs" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $pkgs >&2
-  else
-    echo "clipmill needs these programs: $pkgs" >&2
-    echo "Install them with: sudo apt-get install $pkgs   (or your system's package manager)" >&2
-    exit 1
-  fi
-fi
+# shellcheck disable=SC2046
+apt_install "clipmill" $(printf '%s\n' "${missing[@]}" | sort -u)
 
-# chromium for the browser tests of `clipmill serve` and `clipmill report` (test/report).
-if ! command -v chromium >/dev/null 2>&1 && [ -z "${CLIPMILL_CHROMIUM:-}" ]; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing Debian package: chromium (for the dashboard and report tests)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends chromium >&2
-  else
-    echo "note: the dashboard and report tests need chromium: sudo apt-get install chromium (or set CLIPMILL_CHROMIUM to a Chromium binary)" >&2
-  fi
+# `setup.sh --for-tests` (npm test): what only the tests use. chromium drives the dashboard and
+# report tests (test/report); Debian's python3-onnx builds the tests' tiny image encoder, and
+# python3-yaml reads the dataset card's front matter.
+if [ "${1:-}" = --for-tests ]; then
+  test_pkgs=()
+  command -v chromium >/dev/null 2>&1 || [ -n "${CLIPMILL_CHROMIUM:-}" ] || test_pkgs+=(chromium)
+  /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || test_pkgs+=(python3-onnx)
+  /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || test_pkgs+=(python3-yaml)
+  apt_install "the tests" "${test_pkgs[@]}"
 fi

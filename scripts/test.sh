@@ -3,7 +3,7 @@
 # and ends with one plain line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+bash scripts/setup.sh --for-tests || exit 1
 npx tsc -p tsconfig.json --noEmit || { echo "typecheck failed"; echo "0 passed, 1 failed"; exit 1; }
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
