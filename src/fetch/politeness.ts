@@ -146,3 +146,13 @@ export const LOCAL_HOST = 'local';
 export function hostOf(url: string): string {
   return new URL(url).host.toLowerCase();
 }
+
+/** The host a source's requests went to (`local` for files, `invalid` for a URI that does not parse), for per-host totals. */
+export function hostOfRecord(source: { kind: string; uri: string }): string {
+  if (source.kind === 'file') return LOCAL_HOST;
+  try {
+    return hostOf(source.uri);
+  } catch {
+    return 'invalid';
+  }
+}

@@ -10,7 +10,7 @@
  * decode, encode, ...) is a subsample failure, and refusals are counted on their own.
  */
 import { ErrorCode } from '../errors.js';
-import { hostOf, LOCAL_HOST } from '../fetch/politeness.js';
+import { hostOfRecord } from '../fetch/politeness.js';
 import { UNKNOWN } from '../policy/licenses.js';
 import { licenseTotals, type LicenseTotals } from '../policy/license-totals.js';
 import type { SourceRecord } from '../types.js';
@@ -147,7 +147,7 @@ export class SourceTally {
   }
 
   private addToHost(record: SourceRecord): void {
-    const host = (this.hosts[recordHost(record)] ??= { sources: 0, done: 0, failed: 0, bytes: 0, failures_by_code: {} });
+    const host = (this.hosts[hostOfRecord(record)] ??= { sources: 0, done: 0, failed: 0, bytes: 0, failures_by_code: {} });
     host.sources++;
     host.bytes += record.provenance?.bytes ?? 0;
     if (record.status === 'done') host.done++;
@@ -155,15 +155,6 @@ export class SourceTally {
       host.failed++;
       bump(host.failures_by_code, record.error?.code ?? ErrorCode.Internal);
     }
-  }
-}
-
-function recordHost(record: SourceRecord): string {
-  if (record.kind === 'file') return LOCAL_HOST;
-  try {
-    return hostOf(record.uri);
-  } catch {
-    return 'invalid';
   }
 }
 

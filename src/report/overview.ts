@@ -3,7 +3,7 @@
  * throughput, stage times, failures and refusals with examples, what each filter dropped,
  * licence / category / host mix, and histograms of clip measures.
  */
-import { hostOf, LOCAL_HOST } from '../fetch/politeness.js';
+import { hostOfRecord } from '../fetch/politeness.js';
 import type { PackStats } from '../pack/index.js';
 import { UNKNOWN } from '../policy/licenses.js';
 import type { SourceRecord } from '../types.js';
@@ -111,15 +111,6 @@ function filterEffects(clips: readonly ClipView[]): FilterEffect[] {
   }
   return [...effects.values()].sort((a, b) => b.clips - a.clips || (a.filter < b.filter ? -1 : 1));
 }
-
-export const hostOfRecord = (r: SourceRecord): string => {
-  if (r.kind === 'file') return LOCAL_HOST;
-  try {
-    return hostOf(r.uri);
-  } catch {
-    return 'invalid';
-  }
-};
 
 /** Sources (with any record) and kept clips per key; a source counts under each key its clips have. */
 function mix(records: readonly SourceRecord[], clips: readonly ClipView[], keyOfSource: (r: SourceRecord) => string | null, keyOfClip: (c: ClipView) => string | null): MixRow[] {
