@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run build`: compiles src/ to dist/ (JavaScript and .d.ts) from scratch, so no module removed
+# `npm run build`: compiles src/ to dist/ (JavaScript and .d.ts, plus the non-TypeScript files the
+# modules read, such as the dashboard's page assets) from scratch, so no module removed
 # from src/ survives in dist/, and stamps the build. With --if-stale it builds only when dist/ is
 # missing or anything under src/ (or the compiler settings) changed since the last build. Builds
 # take a lock, so two started at once (tests, set-up) do not remove each other's output.
@@ -17,4 +18,6 @@ fi
 echo "build: compiling src/ to dist/" >&2
 rm -rf dist
 npx tsc -p tsconfig.build.json
+# Files the compiled modules read at run time (the dashboard's page script and styles) go beside them.
+(cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;)
 touch dist/.built

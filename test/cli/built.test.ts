@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,20 @@ describe('compiled clipmill command', () => {
   it('runs a command from dist/', async () => {
     const { stdout } = await exec(process.execPath, [BIN, 'inspect', '--help']);
     assert.match(stdout, /Usage: clipmill inspect/);
+  });
+
+  it('finds the files its modules read at run time in dist/ (the datasheet inlines the page assets)', async () => {
+    const dir = await tempDir('clipmill-built-report-');
+    try {
+      await writeFile(dir.file('.clipmill-output'), '');
+      const { stdout } = await exec(process.execPath, [BIN, 'report', dir.path]);
+      assert.equal(stdout.trim(), dir.file('report.html'));
+      const html = await readFile(dir.file('report.html'), 'utf8');
+      const css = await readFile(path.join(ROOT, 'src/report/client/style.css'), 'utf8');
+      assert.ok(html.includes(css.trim().split('\n')[0]!), 'the page styles are inlined');
+    } finally {
+      await dir.remove();
+    }
   });
 });
 
