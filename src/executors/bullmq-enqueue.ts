@@ -14,6 +14,8 @@ import { PACK_JOB_OPTS, SOURCE_JOB_OPTS, type PackJobData, type SourceJobData } 
 import { pendingSources, type PendingTally } from './pending.js';
 import { HOLD_QUEUE, holdJobId, openRedis, PACK_QUEUE, packJobId, redisOptions, runKey, runOfJob, SOURCES_QUEUE, sourceJobId } from './redis.js';
 import { signRun } from './job-trust.js';
+import { readStats } from '../pack/index.js';
+import { mixPriority } from '../pack/mix-priority.js';
 
 /** Source jobs added per round trip; a flow of millions of children is built in batches. */
 const ADD_BATCH = 500;
@@ -69,12 +71,15 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
     });
 
     const parent = { id: packJobId(runId), queue: packQueue.qualifiedName };
+    // With content-mix targets, sources predicted to fill a category still below its target go first.
+    const achieved = Object.fromEntries(Object.entries((await readStats(out.root))?.mix?.by_category ?? {}).map(([c, e]) => [c, e.achieved]));
     let batch: Source[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       opts.onEnqueue?.(batch.map((s) => s.id));
       await sourcesQueue.addBulk(batch.map((source) => ({
-        name: 'source', data: { runId, source }, opts: { ...SOURCE_JOB_OPTS, jobId: sourceJobId(runId, source.id), parent },
+        name: 'source', data: { runId, source },
+        opts: { ...SOURCE_JOB_OPTS, jobId: sourceJobId(runId, source.id), parent, priority: mixPriority(source, opts.cfg, achieved) },
       })));
       result.enqueued += batch.length;
       batch = [];

@@ -160,7 +160,8 @@ const writeStats = (outDir: string, stats: PackStats): Promise<void> =>
 const writeCard = (outDir: string, stats: PackStats, rows: readonly ClipRow[]): Promise<void> =>
   writeDatasetCard(outDir, stats, { hasCaptions: rows.some((row) => row.status === 'kept' && row.caption) });
 
-const readStats = (outDir: string): Promise<PackStats | null> =>
+/** stats.json of an output, or null when it has none (or it cannot be read). */
+export const readStats = (outDir: string): Promise<PackStats | null> =>
   fs.readFile(path.join(outDir, STATS_FILE), 'utf8').then((text) => JSON.parse(text) as PackStats, () => null);
 
 /** The shards that the kept rows name, as they are on disk now (bucket = the shard's folder). */
