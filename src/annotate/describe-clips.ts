@@ -4,8 +4,8 @@
  * encoder is. It runs at the end of the per-source task, and again before pack for clips whose
  * caption failed earlier, so a rerun asks only for what is still missing.
  */
-import path from 'node:path';
 import type { CaptionConfig } from '../config/schema.js';
+import { OutputDir } from '../store/output.js';
 import type { ClipRecord, KeptClip, SourceRecord } from '../types.js';
 import type { Captioner, ClipToDescribe, Description } from './captioner.js';
 import type { ClipEmbedder } from './embedder.js';
@@ -36,10 +36,15 @@ export async function describeClips(record: SourceRecord, outRoot: string, a: An
   const captioner = a.captioner;
   const frameCount = (clip: ClipRecord) => Math.max(1, Math.round(clip.duration * (clip.fps ?? record.probe?.video.fps ?? 25)));
   let changed = false;
+  // A clip's file is read only inside its source's clip folder (a record on disk may have been edited).
+  const out = new OutputDir(outRoot);
+  const fileOf = (clip: KeptClip) => out.clipFile(record.id, clip.file!);
   if (a.embedder) {
     // One clip at a time: the encoder already uses every core.
     for (const clip of record.clips.filter(needsEmbedding)) {
-      clip.embedding = await a.embedder.embed(path.join(outRoot, clip.file!), frameCount(clip), signal);
+      const file = await fileOf(clip);
+      if (!file) continue;
+      clip.embedding = await a.embedder.embed(file, frameCount(clip), signal);
       changed = true;
     }
   }
@@ -54,9 +59,11 @@ export async function describeClips(record: SourceRecord, outRoot: string, a: An
         return;
       }
       if (!needsCaption(clip)) return;
+      const file = await fileOf(clip);
+      if (!file) return;
       const input: ClipToDescribe = {
         clipId: clip.clipId,
-        file: path.join(outRoot, clip.file!),
+        file,
         duration: clip.duration,
         frameCount: frameCount(clip),
         datasetCaption: datasetCaption(clip),

@@ -30,6 +30,8 @@ export interface WorkerOptions {
   /** This worker's yt-dlp and opt-out lists: never taken from the queue. */
   ytDlp?: string;
   optOut?: string[];
+  /** This worker's ONNX encoder for runs that embed clips (never taken from the queue). */
+  embedModel?: string;
 }
 
 export interface Worker {
@@ -46,7 +48,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const { checkRedis } = await import('../executors/redis-check.js');
   const { LocalRoots } = await import('../fetch/local-roots.js');
   // Runs are accepted only when signed with CLIPMILL_QUEUE_SECRET; programs and files are this worker's own.
-  const settings = await workerSettings({ outRoot: opts.outRoot, ytDlpPath: opts.ytDlp, optOutList: opts.optOut });
+  const settings = await workerSettings({ outRoot: opts.outRoot, ytDlpPath: opts.ytDlp, optOutList: opts.optOut, embedModel: opts.embedModel });
   await checkRedis(opts.queue);
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const access = { localRoots: await LocalRoots.of(opts.allowLocal ?? []), allowPrivateNetwork: opts.allowPrivateNetwork };
@@ -63,7 +65,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     log: opts.log,
   });
   // The same worker answers `clipmill recheck --queue` jobs (one origin check each).
-  const rechecks = await startRecheckWorker({ queueUrl: opts.queue, gateRedis, ytDlpPath: settings.ytDlpPath, allowPrivateNetwork: opts.allowPrivateNetwork });
+  const rechecks = await startRecheckWorker({ queueUrl: opts.queue, gateRedis, secret: settings.secret, ytDlpPath: settings.ytDlpPath, allowPrivateNetwork: opts.allowPrivateNetwork });
   return {
     async close(closeOpts) {
       await Promise.all([worker.close(closeOpts), rechecks.close()]);

@@ -1,5 +1,6 @@
 /** `clipmill recheck <dir>`: asks the origins of a dataset's sources whether they are still there, and takes down the gone. */
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FatalError } from '../errors.js';
 import type { OnChange, RecheckReport } from '../policy/recheck.js';
@@ -115,12 +116,17 @@ export function registerRecheck(program: Command): void {
       const { checkOrigin } = await import('../policy/recheck-origin.js');
       const { recheckOnQueue } = await import('../executors/recheck-queue.js');
       const { recheck } = await import('../policy/recheck.js');
-      const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-      if (!isDir) throw new FatalError(`${dir} is not an output directory.`);
+      // Recheck takes sources down (deletes and rewrites files): only in a folder clipmill made.
+      const { OUTPUT_MARKER } = await import('../store/output.js');
+      const isOutput = await stat(path.join(dir, OUTPUT_MARKER)).then((s) => s.isFile(), () => false);
+      if (!isOutput) throw new FatalError(`${dir} is not an output directory of clipmill (it has no ${OUTPUT_MARKER} file).`);
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
       const options = { olderThanMs: flags.olderThan, dryRun: Boolean(flags.dryRun), onChange: flags.onChange, onChecked: progressLine() };
       let report: RecheckReport;
       if (flags.queue) {
+        const { checkRedis } = await import('../executors/redis-check.js');
+        await checkRedis(flags.queue);
+        if (flags.allowPrivateNetwork || flags.ytDlp) process.stderr.write('note: --allow-private-network and --yt-dlp are set per worker (clipmill worker), not by a queued recheck\n');
         report = await recheckOnQueue(dir, flags.queue, cfg, options);
       } else {
         const gate = createHostGate(cfg.fetch);

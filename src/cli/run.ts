@@ -173,13 +173,16 @@ export function registerRun(program: Command): void {
           if (flags.allowLocal || flags.allowPrivateNetwork || flags.ytDlp || flags.optOut) {
             progress.log('note: --allow-local, --allow-private-network, --yt-dlp and --opt-out are set per worker (clipmill worker --opt-out <file>), not by the run');
           }
+          // The run's settings are signed with the secret: refuse before touching the output folder.
+          (await import('../executors/job-trust.js')).queueSecret();
           const { redactUrl } = await import('../executors/redis-check.js');
           progress.log(`connecting to the queue at ${redactUrl(flags.queue)}`);
         }
         // The datasheet's "how it was collected": one line per run in the folder's runs.jsonl.
         const { appendRunLog } = await import('../report/run-log.js');
         const { OutputDir } = await import('../store/output.js');
-        await new OutputDir(outDir).prepare({ force: flags.force });
+        // --force is for local runs: a queued run needs an empty folder or one clipmill made.
+        await new OutputDir(outDir).prepare({ force: flags.queue ? false : flags.force });
         await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         const report = await run({
           inputs, out: outDir, config: cfg, queue: flags.queue, hwaccel: flags.queue ? undefined : flags.hwaccel, progress, signal: controller.signal,

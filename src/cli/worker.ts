@@ -14,6 +14,7 @@ interface WorkerFlags extends MetricsFlags {
   outRoot: string;
   ytDlp?: string;
   optOut?: string[];
+  embedModel?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -24,6 +25,7 @@ export function registerWorker(program: Command): void {
     .requiredOption('--out-root <dir>', 'runs may write only below this folder (the shared storage); others are refused')
     .option('--yt-dlp <path>', 'yt-dlp executable (default yt-dlp); never taken from the queue')
     .option('--opt-out <file...>', 'opt-out list(s) this worker applies; never taken from the queue')
+    .option('--embed-model <file>', 'ONNX image encoder for runs that embed clips; never taken from the queue')
     .option('--concurrency <n>', 'sources processed at once by this worker', integer, 2)
     .option('--lock-sec <sec>', 'seconds before a job of a dead worker is given to another', number, 30)
     .addOption(hwaccelOption())
@@ -41,7 +43,7 @@ export function registerWorker(program: Command): void {
       const metered = await startMetricsIfAsked(flags, log);
       const worker = await startWorker({
         queue: flags.queue, concurrency: flags.concurrency, lockSec: flags.lockSec, hwaccel: flags.hwaccel, metrics: metered?.metrics, log,
-        outRoot: flags.outRoot, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, ytDlp: flags.ytDlp, optOut: flags.optOut,
+        outRoot: flags.outRoot, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, ytDlp: flags.ytDlp, optOut: flags.optOut, embedModel: flags.embedModel,
       });
       log(`worker ready on ${redactUrl(flags.queue)} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {

@@ -15,7 +15,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { RunConfig } from '../config/schema.js';
+import { CaptionConfig, RunConfig } from '../config/schema.js';
 import { FatalError } from '../errors.js';
 import { canonicalUri, sourceId, sourceKind } from '../sources/ids.js';
 import { fieldsProblem } from '../sources/limits.js';
@@ -90,6 +90,18 @@ export function queueSecret(): string {
 }
 
 /** The HMAC of a run's settings, stored next to them in Redis. */
+/** HMAC (hex) of a value with the queue secret: for recheck jobs and their answers. */
+export function signValue(value: unknown, secret = queueSecret()): string {
+  return createHmac('sha256', secret).update(JSON.stringify(value)).digest('hex');
+}
+
+/** Whether `sig` is the HMAC of `value` with the secret (compared in constant time). */
+export function verifySignature(value: unknown, sig: unknown, secret = queueSecret()): boolean {
+  const expected = Buffer.from(signValue(value, secret), 'hex');
+  const given = Buffer.from(typeof sig === 'string' ? sig : '', 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 export function signRun(runId: string, outDir: string, cfgJson: string, secret = queueSecret()): string {
   return createHmac('sha256', secret).update(JSON.stringify([runId, outDir, cfgJson])).digest('hex');
 }
@@ -102,14 +114,19 @@ export interface WorkerSettings {
   ytDlpPath: string;
   /** Opt-out list files (`clipmill worker --opt-out`). */
   optOutList: string[];
+  /** The ONNX encoder for embeddings (`clipmill worker --embed-model`); none by default. */
+  embedModel?: string;
   secret: string;
 }
 
-export async function workerSettings(opts: { outRoot: string; ytDlpPath?: string; optOutList?: string[] }): Promise<WorkerSettings> {
+export async function workerSettings(opts: { outRoot: string; ytDlpPath?: string; optOutList?: string[]; embedModel?: string }): Promise<WorkerSettings> {
   const outRoot = await realpath(opts.outRoot).catch(() => {
     throw new FatalError(`--out-root ${opts.outRoot}: no such folder`);
   });
-  return { outRoot, ytDlpPath: opts.ytDlpPath ?? 'yt-dlp', optOutList: opts.optOutList ?? [], secret: queueSecret() };
+  return {
+    outRoot, ytDlpPath: opts.ytDlpPath ?? 'yt-dlp', optOutList: opts.optOutList ?? [],
+    embedModel: opts.embedModel === undefined ? undefined : path.resolve(opts.embedModel), secret: queueSecret(),
+  };
 }
 
 /**
@@ -136,7 +153,11 @@ export async function trustedRun(
   } catch {
     throw untrusted(`run ${runId} has an invalid config`);
   }
+  // Programs, files and secrets are this worker's own, whatever the run says: the yt-dlp executable,
+  // opt-out lists, the embedding model, and the environment variable holding the caption API key.
   cfg.fetch.ytDlpPath = settings.ytDlpPath;
   cfg.policy.optOutList = settings.optOutList;
+  cfg.embed.model = settings.embedModel;
+  cfg.caption.apiKeyEnv = CaptionConfig.parse({}).apiKeyEnv;
   return { outDir, cfg };
 }

@@ -2,16 +2,19 @@
  * `clipmill recheck --queue`: one small BullMQ job per source (what to ask and how politely), taken
  * by `clipmill worker` processes, which ask the origin under the host gate shared through Redis
  * and return the answer. The recheck command itself keeps the output directory: it writes the
- * log and does the takedowns, so workers need no access to the dataset for a recheck.
+ * log and does the takedowns, so workers need no access to the dataset for a recheck. Jobs and
+ * answers carry an HMAC with CLIPMILL_QUEUE_SECRET: a worker asks only what a holder of the secret
+ * enqueued, and an answer not signed by a worker (a forged "gone") counts as unknown, never a takedown.
  */
 import { randomBytes } from 'node:crypto';
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FetchConfig, type RunConfig } from '../config/schema.js';
 import { RedisHostGate } from '../fetch/redis-gate.js';
 import { checkOrigin, type OriginCheck, type OriginCheckContext, type RecheckTarget } from '../policy/recheck-origin.js';
 import { recheck, type RecheckOptions, type RecheckReport } from '../policy/recheck.js';
 import { openRedis, redisOptions } from './redis.js';
+import { queueSecret, signValue, verifySignature } from './job-trust.js';
 
 export const RECHECK_QUEUE = 'clipmill-recheck';
 
@@ -19,7 +22,17 @@ export interface RecheckJobData {
   target: RecheckTarget;
   fetch: FetchConfig;
   policy: OriginCheckContext['policy'];
+  /** HMAC of [job id, target, fetch, policy]. */
+  sig: string;
 }
+
+/** What a worker returns: the check, and the HMAC of [job id, check]. */
+interface SignedCheck {
+  check: OriginCheck;
+  sig: string;
+}
+
+const UNSIGNED: OriginCheck = { outcome: 'unknown', reason: 'the answer was not signed with the queue secret' };
 
 /** Checks in flight at once from one recheck command; the workers' host gate decides what each host sees. */
 const QUEUE_WINDOW = 500;
@@ -38,6 +51,7 @@ export async function recheckOnQueue(
   cfg: RunConfig,
   options: Omit<RecheckOptions, 'check' | 'concurrency'>,
 ): Promise<RecheckReport> {
+  const secret = queueSecret();
   const connection = redisOptions(queueUrl);
   const redis = openRedis(queueUrl);
   let since: string;
@@ -46,14 +60,17 @@ export async function recheckOnQueue(
   } finally {
     redis.disconnect();
   }
-  const queue = new Queue<RecheckJobData, OriginCheck>(RECHECK_QUEUE, { connection });
+  const queue = new Queue<RecheckJobData, SignedCheck>(RECHECK_QUEUE, { connection });
   const events = new QueueEvents(RECHECK_QUEUE, { connection, lastEventId: since });
   const pending = new Map<string, (check: OriginCheck) => void>();
   const settle = (jobId: string, check: OriginCheck): void => {
     pending.get(jobId)?.(check);
     pending.delete(jobId);
   };
-  events.on('completed', ({ jobId, returnvalue }) => settle(jobId, returnvalue as unknown as OriginCheck));
+  events.on('completed', ({ jobId, returnvalue }) => {
+    const answer = returnvalue as unknown as Partial<SignedCheck> | null;
+    settle(jobId, answer?.check && verifySignature([jobId, answer.check], answer.sig, secret) ? answer.check : UNSIGNED);
+  });
   // A job fails only when the worker's machinery did (e.g. yt-dlp missing there): no answer from the origin.
   events.on('failed', ({ jobId, failedReason }) => settle(jobId, { outcome: 'unknown', reason: `the queue job failed: ${failedReason}` }));
   const runId = randomBytes(6).toString('hex');
@@ -64,7 +81,8 @@ export async function recheckOnQueue(
       const jobId = `${runId}.${target.id}`;
       pending.set(jobId, resolve);
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      queue.add('recheck', { ...settings, target }, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { count: 1000 } }).catch(reject);
+      const sig = signValue([jobId, target, settings.fetch, settings.policy], secret);
+      queue.add('recheck', { ...settings, target, sig }, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { count: 1000 } }).catch(reject);
     });
   try {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
@@ -78,16 +96,23 @@ export async function recheckOnQueue(
 export async function startRecheckWorker(opts: {
   queueUrl: string;
   gateRedis: Redis;
+  /** CLIPMILL_QUEUE_SECRET: jobs must be signed with it, answers are. */
+  secret: string;
   /** The worker's own yt-dlp: never the one a job names. */
   ytDlpPath: string;
   allowPrivateNetwork?: boolean;
 }): Promise<{ close(): Promise<void> }> {
-  const worker = new Worker<RecheckJobData, OriginCheck>(
+  const worker = new Worker<RecheckJobData, SignedCheck>(
     RECHECK_QUEUE,
     async (job) => {
-      const fetch = { ...FetchConfig.parse(job.data.fetch), ytDlpPath: opts.ytDlpPath };
+      const { target, fetch: fetchData, policy, sig } = job.data;
+      if (!verifySignature([job.id, target, fetchData, policy], sig, opts.secret)) {
+        throw new UnrecoverableError('recheck job not signed with this worker\'s CLIPMILL_QUEUE_SECRET');
+      }
+      const fetch = { ...FetchConfig.parse(fetchData), ytDlpPath: opts.ytDlpPath };
       const gate = new RedisHostGate(opts.gateRedis, { concurrency: fetch.perHostConcurrency, rps: fetch.perHostRps });
-      return checkOrigin(job.data.target, { fetch, policy: job.data.policy, gate, allowPrivateNetwork: opts.allowPrivateNetwork });
+      const check = await checkOrigin(target, { fetch, policy, gate, allowPrivateNetwork: opts.allowPrivateNetwork });
+      return { check, sig: signValue([job.id, check], opts.secret) };
     },
     { connection: redisOptions(opts.queueUrl), concurrency: WORKER_CONCURRENCY },
   );

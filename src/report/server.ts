@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import { redactUrl } from '../executors/redis-check.js';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js';
@@ -65,7 +66,7 @@ async function queueOf(queueUrl: string | undefined, root: string): Promise<Queu
   return queueStatus(queueUrl, runIdFor(root)).catch(async (err: Error) => {
     // The folder may hold no queued run (yet): the queue's depth and workers still help.
     const all = await queueStatus(queueUrl).catch(() => undefined);
-    return all ?? { error: `queue ${queueUrl}: ${err.message}` };
+    return all ?? { error: `queue ${redactUrl(queueUrl)}: ${redactUrl(err.message)}` };
   });
 }
 

@@ -13,7 +13,7 @@ import { manifestFormat, readManifest, type ManifestOptions } from './manifest.j
 import { getPreset } from './presets/index.js';
 import { isRowError } from './rows.js';
 import { isS3Uri } from '../store/s3-uri.js';
-import { listS3Videos, planS3Input, readS3Manifest, type S3InputPlan } from './s3-inputs.js';
+import type { S3InputPlan } from './s3-inputs.js';
 
 export { canonicalUri, sourceId, sourceKind } from './ids.js';
 export { presetNames } from './presets/index.js';
@@ -35,7 +35,8 @@ async function planInputs(inputs: string[]): Promise<InputPlan[]> {
   const plans: InputPlan[] = [];
   for (const arg of inputs) {
     if (isS3Uri(arg)) {
-      plans.push(await planS3Input(arg));
+      // Loaded on first use: the S3 SDK is large and most runs never touch a bucket.
+      plans.push(await (await import('./s3-inputs.js')).planS3Input(arg));
       continue;
     }
     let file: string;
@@ -79,11 +80,15 @@ async function* expand(plan: InputPlan, manifestOpts: ManifestOptions): AsyncGen
     case 's3-video':
       yield singleSource(plan.uri, plan.uri);
       return;
-    case 's3-prefix':
+    case 's3-prefix': {
+      const { listS3Videos } = await import('./s3-inputs.js');
       for await (const uri of listS3Videos(plan.uri)) yield singleSource(uri, plan.uri);
       return;
-    case 's3-manifest':
+    }
+    case 's3-manifest': {
+      const { readS3Manifest } = await import('./s3-inputs.js');
       yield* readS3Manifest(plan.uri, manifestOpts);
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../fetch/server.js';
 import { canonicalUri, sourceId } from '../../src/sources/ids.js';
 import type { SourceRecord } from '../../src/types.js';
+import { OUTPUT_MARKER } from '../../src/store/output.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
@@ -223,6 +224,12 @@ describe('clipmill recheck', () => {
     assert.equal(strict.results.find((r: any) => r.source === ids.unchanged).action, 'take down');
   });
 
+  it('refuses a folder clipmill did not make (it could take files down there)', async () => {
+    const r = await runCli(['recheck', dir.file('plugins'), ...CHECK_FLAGS], env());
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not an output directory of clipmill/);
+  });
+
   it('asks the same through clipmill worker processes with --queue', async () => {
     const redis = await startRedis();
     const worker = startCli(['worker', '--queue', redis.url, '--out-root', dir.path, '--allow-private-network'], env());
@@ -254,6 +261,7 @@ describe('clipmill recheck of a host that cannot be reached', () => {
     const out = dir.file('dead');
     const port = await freePort(); // nothing listens there: connections are refused
     await mkdir(path.join(out, 'sources'), { recursive: true });
+    await writeFile(path.join(out, OUTPUT_MARKER), '');
     const now = new Date().toISOString();
     for (let i = 0; i < 6; i++) {
       const uri = canonicalUri(`http://127.0.0.1:${port}/v${i}.mp4`);
