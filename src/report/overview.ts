@@ -156,8 +156,10 @@ function resolutions(clips: readonly ClipView[]): { key: string; count: number }
   return [...counts.entries()].map(([key, count]) => ({ key, count })).sort(byCountThenKey((r) => r.count));
 }
 
-export function overviewOf(snapshot: DatasetSnapshot, targets?: Targets): Overview {
+/** `targets`: from --targets; without it, the mix targets the dataset was packed with (stats.json), if any. */
+export function overviewOf(snapshot: DatasetSnapshot, given?: Targets): Overview {
   const { records, clips } = snapshot;
+  const targets = given ?? snapshot.stats?.mix?.targets;
   const kept = clips.filter((c) => c.status === 'kept');
   const countStatus = (status: SourceRecord['status']) => records.filter((r) => r.status === status).length;
   // A preset labels clips, not sources: such a source counts under its first clip's label.

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { reportData } from '../../src/report/report.js';
 import { runCli } from '../helpers/cli.js';
 import { queryIndex } from '../helpers/dataset.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
@@ -51,6 +52,10 @@ describe('content mix targets', () => {
     assert.equal(stats.categories.animals.clips, 3);
     const status = await runCli(['status', out]);
     assert.match(status.stdout, /mix +driving 50% \(target 34%\)/);
+    // The dashboard and datasheet show the targets the dataset was packed with.
+    const { overview } = await reportData(out);
+    const driving = overview.categories.find((c: { key: string }) => c.key === 'driving');
+    assert.equal(driving?.target, 0.34);
   });
 
   it('--balance thins the over-full category by quality to within 5 points of every target', async () => {
