@@ -1,8 +1,5 @@
 /** `clipmill recheck <dir>`: asks the origins of a dataset's sources whether they are still there, and takes down the gone. */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { FatalError } from '../errors.js';
 import type { OnChange, RecheckReport } from '../policy/recheck.js';
 import { allowPrivateNetworkOption, integer, number } from './options.js';
 
@@ -116,10 +113,9 @@ export function registerRecheck(program: Command): void {
       const { checkOrigin } = await import('../policy/recheck-origin.js');
       const { recheckOnQueue } = await import('../executors/recheck-queue.js');
       const { recheck } = await import('../policy/recheck.js');
+      const { requireMarkedOutput } = await import('../store/output.js');
       // Recheck takes sources down (deletes and rewrites files): only in a folder clipmill made.
-      const { OUTPUT_MARKER } = await import('../store/output.js');
-      const isOutput = await stat(path.join(dir, OUTPUT_MARKER)).then((s) => s.isFile(), () => false);
-      if (!isOutput) throw new FatalError(`${dir} is not an output directory of clipmill (it has no ${OUTPUT_MARKER} file).`);
+      await requireMarkedOutput(dir);
       const cfg = await loadConfig(flags.config, flagsToConfig(flags));
       const options = { olderThanMs: flags.olderThan, dryRun: Boolean(flags.dryRun), onChange: flags.onChange, onChecked: progressLine() };
       let report: RecheckReport;

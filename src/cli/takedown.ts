@@ -1,10 +1,6 @@
 /** `clipmill takedown <dir>`: removes sources from a finished dataset and refuses them in later runs. */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { FatalError } from '../errors.js';
 import type { TakedownResult } from '../policy/takedown.js';
-import { OUTPUT_MARKER } from '../store/output.js';
 
 interface TakedownFlags {
   source?: string[];
@@ -37,9 +33,8 @@ export function registerTakedown(program: Command): void {
     .option('--json', 'print the takedowns.jsonl entry as JSON')
     .action(async (dir: string, flags: TakedownFlags) => {
       const { readSourceList, takedown } = await import('../policy/takedown.js');
-      // Takedown deletes and rewrites files: only in a folder clipmill made.
-      const isOutput = await stat(path.join(dir, OUTPUT_MARKER)).then((s) => s.isFile(), () => false);
-      if (!isOutput) throw new FatalError(`${dir} is not an output directory of clipmill (it has no ${OUTPUT_MARKER} file).`);
+      const { requireMarkedOutput } = await import('../store/output.js');
+      await requireMarkedOutput(dir);
       const refs = [...(flags.source ?? []), ...(flags.list ? await readSourceList(flags.list) : [])];
       const result = await takedown(dir, refs, flags.reason);
       process.stdout.write((flags.json ? JSON.stringify(result) : formatResult(result)) + '\n');

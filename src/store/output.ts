@@ -12,6 +12,15 @@ import { CLIPS_DIR, SOURCES_DIR } from './layout.js';
 /** A file in every output directory, so directory inputs never read a dataset's clips back as sources. */
 export const OUTPUT_MARKER = '.clipmill-output';
 
+/**
+ * Refuses a folder clipmill did not make: commands that delete and rewrite files in a dataset
+ * (takedown, recheck) work only where the marker is.
+ */
+export async function requireMarkedOutput(dir: string): Promise<void> {
+  const marked = await stat(path.join(dir, OUTPUT_MARKER)).then((s) => s.isFile(), () => false);
+  if (!marked) throw new FatalError(`${dir} is not an output directory of clipmill (it has no ${OUTPUT_MARKER} file).`);
+}
+
 export class OutputDir {
   constructor(readonly root: string) {}
 
