@@ -193,6 +193,9 @@ export function changedShare(a: ShotSignature, b: ShotSignature): number {
 }
 
 /** Content distance of two frames: colour histogram plus luma layout. */
+/** A distance between two signatures (frameDistance, histDistance, ...). */
+export type SignatureDistance = (a: ShotSignature, b: ShotSignature) => number;
+
 export function frameDistance(a: ShotSignature, b: ShotSignature): number {
   return histDistance(a, b) + GRID_WEIGHT * shiftedGridDiff(a, b, 0, 0);
 }

@@ -18,6 +18,7 @@ import {
   mixResidual,
   motionCompensatedDistance,
   type ShotSignature,
+  type SignatureDistance,
 } from '../analysis/shot-features.js';
 import type { Transition } from '../types.js';
 import { FloatSeries } from './series.js';
@@ -47,8 +48,6 @@ const SHORT_SEPARATION = 2;
 const MAX_STEP_SHARE = 0.5;
 /** Frames inside a short transition are mixes of the pictures around it, up to this share of their difference. */
 const SHORT_MIX_RESIDUAL = 0.3;
-
-type Distance = (a: ShotSignature, b: ShotSignature) => number;
 
 export interface CandidateInputs {
   /** Motion-compensated step of frame i from the frame before (NaN: a repeat of it). */
@@ -162,7 +161,7 @@ export class CutCandidates {
     let largest = 0;
     for (let j = s; j <= e; j++) largest = Math.max(largest, step.at(j));
     if (largest > MAX_STEP_SHARE * motionCompensatedDistance(sig(s - 1), sig(e))) return;
-    const ratio = (d: Distance) => d(sig(s - 1), sig(e)) / Math.max(0.01, d(sig(s - 1 - gap), sig(s - 1)), d(sig(e), sig(e + gap)));
+    const ratio = (d: SignatureDistance) => d(sig(s - 1), sig(e)) / Math.max(0.01, d(sig(s - 1 - gap), sig(s - 1)), d(sig(e), sig(e + gap)));
     if (!(ratio(motionCompensatedDistance) >= SHORT_SEPARATION || ratio(histDistance) >= CUT_COLOUR_SEPARATION)) return;
     const mid = Math.round((s - 1 + e) / 2);
     if (mixResidual(sig(s - 1), sig(mid), sig(e)) > SHORT_MIX_RESIDUAL) return;
@@ -191,14 +190,14 @@ export class CutCandidates {
     const { sig } = this.src;
     const b = this.sidePictures(before, -1, last);
     const a = this.sidePictures(after, 1, last);
-    const within = (side: number[], d: Distance) => side.slice(1).reduce((m, j) => Math.max(m, d(sig(side[0]), sig(j))), 0);
-    const across = (d: Distance) => {
+    const within = (side: number[], d: SignatureDistance) => side.slice(1).reduce((m, j) => Math.max(m, d(sig(side[0]), sig(j))), 0);
+    const across = (d: SignatureDistance) => {
       let m = d(sig(b[0]), sig(a[0]));
       if (b.length > 1) m = Math.min(m, d(sig(b[1]), sig(a[0])));
       if (a.length > 1) m = Math.min(m, d(sig(b[0]), sig(a[1])));
       return m;
     };
-    const ratio = (d: Distance) => across(d) / Math.max(0.01, within(b, d), within(a, d));
+    const ratio = (d: SignatureDistance) => across(d) / Math.max(0.01, within(b, d), within(a, d));
     return { layout: ratio(motionCompensatedDistance), colour: ratio(histDistance) };
   }
 }

@@ -11,7 +11,7 @@
  * Decisions lag the newest frame by a bounded number of frames, so the detector needs only a
  * bounded ring of signatures (see `GradualScanner.lookback`).
  */
-import { frameDistance, histDistance, mixResidual, type ShotSignature } from '../analysis/shot-features.js';
+import { frameDistance, histDistance, mixResidual, type ShotSignature, type SignatureDistance } from '../analysis/shot-features.js';
 import type { Transition } from '../types.js';
 import type { FloatSeries } from './series.js';
 import { medianOf, quantile } from './stats.js';
@@ -70,12 +70,10 @@ const CLEAR_SUM = 3;
 /** Frames inside the span checked for being mixes. */
 const MIX_SAMPLES = 3;
 
-type Distance = (a: ShotSignature, b: ShotSignature) => number;
-
 /** A frame where a long-range distance rises: which one, and the level its run stays above. */
 interface Rise {
   series: FloatSeries;
-  distance: Distance;
+  distance: SignatureDistance;
   lo: number;
 }
 
@@ -151,7 +149,7 @@ export class GradualScanner {
    * Whether `series` (measured with `distance`) at frame i rises well above its usual level over
    * the frames before i; if so, the value the run of raised frames around i stays above.
    */
-  private risesAt(series: FloatSeries, distance: Distance, i: number): Rise | undefined {
+  private risesAt(series: FloatSeries, distance: SignatureDistance, i: number): Rise | undefined {
     const { span, threshold } = this.src;
     const v = series.at(i);
     if (!(v >= threshold * TRIGGER_MIN)) return undefined;
@@ -169,7 +167,7 @@ export class GradualScanner {
    * the level it settles at: the highest median over `span` frames of the walk (not simply its
    * last frames, which may already be in the next transition).
    */
-  private settlesAt(distance: Distance, ref: number, from: number, to: number): number {
+  private settlesAt(distance: SignatureDistance, ref: number, from: number, to: number): number {
     const { sig, span } = this.src;
     const dir = to >= from ? 1 : -1;
     const away: number[] = [];
