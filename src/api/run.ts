@@ -33,6 +33,8 @@ export interface RunOptions {
   stages?: readonly SourceStage[] | ((defaults: SourceStage[]) => readonly SourceStage[]);
   /** A redis:// URL: enqueue the run for `clipmill worker` processes and follow it. */
   queue?: string;
+  /** With `queue`: source jobs waiting in Redis at most (default 100,000); enqueueing pauses until workers take some. */
+  queueWindow?: number;
   /** The pack step's sample writer, for a local run (default: WebDataset tar shards). */
   makeWriter?: WriterFactory;
   /** Runs the sources and the pack step (default: local, or the queue executor with `queue`). */
@@ -92,5 +94,5 @@ async function defaultExecutor(opts: RunOptions, cfg: RunConfig): Promise<Execut
   if (opts.makeWriter) throw new FatalError('a custom sample writer runs only in a local run (the queue\'s pack job runs on a worker)');
   if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
   const { queueExecutor } = await import('../executors/bullmq.js');
-  return queueExecutor(opts.queue);
+  return queueExecutor(opts.queue, { window: opts.queueWindow });
 }

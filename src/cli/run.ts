@@ -59,6 +59,7 @@ interface RunFlags extends MetricsFlags {
   allowPrivateNetwork?: boolean;
   force?: boolean;
   queue?: string;
+  queueWindow?: number;
   explain?: boolean;
   s3Endpoint?: string;
   staging?: string;
@@ -141,6 +142,7 @@ export function registerRun(program: Command): void {
     .option('--staging <dir>', 'local working folder of an s3:// output (default: one per output URI under the temp folder)')
     .option('--explain', 'print the per-source stages this run would apply, in order, and exit')
     .option('-q, --queue <url>', 'enqueue the run on a Redis queue (redis://host:6379) for `clipmill worker` processes, and follow it')
+    .option('--queue-window <n>', 'with --queue: source jobs waiting in Redis at most; enqueueing pauses until workers take some (default 100000)', integer)
     .addOption(metricsPortOption())
     .addOption(metricsHostOption())
     .action(async (inputs: string[], flags: RunFlags) => {
@@ -185,7 +187,7 @@ export function registerRun(program: Command): void {
         await new OutputDir(outDir).prepare({ force: flags.queue ? false : flags.force });
         await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         const report = await run({
-          inputs, out: outDir, config: cfg, queue: flags.queue, hwaccel: flags.queue ? undefined : flags.hwaccel, progress, signal: controller.signal,
+          inputs, out: outDir, config: cfg, queue: flags.queue, queueWindow: flags.queueWindow, hwaccel: flags.queue ? undefined : flags.hwaccel, progress, signal: controller.signal,
           onRecord: s3Out?.publishSource, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force,
         });
         if (report.cancelled) {

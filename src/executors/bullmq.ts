@@ -20,6 +20,9 @@ export * from './bullmq-follow.js';
 export * from './bullmq-cancel.js';
 export * from './bullmq-status.js';
 
+/** Source ids the follower remembers at most, so following a run of millions stays small. */
+const EXPECTED_CAP = 100_000;
+
 export interface QueueRunOptions extends Omit<EnqueueOptions, 'onEnqueue' | 'progress'> {
   progress: RunProgress;
   signal?: AbortSignal;
@@ -38,9 +41,13 @@ export async function runOnQueue(opts: QueueRunOptions): Promise<EnqueueResult &
     redis.disconnect();
   }
   const expected = new Set<string>();
+  // Ids kept for the final catch-up of progress lines; past the cap (a huge run) only live events show.
+  const remember = (ids: string[]): void => {
+    for (const id of ids) if (expected.size < EXPECTED_CAP) expected.add(id);
+  };
   opts.progress.start();
   try {
-    const enqueued = await enqueueRun({ ...opts, onEnqueue: (ids) => ids.forEach((id) => expected.add(id)) });
+    const enqueued = await enqueueRun({ ...opts, onEnqueue: remember });
     const followed = await followRun({ queueUrl: opts.queueUrl, runId: opts.runId, progress: opts.progress, signal: opts.signal, since, expected });
     return { ...enqueued, ...followed };
   } finally {
@@ -49,14 +56,14 @@ export async function runOnQueue(opts: QueueRunOptions): Promise<EnqueueResult &
 }
 
 /** The executor that enqueues a run for `clipmill worker` processes and follows it. */
-export function queueExecutor(queueUrl: string): Executor {
+export function queueExecutor(queueUrl: string, options: { window?: number } = {}): Executor {
   return {
     name: 'bullmq',
     async execute(run) {
       // The run's settings are signed with the secret: fail before connecting when it is missing.
       queueSecret();
       await checkRedis(queueUrl, run.signal);
-      const result = await runOnQueue({ queueUrl, runId: runIdFor(run.outDir), ...run });
+      const result = await runOnQueue({ queueUrl, runId: runIdFor(run.outDir), window: options.window, ...run });
       if (result.cancelled) return { cancelled: true };
       const { cancelled: _cancelled, ...pack } = result.pack ?? {};
       return { cancelled: false, pack: pack as PackOutcome };

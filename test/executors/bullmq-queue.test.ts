@@ -145,4 +145,50 @@ describe('BullMQ executor (stand-in task)', () => {
       await worker.close();
     }
   });
+
+  it('with a window, Redis never holds more waiting jobs than it allows; enqueueing resumes as workers take them', async () => {
+    const outDir = dir.file('out-d');
+    const runId = runIdFor(outDir);
+    const tasks = countingTasks();
+    const sourcesQueue = new Queue(SOURCES_QUEUE, { connection: redisOptions(redis.url) });
+    const window = 5;
+    let most = 0;
+    let enqueued = false;
+    const waiting = async (): Promise<number> => {
+      const n = await sourcesQueue.getJobCountByTypes('wait', 'paused', 'prioritized');
+      most = Math.max(most, n);
+      return n;
+    };
+    try {
+      const enqueueing = enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg, window }).then((r) => {
+        enqueued = true;
+        return r;
+      });
+      // No worker yet: the enqueuer fills the window and then has to wait, however long that is.
+      await until(async () => (await waiting()) === window);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await waiting(), window);
+      assert.equal(enqueued, false);
+      const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 1, tasks, settings });
+      try {
+        const sampling = (async () => {
+          while (!enqueued) {
+            await waiting();
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })();
+        const result = await enqueueing;
+        await sampling;
+        assert.equal(result.enqueued, SOURCES);
+        await followRun({ queueUrl: redis.url, runId });
+        assert.equal(tasks.runs.size, SOURCES);
+        assert.equal(tasks.packs, 1);
+        assert.ok(most <= window, `at most ${window} jobs waited at once, saw ${most}`);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await sourcesQueue.close();
+    }
+  });
 });
