@@ -1,6 +1,7 @@
 /** `clipmill run --out s3://...`: the staging folder is prepared from the bucket, then published to it. */
 import { FatalError } from '../errors.js';
 import { defaultStaging, S3Output } from '../store/s3-output.js';
+export { s3RemoteOutput as remoteOutput } from '../store/s3-queue.js';
 import { OutputDir } from '../store/output.js';
 import type { RunProgress } from './progress.js';
 

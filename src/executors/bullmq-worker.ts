@@ -20,6 +20,8 @@ export interface RunContext {
   out: OutputDir;
   cfg: RunConfig;
   enqueuedAt?: string;
+  /** An s3:// output: `out` is this worker's staging folder of it, published there by store/s3-worker.ts. */
+  publishTo?: string;
 }
 
 /** The work itself, kept apart so the queue layer can be tested and measured with any task. */
@@ -153,8 +155,8 @@ async function runContext(runId: string, meta: RunMeta, settings: WorkerSettings
   const key = JSON.stringify([meta.outDir, meta.cfg, meta.sig]);
   const cached = contexts.get(runId);
   if (cached?.key === key) return cached.context;
-  const { outDir, cfg } = await trustedRun(runId, meta, settings);
-  const context: RunContext = { runId, out: new OutputDir(outDir), cfg, enqueuedAt: meta.enqueuedAt };
+  const { outDir, cfg, publishTo } = await trustedRun(runId, meta, settings);
+  const context: RunContext = { runId, out: new OutputDir(outDir), cfg, enqueuedAt: meta.enqueuedAt, publishTo };
   contexts.set(runId, { key, context });
   return context;
 }
