@@ -109,9 +109,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const meta = await readRunMeta(redis, runId);
     if (!meta || meta.state === 'cancelled') return { cancelled: true };
     const run = await runContext(runId, meta, opts.settings);
-    log(`packing run ${runId} in ${run.out.root}`);
+    if (run.publishTo) log(`every source of run ${runId} is done; its coordinator packs ${run.publishTo}`);
+    else log(`packing run ${runId} in ${run.out.root}`);
     const result = await opts.tasks.pack(run);
-    log(`packed run ${runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
+    if (!run.publishTo) log(`packed run ${runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
     return result;
   };
 

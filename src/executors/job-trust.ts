@@ -24,7 +24,7 @@ import { fieldsProblem } from '../sources/limits.js';
 import type { Source } from '../types.js';
 import type { S3AllowList } from '../store/s3-allow.js';
 import { defaultStaging } from '../store/s3-layout.js';
-import { canonicalS3Uri, isS3Uri, parseS3Uri } from '../store/s3-uri.js';
+import { canonicalPrefixUri, isS3Uri, parseS3Uri } from '../store/s3-uri.js';
 
 export const SECRET_ENV = 'CLIPMILL_QUEUE_SECRET';
 const MIN_SECRET_LENGTH = 16;
@@ -183,7 +183,7 @@ async function localOutput(runId: string, outDir: string, settings: WorkerSettin
 function s3Output(runId: string, uri: string, settings: WorkerSettings): { outDir: string; publishTo: string } {
   let canonical: string;
   try {
-    canonical = canonicalS3Uri(uri);
+    canonical = canonicalPrefixUri(uri);
   } catch (err) {
     throw untrusted(`run ${runId} has a bad output (${(err as Error).message})`);
   }

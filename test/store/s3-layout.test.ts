@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { S3AllowList } from '../../src/store/s3-allow.js';
+import { canonicalPrefixUri } from '../../src/store/s3-uri.js';
 import { neededForReduce, partsWithManifest, prunable, publishGroups } from '../../src/store/s3-layout.js';
 
 describe('the publishing order of an output folder', () => {
@@ -57,5 +58,12 @@ describe('--s3-allow', () => {
     assert.throws(() => allow.check({ bucket: 'private', key: 'x' }), (err: Error & { code?: string }) => err.code === 'refused_s3_location');
     assert.throws(() => S3AllowList.of(['datasets/runs/../other']), /no \. or \.\. segments/);
     assert.throws(() => S3AllowList.of(['Not_A_Bucket']), /invalid S3 bucket name/);
+  });
+});
+
+describe('the spelling of an output prefix', () => {
+  it('is canonical and has no trailing slash, so one prefix is one run', () => {
+    for (const spelling of ['s3://datasets/v1', 's3://datasets/v1/', 'S3://datasets/x/../v1//']) assert.equal(canonicalPrefixUri(spelling), 's3://datasets/v1');
+    assert.equal(canonicalPrefixUri('s3://datasets'), 's3://datasets/');
   });
 });
