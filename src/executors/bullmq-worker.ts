@@ -30,6 +30,8 @@ export interface QueueTasks {
   source(source: Source, run: RunContext, signal: AbortSignal): Promise<SourceRecord>;
   /** Reduces a finished run's records to the dataset. */
   pack(run: RunContext): Promise<PackJobResult>;
+  /** A job came back whose source already has its record here (the worker died before the ack). */
+  redelivered?(record: SourceRecord, run: RunContext): Promise<void>;
 }
 
 export interface QueueWorkerOptions {
@@ -85,7 +87,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const run = await runContext(runId, meta, opts.settings);
     // A redelivered job whose task already finished (the worker died between record and ack).
     const earlier = await run.out.readRecord(source.id);
-    if (earlier && (!needsRedo(earlier) || Date.parse(earlier.finishedAt) >= job.timestamp)) return { status: earlier.status };
+    if (earlier && (!needsRedo(earlier) || Date.parse(earlier.finishedAt) >= job.timestamp)) {
+      await opts.tasks.redelivered?.(earlier, run);
+      return { status: earlier.status };
+    }
 
     const controller = new AbortController();
     running.set(job.id!, { runId, controller });

@@ -34,8 +34,8 @@ export function defaultStaging(uri: string, root = path.join(os.tmpdir(), 'clipm
 
 /** The step (0-based) of one file, in the order of the module comment. */
 export function publishStep(rel: string): number {
-  if (rel.startsWith('clips/') || rel.startsWith('pending/')) return 1;
-  if (rel.startsWith('sources/')) return 2;
+  if (isStaging(rel)) return 1;
+  if (isRecord(rel)) return 2;
   if (rel.startsWith('shards/')) return 3;
   if (rel.startsWith('index/')) return rel.endsWith('.json') ? 5 : 4;
   if (TOP_FILES.has(rel)) return 6;
@@ -70,6 +70,22 @@ export function partsWithManifest(files: Iterable<string>, state: 'pending' | 'p
     if (rel.startsWith(prefix) && rel.endsWith('.json')) found.add(rel.slice(prefix.length, -'.json'.length));
   }
   return found;
+}
+
+/** Clip staging and `pending/` markers: the files a worker's part commit deletes once the part is up. */
+export function isStaging(rel: string): boolean {
+  return rel.startsWith('clips/') || rel.startsWith('pending/');
+}
+
+/** Records: the class that grows with every source, so a worker publishes them by name, not by walking them. */
+export function isRecord(rel: string): boolean {
+  return rel.startsWith('sources/');
+}
+
+/** Whether `rel` is a shard of a part whose manifest is among `files` (a committed part: the shard is final). */
+export function isCommittedShard(rel: string, files: { has(rel: string): boolean }): boolean {
+  const part = rel.startsWith('shards/') ? partOfShard(rel) : undefined;
+  return part !== undefined && (files.has(`index/pending/${part}.json`) || files.has(`index/parts/${part}.json`));
 }
 
 /**

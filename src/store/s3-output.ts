@@ -8,19 +8,20 @@
  * - A local run publishes each source as it finishes (clip files, then its record), and after pack
  *   syncs the whole folder, deleting stale objects of the dataset's classes last.
  * - A worker publishes, after each source job, what changed in its staging folder since its last
- *   pass, and deletes only objects it published itself and no longer has (a committed part's clip
- *   staging); it never deletes what another process wrote.
+ *   pass (and the job's record), and deletes only clip staging it published itself and no longer
+ *   has (a committed part's); it never deletes what another process wrote. Shards of its committed
+ *   parts leave its folder once they are up, so its disk holds only work in progress.
  * - A rerun, and the coordinator of a queued run before its reduce, pull what the reduce needs
  *   (records, clip staging, index files, shards of pending parts; never final shards), so
  *   finished sources are skipped even on a new machine or after the staging folder was removed.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { SourceRecord } from '../types.js';
 import { OutputDir } from './output.js';
 import { deleteObject, downloadObject, headObject, isNotFound, listObjects, type ListedObject } from './s3.js';
-import { isScratch, neededForReduce, partsWithManifest, prunable, publishGroups } from './s3-layout.js';
+import { isCommittedShard, isRecord, isScratch, isStaging, neededForReduce, partsWithManifest, prunable, publishGroups } from './s3-layout.js';
 import { holdsFile, uploadFile, type UploadOptions } from './s3-upload.js';
 import { joinKey, parseS3Uri, type S3Location } from './s3-uri.js';
 
@@ -38,6 +39,8 @@ export class S3Output {
   private lastPass: Promise<void> = Promise.resolve();
   private queuedPass?: Promise<void>;
   private readonly createdAt = Date.now();
+  /** Records named for the next pass. */
+  private readonly recordsToPublish = new Set<string>();
 
   constructor(readonly uri: string, readonly staging: string, private readonly upload: UploadOptions = {}) {
     this.target = parseS3Uri(uri);
@@ -92,7 +95,7 @@ export class S3Output {
   async fetchRecord(sourceId: string): Promise<SourceRecord | undefined> {
     const out = new OutputDir(this.staging);
     try {
-      await this.download(path.relative(this.staging, out.recordPath(sourceId)).split(path.sep).join('/'));
+      await this.download(this.recordRel(sourceId));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -108,8 +111,7 @@ export class S3Output {
 
   /** Publishes one finished source of a local run: its clip files, then its record. Failures are left to the final sync. */
   readonly publishSource = async (record: SourceRecord): Promise<void> => {
-    const recordRel = path.relative(this.staging, new OutputDir(this.staging).recordPath(record.id)).split(path.sep).join('/');
-    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), recordRel];
+    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), this.recordRel(record.id)];
     try {
       for (const rel of files) await uploadFile(path.join(this.staging, rel), this.locationOf(rel), this.upload);
     } catch (err) {
@@ -117,28 +119,42 @@ export class S3Output {
     }
   };
 
+  /** A source's record, relative to the staging folder (the record store decides where records go). */
+  recordRel(sourceId: string): string {
+    return path.relative(this.staging, new OutputDir(this.staging).recordPath(sourceId)).split(path.sep).join('/');
+  }
+
   /**
    * One incremental publishing pass (a worker's, after each source job): what is new or changed in
-   * the staging folder since this process's last pass goes up in layout order, then objects this
-   * process published and the folder no longer has are deleted. Calls during a pass share the
-   * pass after it, so the caller's files are always covered by the pass it waits for.
+   * the staging folder since this process's last pass goes up in layout order, then objects of
+   * clip staging this process published and the folder no longer has (a committed part's) are
+   * deleted, and shards of committed parts are removed from the folder (they are in the bucket for
+   * good). Records are not walked (there is one per source ever done): `records` names the ones to
+   * publish. Calls during a pass share the pass after it, so the caller's files are covered by the
+   * pass it waits for.
    */
-  publishChanges(): Promise<void> {
+  publishChanges(records: readonly string[] = []): Promise<void> {
+    for (const rel of records) this.recordsToPublish.add(rel);
     if (this.queuedPass) return this.queuedPass;
     const pass = this.lastPass.catch(() => undefined).then(() => {
       this.queuedPass = undefined;
-      return this.changesPass();
+      const named = [...this.recordsToPublish];
+      this.recordsToPublish.clear();
+      return this.changesPass(named).catch((err: unknown) => {
+        // Tried again by the next pass.
+        for (const rel of named) this.recordsToPublish.add(rel);
+        throw err;
+      });
     });
     this.queuedPass = pass;
     this.lastPass = pass;
     return pass;
   }
 
-  private async changesPass(): Promise<void> {
+  private async changesPass(records: readonly string[]): Promise<void> {
     const stamps = new Map<string, string>();
     const mtimes = new Map<string, number>();
-    for (const rel of await listFiles(this.staging)) {
-      if (isScratch(rel)) continue;
+    for (const rel of [...(await listFiles(this.staging, (rel) => isScratch(rel) || isRecord(rel))), ...records]) {
       const s = await stat(path.join(this.staging, rel)).catch(() => undefined);
       if (!s) continue;
       stamps.set(rel, `${s.size}:${s.mtimeMs}`);
@@ -156,7 +172,12 @@ export class S3Output {
     }
     for (const rel of [...this.published.keys()]) {
       if (stamps.has(rel)) continue;
-      await deleteObject(this.locationOf(rel));
+      if (isStaging(rel)) await deleteObject(this.locationOf(rel));
+      this.published.delete(rel);
+    }
+    for (const rel of stamps.keys()) {
+      if (!isCommittedShard(rel, this.published)) continue;
+      await rm(path.join(this.staging, rel), { force: true });
       this.published.delete(rel);
     }
   }
@@ -195,13 +216,17 @@ export class S3Output {
   }
 }
 
-/** Every file under `root`, as sorted POSIX paths relative to it; nothing when it does not exist. */
-async function listFiles(root: string): Promise<string[]> {
+/**
+ * Every file under `root`, as sorted POSIX paths relative to it, but those under (or being) a path
+ * `skip` holds; nothing when it does not exist.
+ */
+async function listFiles(root: string, skip: (rel: string) => boolean = () => false): Promise<string[]> {
   const found: string[] = [];
   async function walk(rel: string): Promise<void> {
     const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (skip(e.isDirectory() ? `${child}/` : child)) continue;
       if (e.isDirectory()) await walk(child);
       else if (e.isFile()) found.push(child);
     }

@@ -1,7 +1,8 @@
 /**
  * The worker side of a queued run with an s3:// output (RunContext.publishTo): the worker stages
  * the run in a folder of its own, and each source job returns only after what it finished (and any
- * part the worker committed meanwhile) is published, so a completed job is in the bucket. The
+ * part the worker committed meanwhile) is published, so a completed job is in the bucket (a job
+ * redelivered after its record was written publishes that record again). The
  * run's pack job only marks that every source is done: the coordinator reduces (s3-queue.ts).
  */
 import type { QueueTasks, RunContext } from '../executors/bullmq-worker.js';
@@ -22,8 +23,15 @@ export function publishingTasks(tasks: QueueTasks): QueueTasks {
       if (!run.publishTo) return tasks.source(source, run, signal);
       const out = await outputOf(run, run.publishTo);
       const record = await tasks.source(source, run, signal);
-      await out.publishChanges();
+      await out.publishChanges([out.recordRel(record.id)]);
       return record;
+    },
+    async redelivered(record, run) {
+      await tasks.redelivered?.(record, run);
+      // Its worker may have died between writing the record and publishing it.
+      if (!run.publishTo) return;
+      const out = await outputOf(run, run.publishTo);
+      await out.publishChanges([out.recordRel(record.id)]);
     },
     async pack(run) {
       if (!run.publishTo) return tasks.pack(run);
