@@ -36,6 +36,8 @@ export const ErrorCode = {
   RefusedPrivateAddress: 'refused_private_address',
   /** A local path outside the folders the user allowed (--allow-local). */
   RefusedLocalPath: 'refused_local_path',
+  /** An s3:// object outside the buckets and prefixes a worker allows (--s3-allow). */
+  RefusedS3Location: 'refused_s3_location',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
 import { RunProgress, type ProgressCounts } from '../cli/progress.js';
 import type { Executor } from '../executors/executor.js';
+import type { RemoteOutput } from '../executors/bullmq.js';
 import type { WriterFactory } from '../pack/writer.js';
 import { localExecutor } from '../pipeline/run.js';
 import type { PackOutcome } from '../pipeline/pack-step.js';
@@ -35,6 +36,11 @@ export interface RunOptions {
   queue?: string;
   /** With `queue`: source jobs waiting in Redis at most (default 100,000); enqueueing pauses until workers take some. */
   queueWindow?: number;
+  /**
+   * With `queue`: an output the workers publish to instead of sharing `out` (an s3:// prefix,
+   * store/s3-queue.ts); `out` is then this process's staging folder, where the pack step runs.
+   */
+  remote?: RemoteOutput;
   /** The pack step's sample writer, for a local run (default: WebDataset tar shards). */
   makeWriter?: WriterFactory;
   /** Runs the sources and the pack step (default: local, or the queue executor with `queue`). */
@@ -94,5 +100,5 @@ async function defaultExecutor(opts: RunOptions, cfg: RunConfig): Promise<Execut
   if (opts.makeWriter) throw new FatalError('a custom sample writer runs only in a local run (the queue\'s pack job runs on a worker)');
   if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');
   const { queueExecutor } = await import('../executors/bullmq.js');
-  return queueExecutor(opts.queue, { window: opts.queueWindow });
+  return queueExecutor(opts.queue, opts.remote, { window: opts.queueWindow });
 }

@@ -3,6 +3,7 @@
  * `run({ queue })` or `clipmill run --queue`, and origin checks of `clipmill recheck --queue`.
  * `clipmill worker` is this function plus signals.
  */
+import { FatalError } from '../errors.js';
 import { checkHwaccel } from '../media/hwaccel.js';
 import type { RunConfig } from '../config/schema.js';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.js';
@@ -32,6 +33,13 @@ export interface WorkerOptions {
   optOut?: string[];
   /** This worker's ONNX encoder for runs that embed clips (never taken from the queue). */
   embedModel?: string;
+  /**
+   * `bucket` or `bucket/prefix` entries: the only S3 locations this process reads (s3:// sources)
+   * and writes (s3:// outputs) with its credentials. None by default: every S3 access is refused.
+   */
+  s3Allow?: string[];
+  /** Where the staging folders of runs with an s3:// output go (default: under outRoot). */
+  s3Staging?: string;
 }
 
 export interface Worker {
@@ -47,14 +55,27 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const { workerSettings } = await import('../executors/job-trust.js');
   const { checkRedis } = await import('../executors/redis-check.js');
   const { LocalRoots } = await import('../fetch/local-roots.js');
+  const { S3AllowList, limitS3Access } = await import('../store/s3-allow.js');
+  const { publishingTasks } = await import('../store/s3-worker.js');
+  let s3Allow;
+  try {
+    s3Allow = S3AllowList.of(opts.s3Allow ?? []);
+  } catch (err) {
+    throw new FatalError((err as Error).message);
+  }
+  // A job names buckets; the worker's credentials may reach many: only the allowed ones are touched.
+  limitS3Access(s3Allow);
   // Runs are accepted only when signed with CLIPMILL_QUEUE_SECRET; programs and files are this worker's own.
-  const settings = await workerSettings({ outRoot: opts.outRoot, ytDlpPath: opts.ytDlp, optOutList: opts.optOut, embedModel: opts.embedModel });
+  const settings = await workerSettings({
+    outRoot: opts.outRoot, ytDlpPath: opts.ytDlp, optOutList: opts.optOut, embedModel: opts.embedModel, s3Allow, s3StagingRoot: opts.s3Staging,
+  });
   await checkRedis(opts.queue);
   if (opts.hwaccel) await checkHwaccel(opts.hwaccel);
   const access = { localRoots: await LocalRoots.of(opts.allowLocal ?? []), allowPrivateNetwork: opts.allowPrivateNetwork };
   const gateRedis = openRedis(opts.queue);
   const stages = opts.stages ? (cfg: RunConfig) => resolveStages(cfg, opts.stages) : undefined;
-  const tasks = pipelineTasks({ redis: gateRedis, access, hwaccel: opts.hwaccel, stages });
+  // Runs with an s3:// output are staged here and published as their sources finish.
+  const tasks = publishingTasks(pipelineTasks({ redis: gateRedis, access, hwaccel: opts.hwaccel, stages }));
   const { meteredTasks } = await import('../metrics/observe.js');
   const worker = await startQueueWorker({
     queueUrl: opts.queue,

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { URL_COLUMNS } from '../sources/columns.js';
 import { allowLocalOption, allowPrivateNetworkOption, integer, number, hwaccelOption, s3EndpointOption } from './options.js';
-import { FatalError } from '../errors.js';
 import { isS3Uri } from '../store/s3-uri.js';
 import { RunProgress, type ProgressCounts } from './progress.js';
 import { metricsHostOption, metricsPortOption, type MetricsFlags } from '../metrics/options.js';
@@ -164,8 +163,8 @@ export function registerRun(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         if (flags.s3Endpoint) (await import('../store/s3.js')).configureS3({ endpoint: flags.s3Endpoint });
-        // An s3:// output is made in a local staging folder and published as it is finished.
-        if (isS3Uri(flags.out) && flags.queue) throw new FatalError('--out s3:// is not supported with --queue yet; use a shared folder');
+        // An s3:// output is made in a local staging folder and published as it is finished (by
+        // this process, or with --queue by the workers; this process then reduces and publishes).
         const s3 = isS3Uri(flags.out) ? await import('./s3-output.js') : undefined;
         const s3Out = s3 ? await s3.openS3Output(flags.out, flags.staging, progress) : undefined;
         const outDir = s3Out?.staging ?? path.resolve(flags.out);
@@ -188,7 +187,7 @@ export function registerRun(program: Command): void {
         await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         const report = await run({
           inputs, out: outDir, config: cfg, queue: flags.queue, queueWindow: flags.queueWindow, hwaccel: flags.queue ? undefined : flags.hwaccel, progress, signal: controller.signal,
-          onRecord: s3Out?.publishSource, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force,
+          onRecord: flags.queue ? undefined : s3Out?.publishSource, remote: flags.queue && s3 && s3Out ? s3.remoteOutput(s3Out) : undefined, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force,
         });
         if (report.cancelled) {
           process.stderr.write('the run was cancelled; run the same command again to resume it\n');

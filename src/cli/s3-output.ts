@@ -1,14 +1,17 @@
 /** `clipmill run --out s3://...`: the staging folder is prepared from the bucket, then published to it. */
 import { FatalError } from '../errors.js';
 import { defaultStaging, S3Output } from '../store/s3-output.js';
+export { s3RemoteOutput as remoteOutput } from '../store/s3-queue.js';
 import { OutputDir } from '../store/output.js';
+import { canonicalPrefixUri } from '../store/s3-uri.js';
 import type { RunProgress } from './progress.js';
 
 /** Opens the output and pulls what an earlier run published, so finished sources are skipped. */
 export async function openS3Output(uri: string, staging: string | undefined, progress: RunProgress): Promise<S3Output> {
   let out: S3Output;
   try {
-    out = new S3Output(uri, staging ?? defaultStaging(uri));
+    const canonical = canonicalPrefixUri(uri);
+    out = new S3Output(canonical, staging ?? defaultStaging(canonical));
   } catch (err) {
     throw new FatalError(`--out ${uri}: ${(err as Error).message}`);
   }

@@ -15,6 +15,12 @@ interface WorkerFlags extends MetricsFlags {
   ytDlp?: string;
   optOut?: string[];
   embedModel?: string;
+  s3Allow?: string[];
+  staging?: string;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function registerWorker(program: Command): void {
@@ -32,6 +38,8 @@ export function registerWorker(program: Command): void {
     .addOption(allowLocalOption())
     .addOption(allowPrivateNetworkOption())
     .addOption(s3EndpointOption())
+    .option('--s3-allow <bucket[/prefix]>', 'the only S3 locations jobs may read (s3:// sources) and write (s3:// --out) with this worker\'s credentials (repeatable; none by default)', collect)
+    .option('--staging <dir>', 'where runs with an s3:// --out are staged on this machine (default: <out-root>/.clipmill-s3-staging)')
     .addOption(metricsPortOption())
     .addOption(metricsHostOption())
     .action(async (flags: WorkerFlags) => {
@@ -44,6 +52,7 @@ export function registerWorker(program: Command): void {
       const worker = await startWorker({
         queue: flags.queue, concurrency: flags.concurrency, lockSec: flags.lockSec, hwaccel: flags.hwaccel, metrics: metered?.metrics, log,
         outRoot: flags.outRoot, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, ytDlp: flags.ytDlp, optOut: flags.optOut, embedModel: flags.embedModel,
+        s3Allow: flags.s3Allow, s3Staging: flags.staging,
       });
       log(`worker ready on ${redactUrl(flags.queue)} (concurrency ${flags.concurrency})`);
       await new Promise<void>((resolve) => {

@@ -32,8 +32,10 @@ export interface EnqueueOptions {
   queueUrl: string;
   runId: string;
   inputs: string[];
-  /** Must be the same path on every worker (shared storage). */
+  /** Must be the same path on every worker (shared storage), unless `publishTo` is given. */
   outDir: string;
+  /** The output as the workers see it when they do not share `outDir`: an s3:// URI they publish to. */
+  publishTo?: string;
   cfg: RunConfig;
   /** Receives seen / skipped / bad-row counts as inputs are read. */
   progress?: RunProgress;
@@ -72,8 +74,9 @@ export async function enqueueRun(opts: EnqueueOptions): Promise<EnqueueResult> {
     await clearReleasedPack(packQueue, runId);
     // The settings travel signed: a worker runs only what someone holding CLIPMILL_QUEUE_SECRET enqueued.
     const cfgJson = JSON.stringify(opts.cfg);
+    const workerOut = opts.publishTo ?? out.root;
     await redis.hset(runKey(runId), {
-      outDir: out.root, cfg: cfgJson, sig: signRun(runId, out.root, cfgJson), inputs: JSON.stringify(opts.inputs),
+      outDir: workerOut, cfg: cfgJson, sig: signRun(runId, workerOut, cfgJson), inputs: JSON.stringify(opts.inputs),
       state: 'enqueuing', enqueuedAt: new Date().toISOString(),
     });
     await removeFailedJobs(sourcesQueue, runId);

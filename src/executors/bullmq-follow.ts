@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { RunProgress } from '../cli/progress.js';
 import { FatalError } from '../errors.js';
 import { OutputDir } from '../store/output.js';
+import type { SourceRecord } from '../types.js';
 import type { PackJobData, PackJobResult, SourceJobResult } from './bullmq-jobs.js';
 import { openRedis, PACK_QUEUE, packJobId, readRunMeta, redisOptions, runOfJob, SOURCES_QUEUE } from './redis.js';
 
@@ -20,6 +21,8 @@ export interface FollowOptions {
   since?: string;
   /** Source ids this follower expects; those not reported live are read from the store at the end. */
   expected?: Set<string>;
+  /** Reads a finished source's record (default: from the run's shared output folder). */
+  readRecord?: (sourceId: string) => Promise<SourceRecord | undefined>;
 }
 
 export interface FollowResult {
@@ -42,11 +45,11 @@ export async function followRun(opts: FollowOptions): Promise<FollowResult> {
     redis.disconnect();
     throw new FatalError(`no run ${runId} in ${opts.queueUrl}`);
   }
-  const out = new OutputDir(meta.outDir);
+  const readRecord = opts.readRecord ?? ((id: string) => new OutputDir(meta.outDir).readRecord(id));
   const reported = new Set<string>();
   const report = async (sourceId: string): Promise<void> => {
     if (reported.has(sourceId)) return;
-    const record = await out.readRecord(sourceId);
+    const record = await readRecord(sourceId);
     if (!record || reported.has(sourceId)) return;
     reported.add(sourceId);
     progress?.finished(record);

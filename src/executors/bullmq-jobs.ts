@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { JobsOptions } from 'bullmq';
 import type { PackOutcome } from '../pipeline/pack-step.js';
 import type { Source, SourceStatus } from '../types.js';
+import { isS3Uri } from '../store/s3-uri.js';
 
 export interface SourceJobData {
   runId: string;
@@ -39,7 +40,7 @@ export const SOURCE_JOB_OPTS: JobsOptions = {
 };
 export const PACK_JOB_OPTS: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 10000 } };
 
-/** A run id from the absolute output path, so rerunning the same command resumes the same run. */
+/** A run id from the absolute output path (or s3:// URI), so rerunning the same command resumes the same run. */
 export function runIdFor(outDir: string): string {
-  return createHash('sha256').update(path.resolve(outDir)).digest('hex').slice(0, 12);
+  return createHash('sha256').update(isS3Uri(outDir) ? outDir : path.resolve(outDir)).digest('hex').slice(0, 12);
 }

@@ -20,6 +20,8 @@ export interface RunContext {
   out: OutputDir;
   cfg: RunConfig;
   enqueuedAt?: string;
+  /** An s3:// output: `out` is this worker's staging folder of it, published there by store/s3-worker.ts. */
+  publishTo?: string;
 }
 
 /** The work itself, kept apart so the queue layer can be tested and measured with any task. */
@@ -28,6 +30,8 @@ export interface QueueTasks {
   source(source: Source, run: RunContext, signal: AbortSignal): Promise<SourceRecord>;
   /** Reduces a finished run's records to the dataset. */
   pack(run: RunContext): Promise<PackJobResult>;
+  /** A job came back whose source already has its record here (the worker died before the ack). */
+  redelivered?(record: SourceRecord, run: RunContext): Promise<void>;
 }
 
 export interface QueueWorkerOptions {
@@ -83,7 +87,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const run = await runContext(runId, meta, opts.settings);
     // A redelivered job whose task already finished (the worker died between record and ack).
     const earlier = await run.out.readRecord(source.id);
-    if (earlier && (!needsRedo(earlier) || Date.parse(earlier.finishedAt) >= job.timestamp)) return { status: earlier.status };
+    if (earlier && (!needsRedo(earlier) || Date.parse(earlier.finishedAt) >= job.timestamp)) {
+      await opts.tasks.redelivered?.(earlier, run);
+      return { status: earlier.status };
+    }
 
     const controller = new AbortController();
     running.set(job.id!, { runId, controller });
@@ -107,9 +114,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const meta = await readRunMeta(redis, runId);
     if (!meta || meta.state === 'cancelled') return { cancelled: true };
     const run = await runContext(runId, meta, opts.settings);
-    log(`packing run ${runId} in ${run.out.root}`);
+    if (run.publishTo) log(`every source of run ${runId} is done; its coordinator packs ${run.publishTo}`);
+    else log(`packing run ${runId} in ${run.out.root}`);
     const result = await opts.tasks.pack(run);
-    log(`packed run ${runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
+    if (!run.publishTo) log(`packed run ${runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
     return result;
   };
 
@@ -153,8 +161,8 @@ async function runContext(runId: string, meta: RunMeta, settings: WorkerSettings
   const key = JSON.stringify([meta.outDir, meta.cfg, meta.sig]);
   const cached = contexts.get(runId);
   if (cached?.key === key) return cached.context;
-  const { outDir, cfg } = await trustedRun(runId, meta, settings);
-  const context: RunContext = { runId, out: new OutputDir(outDir), cfg, enqueuedAt: meta.enqueuedAt };
+  const { outDir, cfg, publishTo } = await trustedRun(runId, meta, settings);
+  const context: RunContext = { runId, out: new OutputDir(outDir), cfg, enqueuedAt: meta.enqueuedAt, publishTo };
   contexts.set(runId, { key, context });
   return context;
 }

@@ -4,7 +4,8 @@
  * steps live one a file: bullmq-jobs (what travels), bullmq-enqueue, bullmq-follow, bullmq-cancel,
  * bullmq-status; this file composes them and re-exports them.
  */
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorRun } from './executor.js';
+import type { SourceRecord } from '../types.js';
 import { enqueueRun, type EnqueueOptions, type EnqueueResult } from './bullmq-enqueue.js';
 import { followRun, lastSourceEventId, type FollowResult } from './bullmq-follow.js';
 import { runIdFor } from './bullmq-jobs.js';
@@ -26,6 +27,8 @@ const EXPECTED_CAP = 100_000;
 export interface QueueRunOptions extends Omit<EnqueueOptions, 'onEnqueue' | 'progress'> {
   progress: RunProgress;
   signal?: AbortSignal;
+  /** Reads a finished source's record for the progress lines (default: from the shared output folder). */
+  readRecord?: (sourceId: string) => Promise<SourceRecord | undefined>;
 }
 
 /**
@@ -48,23 +51,38 @@ export async function runOnQueue(opts: QueueRunOptions): Promise<EnqueueResult &
   opts.progress.start();
   try {
     const enqueued = await enqueueRun({ ...opts, onEnqueue: remember });
-    const followed = await followRun({ queueUrl: opts.queueUrl, runId: opts.runId, progress: opts.progress, signal: opts.signal, since, expected });
+    const followed = await followRun({ queueUrl: opts.queueUrl, runId: opts.runId, progress: opts.progress, signal: opts.signal, since, expected, readRecord: opts.readRecord });
     return { ...enqueued, ...followed };
   } finally {
     opts.progress.stop();
   }
 }
 
+/**
+ * An output the workers do not share with this process (an s3:// prefix): they publish to it what
+ * they finish, and this process, whose `outDir` stages it, reduces it once every source is done.
+ */
+export interface RemoteOutput {
+  /** The output as the workers see it, signed into the run's settings. */
+  uri: string;
+  readRecord(sourceId: string): Promise<SourceRecord | undefined>;
+  /** The pack step, here (the workers' pack job only marks that every source job is done). */
+  reduce(run: ExecutorRun): Promise<PackOutcome>;
+}
+
 /** The executor that enqueues a run for `clipmill worker` processes and follows it. */
-export function queueExecutor(queueUrl: string, options: { window?: number } = {}): Executor {
+export function queueExecutor(queueUrl: string, remote?: RemoteOutput, options: { window?: number } = {}): Executor {
   return {
     name: 'bullmq',
     async execute(run) {
       // The run's settings are signed with the secret: fail before connecting when it is missing.
       queueSecret();
       await checkRedis(queueUrl, run.signal);
-      const result = await runOnQueue({ queueUrl, runId: runIdFor(run.outDir), window: options.window, ...run });
+      const result = await runOnQueue({
+        queueUrl, runId: runIdFor(remote?.uri ?? run.outDir), window: options.window, ...run, publishTo: remote?.uri, readRecord: remote && ((id) => remote.readRecord(id)),
+      });
       if (result.cancelled) return { cancelled: true };
+      if (remote) return { cancelled: false, pack: await remote.reduce(run) };
       const { cancelled: _cancelled, ...pack } = result.pack ?? {};
       return { cancelled: false, pack: pack as PackOutcome };
     },

@@ -5,7 +5,9 @@
  *    derives from its URI (an id is a file name under the output: "../../x" is refused);
  *  - a run's settings (output directory and config) carry an HMAC made with the shared secret
  *    CLIPMILL_QUEUE_SECRET, so a writer without the secret cannot forge or alter a run;
- *  - the output directory must lie under the worker's own --out-root, after resolving links;
+ *  - the output directory must lie under the worker's own --out-root, after resolving links; an
+ *    s3:// output must lie under one of the worker's --s3-allow prefixes, and is staged in a
+ *    folder the worker chooses (one per output URI under its staging root);
  *  - nothing executable and no file to read comes from Redis: the yt-dlp program and the
  *    opt-out lists are the worker's own options, whatever the run's config says.
  * A job that fails these checks fails at once, without retries (UnrecoverableError).
@@ -20,6 +22,9 @@ import { FatalError } from '../errors.js';
 import { canonicalUri, sourceId, sourceKind } from '../sources/ids.js';
 import { fieldsProblem } from '../sources/limits.js';
 import type { Source } from '../types.js';
+import type { S3AllowList } from '../store/s3-allow.js';
+import { defaultStaging } from '../store/s3-layout.js';
+import { canonicalPrefixUri, isS3Uri, parseS3Uri } from '../store/s3-uri.js';
 
 export const SECRET_ENV = 'CLIPMILL_QUEUE_SECRET';
 const MIN_SECRET_LENGTH = 16;
@@ -116,37 +121,42 @@ export interface WorkerSettings {
   optOutList: string[];
   /** The ONNX encoder for embeddings (`clipmill worker --embed-model`); none by default. */
   embedModel?: string;
+  /** Runs with an s3:// output may publish only under these (`clipmill worker --s3-allow`); none when absent. */
+  s3Allow?: S3AllowList;
+  /** Where the staging folders of s3:// outputs go (`clipmill worker --staging`, default under --out-root). */
+  s3StagingRoot?: string;
   secret: string;
 }
 
-export async function workerSettings(opts: { outRoot: string; ytDlpPath?: string; optOutList?: string[]; embedModel?: string }): Promise<WorkerSettings> {
+export async function workerSettings(opts: {
+  outRoot: string; ytDlpPath?: string; optOutList?: string[]; embedModel?: string; s3Allow?: S3AllowList; s3StagingRoot?: string;
+}): Promise<WorkerSettings> {
   const outRoot = await realpath(opts.outRoot).catch(() => {
     throw new FatalError(`--out-root ${opts.outRoot}: no such folder`);
   });
   return {
     outRoot, ytDlpPath: opts.ytDlpPath ?? 'yt-dlp', optOutList: opts.optOutList ?? [],
-    embedModel: opts.embedModel === undefined ? undefined : path.resolve(opts.embedModel), secret: queueSecret(),
+    embedModel: opts.embedModel === undefined ? undefined : path.resolve(opts.embedModel), s3Allow: opts.s3Allow,
+    s3StagingRoot: opts.s3StagingRoot === undefined ? undefined : path.resolve(opts.s3StagingRoot), secret: queueSecret(),
   };
 }
 
 /**
  * A run's settings as the worker will use them: the signature checked, the output directory
- * resolved and confined to --out-root, the config parsed with the worker's own programs and files.
+ * resolved and confined to --out-root (an s3:// output: to --s3-allow, with the folder the worker
+ * stages it in), the config parsed with the worker's own programs and files.
  */
 export async function trustedRun(
   runId: string,
   meta: { outDir: string; cfg: string; sig?: string },
   settings: WorkerSettings,
-): Promise<{ outDir: string; cfg: RunConfig }> {
+): Promise<{ outDir: string; cfg: RunConfig; publishTo?: string }> {
   const expected = Buffer.from(signRun(runId, meta.outDir, meta.cfg, settings.secret), 'hex');
   const given = Buffer.from(meta.sig ?? '', 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw untrusted(`run ${runId} is not signed with this worker's ${SECRET_ENV}`);
   }
-  const outDir = await realpath(meta.outDir).catch(() => path.resolve(meta.outDir));
-  if (!outDir.startsWith(settings.outRoot.endsWith(path.sep) ? settings.outRoot : settings.outRoot + path.sep)) {
-    throw untrusted(`run ${runId} writes to ${meta.outDir}, outside this worker's --out-root ${settings.outRoot}`);
-  }
+  const { outDir, publishTo } = isS3Uri(meta.outDir) ? s3Output(runId, meta.outDir, settings) : { outDir: await localOutput(runId, meta.outDir, settings) };
   let cfg: RunConfig;
   try {
     cfg = RunConfig.parse(JSON.parse(meta.cfg));
@@ -159,5 +169,27 @@ export async function trustedRun(
   cfg.policy.optOutList = settings.optOutList;
   cfg.embed.model = settings.embedModel;
   cfg.caption.apiKeyEnv = CaptionConfig.parse({}).apiKeyEnv;
-  return { outDir, cfg };
+  return { outDir, cfg, publishTo };
+}
+
+async function localOutput(runId: string, outDir: string, settings: WorkerSettings): Promise<string> {
+  const real = await realpath(outDir).catch(() => path.resolve(outDir));
+  if (!real.startsWith(settings.outRoot.endsWith(path.sep) ? settings.outRoot : settings.outRoot + path.sep)) {
+    throw untrusted(`run ${runId} writes to ${outDir}, outside this worker's --out-root ${settings.outRoot}`);
+  }
+  return real;
+}
+
+function s3Output(runId: string, uri: string, settings: WorkerSettings): { outDir: string; publishTo: string } {
+  let canonical: string;
+  try {
+    canonical = canonicalPrefixUri(uri);
+  } catch (err) {
+    throw untrusted(`run ${runId} has a bad output (${(err as Error).message})`);
+  }
+  if (canonical !== uri) throw untrusted(`run ${runId} writes to ${uri}, which is not in canonical form`);
+  if (!settings.s3Allow?.allows(parseS3Uri(uri))) {
+    throw untrusted(`run ${runId} writes to ${uri}, outside this worker's --s3-allow`);
+  }
+  return { outDir: defaultStaging(uri, settings.s3StagingRoot ?? path.join(settings.outRoot, '.clipmill-s3-staging')), publishTo: uri };
 }

@@ -20,12 +20,21 @@ import {
 import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { hashFile } from '../fetch/hash.js';
+import { checkS3Access } from './s3-allow.js';
 import { headObject, putObject, s3Client, type ListedObject } from './s3.js';
 import type { S3Location } from './s3-uri.js';
 
-/** 16 MiB parts: S3 needs at least 5 MiB (but the last) and at most 10,000 parts (so up to 160 GiB). */
+/**
+ * 16 MiB parts by default (CLIPMILL_S3_PART_BYTES sets another size): S3 needs at least 5 MiB per
+ * part (but the last) and at most 10,000 parts (so up to 160 GiB at the default).
+ */
 export const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
 const MIN_PART_BYTES = 5 * 1024 * 1024;
+
+function defaultPartBytes(): number {
+  const fromEnv = Number(process.env.CLIPMILL_S3_PART_BYTES);
+  return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_PART_BYTES;
+}
 const PARALLEL_PARTS = 4;
 
 export interface UploadOptions {
@@ -35,7 +44,8 @@ export interface UploadOptions {
 }
 
 export async function uploadFile(file: string, dest: S3Location, opts: UploadOptions = {}): Promise<void> {
-  const partSize = Math.max(MIN_PART_BYTES, opts.partSize ?? DEFAULT_PART_BYTES);
+  checkS3Access(dest);
+  const partSize = Math.max(MIN_PART_BYTES, opts.partSize ?? defaultPartBytes());
   const { bytes, sha256 } = await hashFile(file);
   const metadata = { sha256 };
   if (bytes <= partSize) {

@@ -41,6 +41,15 @@ export function canonicalS3Uri(raw: string, base?: string): string {
   return formatS3Uri({ bucket: loc.bucket, key: resolveKey(loc.key) });
 }
 
+/**
+ * The one spelling of an output prefix: canonical, without trailing slashes (`s3://b/v1/` is
+ * `s3://b/v1`; a whole bucket is `s3://b/`). Run ids and the workers' checks use it.
+ */
+export function canonicalPrefixUri(raw: string): string {
+  const loc = parseS3Uri(canonicalS3Uri(raw));
+  return formatS3Uri({ bucket: loc.bucket, key: loc.key.replace(/\/+$/, '') });
+}
+
 function resolveKey(key: string): string {
   if (!/(^|\/)\.\.?(\/|$)/.test(key)) return key;
   const trailing = key.endsWith('/') ? '/' : '';

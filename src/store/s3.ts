@@ -2,7 +2,8 @@
  * The S3 client layer: one client per process, configured once (`--s3-endpoint` for S3-compatible
  * servers), credentials and region from the usual AWS chain (environment, shared config/credentials
  * files and AWS_PROFILE, SSO, web identity, container and instance roles), and the few object
- * operations clipmill uses: list a prefix, head, download with a size limit, put, delete.
+ * operations clipmill uses: list a prefix, head, download with a size limit, put, delete. Each
+ * one checks the process's allow-list first (`--s3-allow`, s3-allow.ts) when one is set.
  */
 import {
   DeleteObjectCommand,
@@ -18,6 +19,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { checkS3Access } from './s3-allow.js';
 import type { S3Location } from './s3-uri.js';
 
 export interface S3Settings {
@@ -68,6 +70,7 @@ export interface ListedObject {
 
 /** Every object under `prefix`, in S3's order (UTF-8 byte order of the keys), page by page (S3's pages: up to 1000). */
 export async function* listObjects(loc: S3Location, pageSize?: number): AsyncGenerator<ListedObject> {
+  checkS3Access(loc);
   let token: string | undefined;
   do {
     const page = await s3Client().send(
@@ -88,6 +91,7 @@ export interface ObjectHead {
 
 /** The object's size, ETag and user metadata; undefined when there is no such object. */
 export async function headObject(loc: S3Location): Promise<ObjectHead | undefined> {
+  checkS3Access(loc);
   try {
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
     return { size: head.ContentLength ?? 0, etag: unquote(head.ETag), metadata: head.Metadata ?? {} };
@@ -117,6 +121,7 @@ export class ObjectTooLarge extends Error {
  * the way. An object over `maxBytes` is refused from its announced size, or cut off when it grows.
  */
 export async function downloadObject(loc: S3Location, dest: string, opts: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<DownloadedObject> {
+  checkS3Access(loc);
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   const res = await s3Client().send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal: opts.signal });
   const body = res.Body as Readable;
@@ -151,10 +156,12 @@ export async function downloadObject(loc: S3Location, dest: string, opts: { maxB
 
 /** One small object in one PUT (atomic: readers see the old object or the whole new one). */
 export async function putObject(loc: S3Location, body: Uint8Array | string, metadata: Record<string, string> = {}): Promise<void> {
+  checkS3Access(loc);
   await s3Client().send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, Metadata: metadata }));
 }
 
 export async function deleteObject(loc: S3Location): Promise<void> {
+  checkS3Access(loc);
   await s3Client().send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
 }
 

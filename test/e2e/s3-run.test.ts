@@ -138,7 +138,7 @@ describe('clipmill run with inputs and output in S3', () => {
     const redis = await startRedis();
     // Queued runs are signed with the shared secret; the worker writes only below its --out-root.
     const env = { ...S3_ENV, CLIPMILL_QUEUE_SECRET: 's3-queue-test-secret' };
-    const worker = startCli(['worker', '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--out-root', dir.path], env);
+    const worker = startCli(['worker', '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--s3-allow', 'inputs/videos', '--out-root', dir.path], env);
     try {
       const outDir = dir.file('queued');
       const result = await runCli(['run', 's3://inputs/videos/', '--out', outDir, '--queue', redis.url, '--s3-endpoint', s3.endpoint, '--min-clip', '1'], env);
