@@ -1,8 +1,9 @@
 /**
  * The edge-sharpness measure (src/filters/edge-sharpness.ts) per frame of a file, from a decode
  * with the analysis pass's own frame reader settings (same size, same frames, same indices), so a
- * clip's median equals what the per-frame sharpness signal gives once it calls the measure. The
- * bench's stand-in until that signal is wired; then this second decode goes.
+ * clip's median equals what an `edge_sharpness` signal of the frame-signal pass would give. The
+ * bench's stand-in until that signal is wired (/work/cache/filt-wire-edge-sharpness.patch removes
+ * this second decode).
  */
 import { measureFrame } from '../../src/analysis/frame-metrics.js';
 import { edgeSharpness } from '../../src/filters/edge-sharpness.js';
