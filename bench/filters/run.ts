@@ -6,7 +6,9 @@
  * were tuned on it) and held-out (never tuned on). Writes bench/filters/RESULTS.md with --write.
  *
  *   bash bench/media/fetch-debian-media.sh
- *   node --import tsx bench/filters/run.ts [--write] [--dump clips.jsonl]
+ *   node --import tsx bench/filters/run.ts [--write] [--dump clips.jsonl] [--dev-only]
+ *
+ * --dev-only measures the dev split alone (for tuning: the held-out split stays unseen).
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,8 +21,9 @@ import { analyseVideo } from '../../src/pipeline/analyse.js';
 import { planClips } from '../../src/segment/plan.js';
 import { MEDIA_CACHE, SPLITS, copiesOf, locate, mediaIndex, slideshows, type Copy, type Expect, type Split } from './footage.js';
 import { coveredShare, runPeers, spanMedians, PEER_FILTERS } from './peers.js';
+import { clipEdgeSharpness, edgeSharpnessPerFrame } from './edge-tap.js';
 
-const { values } = parseArgs({ options: { write: { type: 'boolean' }, dump: { type: 'string' } } });
+const { values } = parseArgs({ options: { write: { type: 'boolean' }, dump: { type: 'string' }, 'dev-only': { type: 'boolean' } } });
 const cfg = defaultConfig();
 
 interface ClipResult {
@@ -52,16 +55,33 @@ const OFF: FilterConfig = {
   maxSingleColorShare: 1, maxFrozenShare: 1, minMotion: 0, maxMotion: Number.POSITIVE_INFINITY,
   minLuma: 0, maxLuma: 255, minSharpness: 0, minBitsPerPixel: 0, maxBarShare: Number.POSITIVE_INFINITY,
 };
-const firing = (signals: Record<string, number>) =>
-  Object.entries(FILTERS).filter(([, on]) => !judgeClip(signals, { ...OFF, ...on }, { cropBars: false }).keep).map(([name]) => name);
+/**
+ * The proposed blur decision: blurry when edge sharpness (src/filters/edge-sharpness.ts) is below
+ * MIN_EDGE_SHARPNESS or the shipped sharpness is below minSharpness. Each measure errs only towards
+ * calling a blurred clip sharp, for its own reason: the shipped one (Laplacian over gradient
+ * energy) counts noise and 8-bit steps in flat areas as detail, so a dark, low-contrast blurred
+ * scene reads sharp; edge sharpness reads blurred thin strokes (text, line art) as sharper than
+ * blurred edges. Threshold set on the dev split, between blurred (up to 15.6) and good (from 20.3).
+ * Until the per-frame signal exists the bench measures edge sharpness in a second decode (edge-tap.ts).
+ */
+export const MIN_EDGE_SHARPNESS = 18;
+const EDGE = 'blurry (proposed)';
+const firing = (signals: Record<string, number>) => [
+  ...Object.entries(FILTERS).filter(([, on]) => !judgeClip(signals, { ...OFF, ...on }, { cropBars: false }).keep).map(([name]) => name),
+  ...(signals.edge_sharpness < MIN_EDGE_SHARPNESS || signals.sharpness < cfg.filter.minSharpness ? [EDGE] : []),
+];
 
 async function measureCopy(split: Split, copy: Copy): Promise<ClipResult[]> {
   const info = await probe(copy.file);
   const analysis = await analyseVideo(copy.file, info, { analysisWidth: cfg.segment.analysisWidth, threshold: cfg.segment.threshold });
   const plan = planClips(analysis.shots, analysis.times, cfg.segment);
   const peers = await runPeers(copy.file, info.video.width, info.video.height);
+  const edges = await edgeSharpnessPerFrame(copy.file, info, cfg.segment.analysisWidth);
   return plan.clips.map((clip) => {
-    const signals = { ...analysis.signals.clipSignals(clip.startFrame, clip.endFrame), ...sourceSignals(info) };
+    const signals = {
+      ...analysis.signals.clipSignals(clip.startFrame, clip.endFrame), ...sourceSignals(info),
+      edge_sharpness: clipEdgeSharpness(edges, clip.startFrame, clip.endFrame),
+    };
     const m = spanMedians(peers, clip.startTime, clip.endTime);
     return {
       split, copy: copy.name, expect: copy.expect, startTime: clip.startTime, endTime: clip.endTime, signals, fires: firing(signals),
@@ -91,7 +111,7 @@ async function measureSplit(split: Split, index: string[], dir: string): Promise
 
 /** Which copies each clipmill filter is meant to drop. */
 const MEANT: Record<string, Expect[]> = {
-  frozen: ['frozen'], static: [], 'frozen or static': ['still'], blurry: ['blurry'], low_bitrate: ['low_bitrate'], too_dark: ['too_dark'], letterbox: ['letterbox'],
+  frozen: ['frozen'], static: [], 'frozen or static': ['still'], blurry: ['blurry'], [EDGE]: ['blurry'], low_bitrate: ['low_bitrate'], too_dark: ['too_dark'], letterbox: ['letterbox'],
   single_color: [], chaotic: [], too_bright: [],
 };
 
@@ -105,6 +125,7 @@ const PEERS: Peer[] = [
   { name: 'freezedetect', beside: 'frozen', drops: (c) => c.peers.frozen > cfg.filter.maxFrozenShare },
   { name: 'freezedetect', beside: 'frozen or static', drops: (c) => c.peers.frozen > cfg.filter.maxFrozenShare },
   { name: 'blurdetect', beside: 'blurry', drops: (c, limit) => c.peers.blur > limit },
+  { name: 'blurdetect', beside: EDGE, drops: (c, limit) => c.peers.blur > limit },
   { name: 'blackdetect', beside: 'too_dark', drops: (c) => c.peers.black > 0.5 },
   { name: 'cropdetect', beside: 'letterbox', drops: (c) => c.peers.bars > cfg.filter.maxBarShare },
 ];
@@ -150,7 +171,7 @@ function mistakes(clips: ClipResult[]): string[] {
   for (const c of clips) {
     if (c.expect === 'good' && c.fires.length > 0) out.push(`good ${span(c)} dropped by ${c.fires.join(', ')}`);
     const meantFor = Object.entries(MEANT).filter(([, e]) => e.includes(c.expect)).map(([f]) => f);
-    if (c.expect !== 'good' && meantFor.every((f) => !dropsBy(f)(c))) out.push(`${c.expect} ${span(c)} kept by ${meantFor.join(', ')}`);
+    if (c.expect !== 'good') for (const f of meantFor.filter((f) => !dropsBy(f)(c))) out.push(`${c.expect} ${span(c)} kept by ${f}`);
   }
   return out;
 }
@@ -167,7 +188,7 @@ async function main(): Promise<void> {
   const dir = path.join(MEDIA_CACHE, 'filter-copies');
   await mkdir(dir, { recursive: true });
   const dev = await measureSplit('dev', index, dir);
-  const held = await measureSplit('held-out', index, dir);
+  const held = values['dev-only'] ? [] : await measureSplit('held-out', index, dir);
   const blurLimit = fitBlurLimit(dev);
   const f = cfg.filter;
   const sections = [
@@ -177,27 +198,38 @@ async function main(): Promise<void> {
     '',
     'Clips are planned by the real pipeline (probe, one analysis decode, shots, `--min-clip 2 --max-clip 10`) in real videos',
     'shipped by Debian packages and in ffmpeg-made copies of their first seconds: good copies (as shipped; h264; half size in',
-    'mpeg4 and vp9; 15-in-30 style cadence, each picture twice; every third frame a repeat) and degraded ones (Gaussian blur of',
-    '1.5 analysis pixels at full and half size, x264 crf 51, darkened to 12% of the range, the picture stopped after 0.6 s,',
-    'squeezed to 70% of the height between black bars), plus slideshows of real photographs (hard cuts; with film grain;',
-    'with dissolves). Each filter is judged alone with the default thresholds',
+    'mpeg4 and vp9; 15-in-30 style cadence, each picture twice; every third frame a repeat; dim: a quarter of the contrast at',
+    'night-like levels) and degraded ones (Gaussian blur of 1.5 analysis pixels at full and half size and on the dim copy, x264',
+    'crf 51, darkened to 12% of the range, the picture stopped after 0.6 s, squeezed to 70% of the height between black bars),',
+    'plus slideshows of real photographs (hard cuts; with film grain; with dissolves). Each filter is judged alone with the',
+    'default thresholds',
     `(minMotion ${f.minMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minBitsPerPixel ${f.minBitsPerPixel},`,
     `minLuma ${f.minLuma}, maxBarShare ${f.maxBarShare}); crf 51 copies are meant for low_bitrate, slideshows for frozen or static.`,
     `ffmpeg peers run on the same files in one decode: \`${PEER_FILTERS}\`; a peer drops a clip when a freeze (black)`,
     `covers more than half of it, when cropdetect's median crop removes more than ${f.maxBarShare} of a side, and when blurdetect's`,
     `median is above ${blurLimit.toFixed(2)} (blurdetect has no default threshold: the best separating value on dev).`,
     '',
+    `\`${EDGE}\` is the blur decision proposed for the blurry filter: edge_sharpness (src/filters/edge-sharpness.ts, how much`,
+    `of the strong edges' slope a 3x3 re-blur takes away) below ${MIN_EDGE_SHARPNESS}, or sharpness below ${f.minSharpness}. The bench measures`,
+    'edge_sharpness in a second decode with the analysis settings until the frame-signal pass computes it.',
+    '',
     'Honesty note: minMotion was first set to 12 from dev alone (grainy stills up to 6.2, moving footage from 52); the first',
     'held-out run then dropped three good clips of a tree in a light wind (local_motion 11-11.5) as static. It was lowered to 8',
     '(just above what grainy stills give on dev, since exact stills are caught by frozen anyway), so for `static` the held-out',
     'split has been seen once. No other threshold was changed after a held-out run.',
     '',
+    'Blur: the shipped measure kept 2 of 12 blurred night-city clips on held-out (sharpness 109-116). The fix was made on dev',
+    'alone: dev was widened (two cinepak game cutscenes, a screen capture, a motion-graphics animation; dim and dim-blur copies',
+    'of every video, which reproduced the failure on dev), the measure and its threshold set there, then held-out run once.',
+    '',
   ];
-  for (const [name, clips] of [['dev (tuned on)', dev], ['held-out (not tuned on, but see the note on minMotion)', held]] as const) {
+  const splits = [['dev (tuned on)', dev], ['held-out (not tuned on, but see the note on minMotion)', held]] as const;
+  for (const [name, clips] of splits.filter(([, c]) => c.length > 0)) {
     const good = clips.filter((c) => c.expect === 'good').length;
     sections.push(`## ${name}: ${clips.length} clips, ${good} good`, '', table(clips, blurLimit), '');
     sections.push(
       `Signal ranges: sharpness good ${signalRange(clips, 'sharpness', 'good')}, blurred ${signalRange(clips, 'sharpness', 'blurry')};`,
+      `edge_sharpness good ${signalRange(clips, 'edge_sharpness', 'good')}, blurred ${signalRange(clips, 'edge_sharpness', 'blurry')};`,
       `local_motion good ${signalRange(clips, 'local_motion', 'good')}, slideshows ${signalRange(clips, 'local_motion', 'still')};`,
       `frozen_share good ${signalRange(clips, 'frozen_share', 'good')}, frozen copies ${signalRange(clips, 'frozen_share', 'frozen')};`,
       `camera_motion (picture widths a second, a signal only) good ${signalRange(clips, 'camera_motion', 'good')}, slideshows ${signalRange(clips, 'camera_motion', 'still')}.`,
@@ -208,7 +240,7 @@ async function main(): Promise<void> {
   }
   const text = sections.join('\n');
   process.stdout.write(text);
-  if (values.write) await writeFile(new URL('./RESULTS.md', import.meta.url), text);
+  if (values.write && !values['dev-only']) await writeFile(new URL('./RESULTS.md', import.meta.url), text);
 }
 
 await main();

@@ -108,6 +108,21 @@ describe('quality filters on generated clips', () => {
     assert.match(!v.keep ? v.reason : '', /^frozen: /);
   });
 
+  it('keeps a steady shot of a small object moving slowly over a still background: scene motion, no camera motion', async () => {
+    // A still 1280x720 picture; a white 32x32 square crossing it at 16 px a second (2 analysis
+    // pixels). At this size the square's whole-pixel steps come several times a second.
+    const out = dir.file('slow-object.mp4');
+    await ffmpeg([
+      '-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25', '-f', 'lavfi', '-i', 'color=c=white:s=32x32:r=25',
+      '-filter_complex', "[0:v]trim=end_frame=1,loop=loop=-1:size=1,trim=duration=4,setpts=N/25/TB[bg];[bg][1:v]overlay=x='400+16*t':y=320:shortest=1,format=yuv420p[out]",
+      '-map', '[out]', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', out,
+    ]);
+    const s = await measure(out, 1280, 720);
+    assert.ok(s.frozen_share < cfg.maxFrozenShare, JSON.stringify(s));
+    assert.ok(s.camera_motion < 0.01 && s.scene_motion > cfg.minMotion, JSON.stringify(s));
+    assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true }, JSON.stringify(s));
+  });
+
   it('drops a heavily blurred clip as blurry', async () => {
     const s = await measure(await clip('blur.mp4', 'testsrc2=s=320x180:r=25', 'boxblur=10:2'), 320, 180);
     const v = judgeClip(s, cfg, { cropBars: false });

@@ -11,6 +11,8 @@ import { extractClips, type ExtractSpan } from '../../src/media/extract.js';
 import { FFPROBE, runTool } from '../../src/media/ffmpeg.js';
 import { readFrames } from '../../src/media/frames.js';
 import { probe } from '../../src/media/probe.js';
+import { runCli } from '../helpers/cli.js';
+import { readRecords } from '../helpers/dataset.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
 
 /** AVIIF_KEYFRAME in an idx1 entry (tag, flags, offset, size: 16 bytes). */
@@ -49,11 +51,23 @@ describe('stream copy of a source without keyframe flags', () => {
   });
   after(async () => dir.remove());
 
-  it('re-encodes the source, with exact frames, and every clip says why', async () => {
-    const file = dir.file('unflagged.avi');
-    // 4 s at 25 fps, a keyframe every second.
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=25:d=4', '-c:v', 'msmpeg4', '-g', '25', file]);
+  /**
+   * 4 s at 25 fps, a keyframe every second, none of them flagged in the index: two 2 s shots, so
+   * a run plans a clip that starts after the first packet.
+   */
+  async function unflaggedAvi(name: string): Promise<string> {
+    const file = dir.file(name);
+    await ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=25:d=2', '-f', 'lavfi', '-i', 'mandelbrot=s=160x90:r=25',
+      '-filter_complex', '[1:v]trim=end_frame=50,setpts=PTS-STARTPTS[m];[0:v][m]concat=n=2:v=1:a=0[out]', '-map', '[out]',
+      '-c:v', 'msmpeg4', '-g', '25', file,
+    ]);
     assert.equal(await clearKeyframeFlags(file), 4);
+    return file;
+  }
+
+  it('re-encodes the source, with exact frames, and every clip says why', async () => {
+    const file = await unflaggedAvi('unflagged.avi');
     assert.equal(await flaggedKeyframes(file), 1, 'ffmpeg flags only the first packet itself');
     assert.equal(await frameCount(file), 100, 'the file still decodes whole');
 
@@ -70,6 +84,18 @@ describe('stream copy of a source without keyframe flags', () => {
       assert.equal(await frameCount(clip.file), 40);
     }
     assert.equal(clips[1].startTime, 2.4);
+  });
+
+  it('clipmill run --stream-copy keeps the source and says so in each clip\'s metadata', async () => {
+    const file = await unflaggedAvi('run-unflagged.avi');
+    const out = dir.file('run-out');
+    const run = await runCli(['run', file, '--out', out, '--stream-copy', '--min-clip', '1', '--allow-local', dir.path]);
+    assert.equal(run.code, 0, run.stderr);
+    const [record] = await readRecords(out);
+    assert.equal(record.error, undefined, JSON.stringify(record.error));
+    const kept = record.clips.filter((c) => c.status === 'kept');
+    assert.deepEqual(kept.map((c) => c.startFrame), [0, 50], JSON.stringify(record.clips));
+    for (const clip of kept) assert.match(String(clip.metadata?.stream_copy_fallback), /^re-encoded: .*keyframe/);
   });
 
   it('still stream-copies a source whose keyframes are flagged', async () => {
