@@ -3,6 +3,7 @@
  * colourfulness, sharpness, change from the previous frame, and dark border bars.
  * Pure functions over buffers; the caller owns (and reuses) the luma planes.
  */
+import type { Thumbnailer } from './phash.js';
 
 /** Luma below this counts as a crushed black, above BRIGHT as a blown highlight (BT.601 studio limits). */
 const DARK = 16;
@@ -25,9 +26,29 @@ export interface FrameMetrics {
   colorfulness: number;
 }
 
-/** Fills `luma` (BT.601, 0..255) from RGB24 and measures exposure, contrast and colourfulness. */
-export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
+export interface FrameMeasures extends FrameMetrics {
+  /** Mean absolute luma difference from the previous frame; NaN for the first. */
+  motion: number;
+}
+
+/**
+ * One pass over an RGB24 frame at analysis size: fills `luma` (BT.601, 0..255), measures exposure,
+ * contrast, colourfulness and the change from `prevLuma` (when given), and sums each 32x32 cell's
+ * luma into `cellSums` (zeroed here; `thumbnailer` says which cell a pixel is in). Done in one loop
+ * because each step costs about as much as reading the pixels.
+ */
+export function measureFrame(
+  rgb: Uint8Array,
+  luma: Float32Array,
+  prevLuma: Float32Array | undefined,
+  thumbnailer: Thumbnailer,
+  cellSums: Float64Array,
+): FrameMeasures {
   const n = luma.length;
+  const width = thumbnailer.width;
+  const { cellOfColumn, cellOfRow } = thumbnailer;
+  const prev = prevLuma ?? luma;
+  cellSums.fill(0);
   let sum = 0;
   let sumSq = 0;
   let dark = 0;
@@ -36,22 +57,29 @@ export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
   let rgSq = 0;
   let ybSum = 0;
   let ybSq = 0;
-  for (let i = 0, p = 0; i < n; i++, p += 3) {
-    const r = rgb[p];
-    const g = rgb[p + 1];
-    const b = rgb[p + 2];
-    const y = 0.299 * r + 0.587 * g + 0.114 * b;
-    luma[i] = y;
-    sum += y;
-    sumSq += y * y;
-    if (y < DARK) dark++;
-    else if (y > BRIGHT) bright++;
-    const rg = r - g;
-    const yb = 0.5 * (r + g) - b;
-    rgSum += rg;
-    rgSq += rg * rg;
-    ybSum += yb;
-    ybSq += yb * yb;
+  let diff = 0;
+  for (let i = 0, p = 0, row = 0; i < n; row++) {
+    const rowCell = cellOfRow[row];
+    for (let x = 0; x < width; x++, i++, p += 3) {
+      const r = rgb[p];
+      const g = rgb[p + 1];
+      const b = rgb[p + 2];
+      const y = 0.299 * r + 0.587 * g + 0.114 * b;
+      const stored = Math.fround(y);
+      diff += Math.abs(stored - prev[i]);
+      luma[i] = stored;
+      cellSums[rowCell + cellOfColumn[x]] += stored;
+      sum += y;
+      sumSq += y * y;
+      if (y < DARK) dark++;
+      else if (y > BRIGHT) bright++;
+      const rg = r - g;
+      const yb = 0.5 * (r + g) - b;
+      rgSum += rg;
+      rgSq += rg * rg;
+      ybSum += yb;
+      ybSq += yb * yb;
+    }
   }
   const mean = sum / n;
   const rgMean = rgSum / n;
@@ -64,6 +92,7 @@ export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
     darkShare: dark / n,
     brightShare: bright / n,
     colorfulness: Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean),
+    motion: prevLuma ? diff / n : Number.NaN,
   };
 }
 
@@ -78,24 +107,23 @@ export function sharpnessOf(luma: Float32Array, width: number, height: number): 
   let lap2 = 0;
   let grad2 = 0;
   for (let y = 1; y < height - 1; y++) {
-    const row = y * width;
-    for (let x = 1; x < width - 1; x++) {
-      const i = row + x;
-      const gx = luma[i + 1] - luma[i];
-      const gy = luma[i + width] - luma[i];
-      const lap = luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i];
+    let i = y * width + 1;
+    // The row's left and centre values slide along; only right, up and down are loaded.
+    let left = luma[i - 1];
+    let mid = luma[i];
+    for (let x = 1; x < width - 1; x++, i++) {
+      const right = luma[i + 1];
+      const down = luma[i + width];
+      const gx = right - mid;
+      const gy = down - mid;
+      const lap = left + right + luma[i - width] + down - 4 * mid;
       lap2 += lap * lap;
       grad2 += gx * gx + gy * gy;
+      left = mid;
+      mid = right;
     }
   }
   return grad2 > 0 ? (100 * lap2) / grad2 : 0;
-}
-
-/** Mean absolute luma difference between two frames of the same size. */
-export function meanAbsDiff(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
-  return sum / a.length;
 }
 
 export interface Bars {
