@@ -45,10 +45,43 @@ export function measureFrame(
   cellSums: Float64Array,
 ): FrameMeasures {
   const n = luma.length;
-  const width = thumbnailer.width;
-  const { cellOfColumn, cellOfRow } = thumbnailer;
-  const prev = prevLuma ?? luma;
   cellSums.fill(0);
+  const t = sumPixels(rgb, luma, prevLuma ?? luma, thumbnailer.width, thumbnailer.cellOfColumn, thumbnailer.cellOfRow, cellSums, totals);
+  const mean = t[SUM] / n;
+  const rgMean = t[RG] / n;
+  const ybMean = t[YB] / n;
+  const rgVar = Math.max(0, t[RG_SQ] / n - rgMean * rgMean);
+  const ybVar = Math.max(0, t[YB_SQ] / n - ybMean * ybMean);
+  return {
+    lumaMean: mean,
+    contrast: Math.sqrt(Math.max(0, t[SUM_SQ] / n - mean * mean)),
+    darkShare: t[DARK_COUNT] / n,
+    brightShare: t[BRIGHT_COUNT] / n,
+    colorfulness: Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean),
+    motion: prevLuma ? t[DIFF] / n : Number.NaN,
+  };
+}
+
+/** Slots of the per-frame totals sumPixels fills. */
+const [SUM, SUM_SQ, DARK_COUNT, BRIGHT_COUNT, RG, RG_SQ, YB, YB_SQ, DIFF] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const totals = new Float64Array(9);
+
+/**
+ * The per-pixel loop of measureFrame, on its own and branch-free in its sums, so V8 compiles it
+ * once for every frame (as part of a larger function its loop kept being entered in the
+ * interpreter and left again when a rarely taken path first ran).
+ */
+function sumPixels(
+  rgb: Uint8Array,
+  luma: Float32Array,
+  prev: Float32Array,
+  width: number,
+  cellOfColumn: Uint16Array,
+  cellOfRow: Uint16Array,
+  cellSums: Float64Array,
+  out: Float64Array,
+): Float64Array {
+  const n = luma.length;
   let sum = 0;
   let sumSq = 0;
   let dark = 0;
@@ -71,8 +104,8 @@ export function measureFrame(
       cellSums[rowCell + cellOfColumn[x]] += stored;
       sum += y;
       sumSq += y * y;
-      if (y < DARK) dark++;
-      else if (y > BRIGHT) bright++;
+      dark += y < DARK ? 1 : 0;
+      bright += y > BRIGHT ? 1 : 0;
       const rg = r - g;
       const yb = 0.5 * (r + g) - b;
       rgSum += rg;
@@ -81,19 +114,16 @@ export function measureFrame(
       ybSq += yb * yb;
     }
   }
-  const mean = sum / n;
-  const rgMean = rgSum / n;
-  const ybMean = ybSum / n;
-  const rgVar = Math.max(0, rgSq / n - rgMean * rgMean);
-  const ybVar = Math.max(0, ybSq / n - ybMean * ybMean);
-  return {
-    lumaMean: mean,
-    contrast: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
-    darkShare: dark / n,
-    brightShare: bright / n,
-    colorfulness: Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean),
-    motion: prevLuma ? diff / n : Number.NaN,
-  };
+  out[SUM] = sum;
+  out[SUM_SQ] = sumSq;
+  out[DARK_COUNT] = dark;
+  out[BRIGHT_COUNT] = bright;
+  out[RG] = rgSum;
+  out[RG_SQ] = rgSq;
+  out[YB] = ybSum;
+  out[YB_SQ] = ybSq;
+  out[DIFF] = diff;
+  return out;
 }
 
 /**
@@ -104,6 +134,14 @@ export function measureFrame(
  * to the picture size, whatever the source resolution or codec. 0 for a flat frame.
  */
 export function sharpnessOf(luma: Float32Array, width: number, height: number): number {
+  const [lap2, grad2] = detailEnergies(luma, width, height, energies);
+  return grad2 > 0 ? (100 * lap2) / grad2 : 0;
+}
+
+const energies = new Float64Array(2);
+
+/** Laplacian and gradient energy over the interior pixels, into `out`: the loop of sharpnessOf on its own (see sumPixels). */
+function detailEnergies(luma: Float32Array, width: number, height: number, out: Float64Array): Float64Array {
   let lap2 = 0;
   let grad2 = 0;
   for (let y = 1; y < height - 1; y++) {
@@ -123,7 +161,9 @@ export function sharpnessOf(luma: Float32Array, width: number, height: number): 
       mid = right;
     }
   }
-  return grad2 > 0 ? (100 * lap2) / grad2 : 0;
+  out[0] = lap2;
+  out[1] = grad2;
+  return out;
 }
 
 export interface Bars {
