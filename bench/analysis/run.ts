@@ -12,7 +12,8 @@
  * Figures are frames per second of wall time and CPU milliseconds per frame, median of --reps runs
  * (the machine is shared).
  *
- *   node --import tsx bench/analysis/run.ts [--reps 3] [--baseline-root DIR] [--real-only | --synthetic-only | FILE...] [--max-frames 3000]
+ *   node --import tsx bench/analysis/run.ts [--reps 3] [--baseline-root DIR] [--steps bare,analyse,psd]
+ *        [--real-only | --synthetic-only | FILE...] [--max-frames 3000]
  *
  * Real files: the videos of bench/media's manifest (fetched on first use). Synthetic files: a pan
  * over a real photo in several codecs at 480p-1080p, made once into the media cache.
@@ -48,6 +49,15 @@ async function baselineAnalyse(): Promise<typeof analyseVideo | undefined> {
   return (await import(pathToFileURL(path.join(root, 'src/pipeline/analyse.ts')).href)).analyseVideo;
 }
 const baseline = await baselineAnalyse();
+
+/** The steps --steps names (all by default). */
+function chosenSteps(): Set<Step> {
+  const at = process.argv.indexOf('--steps');
+  if (at < 0) return new Set(STEPS);
+  const names = process.argv.splice(at, 2)[1].split(',');
+  return new Set(STEPS.filter((s) => names.includes(s)));
+}
+const chosen = chosenSteps();
 
 /** Runs a command to its end, output discarded; rejects on a non-zero exit. */
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
@@ -133,7 +143,7 @@ async function measure(name: string, file: string, reps: number, psd: string | u
   for (let r = 0; r < reps; r++) {
     for (const step of STEPS) {
       const fn = steps[step];
-      if (!fn) continue;
+      if (!fn || !chosen.has(step)) continue;
       const t = await timed(fn);
       (walls[step] ??= []).push(t.wall);
       (cpus[step] ??= []).push(t.cpu);
