@@ -7,9 +7,13 @@
  *   +detect   reader + ShotDetector
  *   analyse   the real analyseVideo (src/pipeline/analyse.ts: reader + detector + quality signals)
  *   psd       PySceneDetect's adaptive detector (OpenCV backend, defaults), when its source is found
- * Figures are frames per second of wall time, best of --reps runs (the machine is shared).
+ *   base      with --baseline-root DIR: analyseVideo of another checkout (an export of an earlier
+ *             commit: `git archive REV src package.json | tar -x -C DIR` plus a node_modules link)
+ * Figures are frames per second of wall time and CPU milliseconds per frame, median of --reps runs
+ * (the machine is shared).
  *
- *   node --import tsx bench/analysis/run.ts [--reps 2] [--real-only | --synthetic-only | FILE...] [--max-frames 2000]
+ *   node --import tsx bench/analysis/run.ts [--reps 3] [--baseline-root DIR] [--steps bare,analyse,psd]
+ *        [--real-only | --synthetic-only | FILE...] [--max-frames 3000]
  *
  * Real files: the videos of bench/media's manifest (fetched on first use). Synthetic files: a pan
  * over a real photo in several codecs at 480p-1080p, made once into the media cache.
@@ -17,7 +21,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FFMPEG, ffmpegInput } from '../../src/media/ffmpeg.js';
 import { analysisSize, frameReaderArgs, readFrames, type FrameReaderOptions } from '../../src/media/frames.js';
 import { isInterlaced, probe } from '../../src/media/probe.js';
@@ -28,13 +32,32 @@ import { benchFiles } from './files.js';
 
 const ANALYSIS_WIDTH = 160;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const STEPS = ['bare', 'ffmpeg', 'exact', 'reader', '+detect', 'analyse', 'psd'] as const;
+const STEPS = ['bare', 'ffmpeg', 'exact', 'reader', '+detect', 'analyse', 'base', 'psd'] as const;
 type Step = (typeof STEPS)[number];
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 }
+
+/** analyseVideo of the checkout given by --baseline-root, if any. */
+async function baselineAnalyse(): Promise<typeof analyseVideo | undefined> {
+  const at = process.argv.indexOf('--baseline-root');
+  if (at < 0) return undefined;
+  const root = path.resolve(process.argv[at + 1]);
+  process.argv.splice(at, 2);
+  return (await import(pathToFileURL(path.join(root, 'src/pipeline/analyse.ts')).href)).analyseVideo;
+}
+const baseline = await baselineAnalyse();
+
+/** The steps --steps names (all by default). */
+function chosenSteps(): Set<Step> {
+  const at = process.argv.indexOf('--steps');
+  if (at < 0) return new Set(STEPS);
+  const names = process.argv.splice(at, 2)[1].split(',');
+  return new Set(STEPS.filter((s) => names.includes(s)));
+}
+const chosen = chosenSteps();
 
 /** Runs a command to its end, output discarded; rejects on a non-zero exit. */
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
@@ -76,6 +99,7 @@ function stepsFor(file: string, info: ProbeInfo, psd: string | undefined): Recor
     reader: () => countFrames(withSource, file),
     '+detect': () => countFrames(withSource, file, new ShotDetector({ fps: info.video.fps || 25 })),
     analyse: () => analyseVideo(file, info, { analysisWidth: ANALYSIS_WIDTH, threshold: 1 }),
+    base: baseline ? () => baseline(file, info, { analysisWidth: ANALYSIS_WIDTH, threshold: 1 }) : undefined,
     psd: psd
       ? () => run('/usr/bin/python3', [path.join(HERE, 'pyscenedetect_adaptive.py'), file], { ...process.env, PYTHONPATH: psd })
       : undefined,
@@ -113,20 +137,24 @@ async function measure(name: string, file: string, reps: number, psd: string | u
   const size = analysisSize(info.video.width, info.video.height, ANALYSIS_WIDTH);
   const frames = await countFrames({ ...size, exact: true }, file);
   const steps = stepsFor(file, info, psd);
-  const seconds: Partial<Record<Step, number>> = {};
-  const cpu: Partial<Record<Step, number>> = {};
+  const walls: Partial<Record<Step, number[]>> = {};
+  const cpus: Partial<Record<Step, number[]>> = {};
   // Steps interleaved within each repetition, so a burst of load elsewhere hits all of them alike.
   for (let r = 0; r < reps; r++) {
     for (const step of STEPS) {
       const fn = steps[step];
-      if (!fn) continue;
+      if (!fn || !chosen.has(step)) continue;
       const t = await timed(fn);
-      seconds[step] = Math.min(seconds[step] ?? Infinity, t.wall);
-      cpu[step] = Math.min(cpu[step] ?? Infinity, t.cpu);
+      (walls[step] ??= []).push(t.wall);
+      (cpus[step] ??= []).push(t.cpu);
     }
   }
+  const medians = (by: Partial<Record<Step, number[]>>) => Object.fromEntries(Object.entries(by).map(([k, v]) => [k, median(v!)])) as Partial<Record<Step, number>>;
+  const [seconds, cpu] = [medians(walls), medians(cpus)];
   return { name, codec: info.video.codec, size: `${info.video.width}x${info.video.height}`, frames, seconds, cpu };
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(b / a).toFixed(2)}x` : '-');
 
@@ -149,17 +177,17 @@ function printTable(rows: Row[], key: 'seconds' | 'cpu'): void {
     if (v === undefined) return '-';
     return key === 'seconds' ? (r.frames / v).toFixed(0) : ((1000 * v) / r.frames).toFixed(2);
   };
-  console.log(`| file | codec | size | frames | ${STEPS.join(' | ')} | analyse vs bare | analyse vs psd | reader vs bare |`);
-  console.log(`|${' --- |'.repeat(STEPS.length + 7)}`);
+  console.log(`| file | codec | size | frames | ${STEPS.join(' | ')} | analyse vs bare | analyse vs psd | reader vs bare | analyse vs base |`);
+  console.log(`|${' --- |'.repeat(STEPS.length + 8)}`);
   for (const r of [...rows, totalRow(rows)]) {
     const v = r[key];
     const cells = STEPS.map((step) => cell(r, step));
-    console.log(`| ${r.name} | ${r.codec} | ${r.size} | ${r.frames} | ${cells.join(' | ')} | ${ratio(v.analyse, v.bare)} | ${ratio(v.analyse, v.psd)} | ${ratio(v.reader, v.bare)} |`);
+    console.log(`| ${r.name} | ${r.codec} | ${r.size} | ${r.frames} | ${cells.join(' | ')} | ${ratio(v.analyse, v.bare)} | ${ratio(v.analyse, v.psd)} | ${ratio(v.reader, v.bare)} | ${ratio(v.analyse, v.base)} |`);
   }
 }
 
 async function main(): Promise<void> {
-  const reps = arg('--reps', 2);
+  const reps = arg('--reps', 3);
   const maxFrames = arg('--max-frames', 3000);
   const psd = pySceneDetectPath();
   if (!psd) console.log('PySceneDetect source not found (set PYSCENEDETECT_SRC): the psd column is skipped.');
@@ -175,9 +203,9 @@ async function main(): Promise<void> {
     console.error(`${name}: ${STEPS.map((s) => `${s} ${row.seconds[s] ? (row.frames / row.seconds[s]!).toFixed(0) : '-'} fps`).join(', ')}`);
     rows.push(row);
   }
-  console.log(`\nFrames per second of wall time (best of ${reps}), analysis width ${ANALYSIS_WIDTH}; ratios are speed-ups (time of the other / time of ours).\n`);
+  console.log(`\nFrames per second of wall time (median of ${reps}), analysis width ${ANALYSIS_WIDTH}; ratios are speed-ups (time of the other / time of ours).\n`);
   printTable(rows, 'seconds');
-  console.log(`\nCPU milliseconds per frame, node and ffmpeg/python together (least of ${reps}); ratios as above, in CPU time.\n`);
+  console.log(`\nCPU milliseconds per frame, node and ffmpeg/python together (median of ${reps}); ratios as above, in CPU time.\n`);
   printTable(rows, 'cpu');
 }
 

@@ -1,42 +1,64 @@
 /**
- * End-to-end throughput of `clipmill run` on generated videos, against two baselines measured in
- * the same run on the same inputs: a bare decode (`ffmpeg -f null`) and a bare full transcode to
- * H.264 with the clip settings. Prints video-seconds per wall-second and the ratios.
+ * End-to-end cost of `clipmill run` against a bare decode (`ffmpeg -i f -map 0:v:0 -f null -`)
+ * and one bare transcode of the same files with clipmill's own clip encoder settings
+ * (videoEncoderArgs of the default config, at most 720 lines), all in the same run and taking turns
+ * for --repeat rounds; medians of wall and CPU seconds (CPU: every finished child process,
+ * ffmpeg included). Also the footage yield, the share of the input's seconds that ends in kept
+ * clips, and where clipmill's time goes per stage (from the records' timings).
  *
- * clipmill decodes each source twice (analysis, then extraction of the kept spans) and encodes the
- * kept clips, so its floor is about one bare decode plus one bare transcode. The three
- * measurements take turns for --repeat rounds and the median is printed, so that load from other
- * processes falls on all of them.
+ *   node --import tsx bench/pipeline/run.ts [--corpus generated|synthetic|annotated] [--split dev|heldout]
+ *        [--videos 4] [--seconds 20] [--size 1280x720] [--workers 2] [--repeat 3] [--min-clip SEC] [FILE...]
  *
- *   node --import tsx bench/pipeline/run.ts [--videos 6] [--seconds 20] [--size 1280x720] [--workers 2] [--repeat 3]
+ * Corpora: `generated` (lavfi videos of four shots each, --videos/--seconds/--size), `synthetic`
+ * (bench/shots' videos built from real photos and video shots), `annotated` (bench/shots' real
+ * videos annotated by eye), or the files given. clipmill runs as users run it, the compiled
+ * command (bin/clipmill.js; run `npm run build` first).
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { CLI_ARGS } from '../../test/helpers/cli.js';
+import { defaultConfig } from '../../src/config/schema.js';
+import { videoEncoderArgs } from '../../src/media/extract-plan.js';
+import { probe } from '../../src/media/probe.js';
+import type { SourceRecord } from '../../src/types.js';
 import { cutVideo } from '../../test/helpers/media.js';
+import type { Split } from '../media/manifest.js';
+import { realCorpus } from '../shots/real-corpus.js';
+import { annotatedVideos } from '../shots/real-truth.js';
 
 const exec = promisify(execFile);
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
-    videos: { type: 'string', default: '6' },
+    corpus: { type: 'string', default: 'generated' },
+    split: { type: 'string', default: 'dev' },
+    videos: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '20' },
     size: { type: 'string', default: '1280x720' },
     workers: { type: 'string', default: '2' },
     repeat: { type: 'string', default: '3' },
+    'min-clip': { type: 'string' },
   },
 });
-const videos = Number(values.videos);
-const seconds = Number(values.seconds);
-const fps = 30;
-const scenes = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10', 'cellauto=rule=110'];
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLIPMILL = path.join(ROOT, 'bin/clipmill.js');
+const SCENES = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10', 'cellauto=rule=110'];
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+/** CPU seconds of this process's finished (waited-for) children and their descendants: cutime + cstime. */
+function childrenCpu(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu = childrenCpu();
   const t = performance.now();
   await fn();
-  return (performance.now() - t) / 1000;
+  return { wall: (performance.now() - t) / 1000, cpu: childrenCpu() - cpu };
 }
 
 /** Runs `fn` over the files with the same concurrency as clipmill's workers. */
@@ -47,32 +69,109 @@ async function overFiles(files: string[], fn: (f: string) => Promise<unknown>): 
   }));
 }
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'clipmill-bench-pipeline-'));
-try {
+async function generated(dir: string): Promise<string[]> {
+  const fps = 30;
+  const shotFrames = Math.round((Number(values.seconds) * fps) / 4);
   const files: string[] = [];
-  const shotFrames = Math.round((seconds * fps) / 4);
-  for (let i = 0; i < videos; i++) {
+  for (let i = 0; i < Number(values.videos); i++) {
     const file = path.join(dir, `v${i}.mp4`);
-    await cutVideo(file, [0, 1, 2, 3].map((k) => ({ source: scenes[(i + k) % scenes.length], frames: shotFrames })), values.size, fps);
+    await cutVideo(file, [0, 1, 2, 3].map((k) => ({ source: SCENES[(i + k) % SCENES.length], frames: shotFrames })), values.size, fps);
     files.push(file);
   }
-  const total = videos * seconds;
-  const times: Record<'decode' | 'transcode' | 'run', number[]> = { decode: [], transcode: [], run: [] };
-  for (let round = 0; round < Number(values.repeat); round++) {
-    times.decode.push(await timed(() => overFiles(files, (f) => exec('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:v:0', '-f', 'null', '-']))));
-    times.transcode.push(await timed(() => overFiles(files, (f) =>
-      exec('ffmpeg', ['-v', 'error', '-y', '-i', f, '-map', '0:v:0', '-vf', 'scale=-2:min(720\\,ih)', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', path.join(dir, `${path.basename(f)}.t.mp4`)]))));
-    const out = path.join(dir, `out-${round}`);
-    times.run.push(await timed(() => exec(process.execPath, [...CLI_ARGS, 'run', ...files, '--out', out, '--workers', String(values.workers), '--min-clip', '1'], { env: { ...process.env, CI: '1' } })));
+  return files;
+}
+
+async function corpusFiles(dir: string): Promise<{ label: string; files: string[] }> {
+  if (positionals.length > 0) return { label: `${positionals.length} files given`, files: positionals.map((f) => path.resolve(f)) };
+  const split = values.split as Split;
+  switch (values.corpus) {
+    case 'synthetic':
+      return { label: `bench/shots synthetic from real media, ${split}`, files: (await realCorpus(split)).map((v) => v.file) };
+    case 'annotated':
+      return { label: `bench/shots real videos annotated by eye, ${split}`, files: annotatedVideos(split).map((v) => v.file) };
+    default:
+      return { label: `generated: ${values.videos} videos x ${values.seconds} s, ${values.size} @ 30 fps, 4 shots each`, files: await generated(dir) };
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const [decode, transcode, run] = [median(times.decode), median(times.transcode), median(times.run)];
-  const rate = (s: number) => (total / s).toFixed(1);
-  console.log(`inputs: ${videos} videos x ${seconds} s, ${values.size} @ ${fps} fps, 4 shots each; ${values.workers} at a time; median of ${values.repeat} rounds`);
-  console.log(`bare decode (ffmpeg -f null):          ${decode.toFixed(2)} s  ${rate(decode)} video-s/s`);
-  console.log(`bare transcode (x264 veryfast, <=720p): ${transcode.toFixed(2)} s  ${rate(transcode)} video-s/s`);
-  console.log(`clipmill run (all stages + pack):      ${run.toFixed(2)} s  ${rate(run)} video-s/s`);
-  console.log(`clipmill run time / (bare decode + bare transcode): ${(run / (decode + transcode)).toFixed(2)}`);
+}
+
+/** clipmill's clip encoding, as one whole-file transcode (no audio, at most the clip height). */
+function transcodeArgs(file: string, out: string): string[] {
+  const cfg = defaultConfig().extract;
+  return ['-nostdin', '-v', 'error', '-y', '-i', file, '-map', '0:v:0', '-an', '-vf', `scale=-2:2*trunc(min(${cfg.maxHeight}\\,ih)/2)`,
+    ...videoEncoderArgs(cfg).args, '-fps_mode', 'passthrough', out];
+}
+
+interface RunFigures {
+  keptSec: number;
+  inputSec: number;
+  stages: Record<string, number>;
+  dropped: Record<string, number>;
+}
+
+/** Yield, stage seconds and drop reasons from a finished run's source records. */
+function readRun(out: string): RunFigures {
+  const figures: RunFigures = { keptSec: 0, inputSec: 0, stages: {}, dropped: {} };
+  const dir = path.join(out, 'sources');
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    const record = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as SourceRecord;
+    figures.inputSec += record.probe?.durationSec ?? 0;
+    for (const clip of record.clips) {
+      if (clip.status === 'kept') figures.keptSec += clip.duration;
+      else {
+        const why = clip.reason.split(':')[0];
+        figures.dropped[why] = (figures.dropped[why] ?? 0) + clip.duration;
+      }
+    }
+    for (const [stage, s] of Object.entries(record.timings)) if (stage !== 'total') figures.stages[stage] = (figures.stages[stage] ?? 0) + s;
+  }
+  return figures;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('clipmill is not built: run `npm run build` first');
+const dir = await mkdtemp(path.join(os.tmpdir(), 'clipmill-bench-pipeline-'));
+try {
+  const { label, files } = await corpusFiles(dir);
+  let inputSec = 0;
+  for (const f of files) inputSec += (await probe(f)).durationSec;
+  const steps = ['decode', 'transcode', 'run'] as const;
+  const wall: Record<(typeof steps)[number], number[]> = { decode: [], transcode: [], run: [] };
+  const cpu: Record<(typeof steps)[number], number[]> = { decode: [], transcode: [], run: [] };
+  let last: RunFigures | undefined;
+  const minClip = values['min-clip'] ? ['--min-clip', values['min-clip']] : [];
+  for (let round = 0; round < Number(values.repeat); round++) {
+    const out = path.join(dir, `out-${round}`);
+    const runs: Record<(typeof steps)[number], () => Promise<unknown>> = {
+      decode: () => overFiles(files, (f) => exec('ffmpeg', ['-nostdin', '-v', 'error', '-i', f, '-map', '0:v:0', '-f', 'null', '-'])),
+      transcode: () => overFiles(files, (f) => exec('ffmpeg', transcodeArgs(f, path.join(dir, `${path.basename(f)}.t.mp4`)))),
+      run: () => exec(process.execPath, [CLIPMILL, 'run', ...files, '--out', out, '--workers', values.workers!, ...minClip], { env: { ...process.env, CI: '1' } }),
+    };
+    for (const step of steps) {
+      const t = await timed(runs[step]);
+      wall[step].push(t.wall);
+      cpu[step].push(t.cpu);
+    }
+    last = readRun(out);
+    await rm(out, { recursive: true, force: true });
+  }
+  const m = Object.fromEntries(steps.map((s) => [s, { wall: median(wall[s]), cpu: median(cpu[s]) }])) as Record<(typeof steps)[number], { wall: number; cpu: number }>;
+  console.log(`${label}: ${files.length} files, ${inputSec.toFixed(1)} s of video; ${values.workers} at a time; median of ${values.repeat} rounds\n`);
+  console.log('| | wall s | CPU s | video-s per wall-s |');
+  console.log('| --- | --- | --- | --- |');
+  const row = (name: string, v: { wall: number; cpu: number }) => console.log(`| ${name} | ${v.wall.toFixed(2)} | ${v.cpu.toFixed(2)} | ${(inputSec / v.wall).toFixed(1)} |`);
+  row('bare decode', m.decode);
+  row('bare transcode (clipmill encoder settings)', m.transcode);
+  row('`clipmill run`', m.run);
+  console.log(`\nclipmill run / bare transcode: ${(m.run.wall / m.transcode.wall).toFixed(2)}x wall, ${(m.run.cpu / m.transcode.cpu).toFixed(2)}x CPU`);
+  if (last) {
+    console.log(`footage yield: ${((100 * last.keptSec) / last.inputSec).toFixed(1)}% (${last.keptSec.toFixed(1)} of ${last.inputSec.toFixed(1)} s in kept clips)`);
+    const dropped = Object.entries(last.dropped).sort((a, b) => b[1] - a[1]).map(([why, s]) => `${why} ${s.toFixed(1)} s`);
+    console.log(`dropped: ${dropped.join(', ') || 'nothing'}`);
+    const total = Object.values(last.stages).reduce((a, b) => a + b, 0);
+    const stages = Object.entries(last.stages).sort((a, b) => b[1] - a[1]).map(([s, t]) => `${s} ${t.toFixed(2)} s (${((100 * t) / total).toFixed(0)}%)`);
+    console.log(`stage seconds, summed over sources (last round): ${stages.join(', ')}`);
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -3,6 +3,7 @@
  * colourfulness, sharpness, change from the previous frame, and dark border bars.
  * Pure functions over buffers; the caller owns (and reuses) the luma planes.
  */
+import type { Thumbnailer } from './phash.js';
 
 /** Luma below this counts as a crushed black, above BRIGHT as a blown highlight (BT.601 studio limits). */
 const DARK = 16;
@@ -25,8 +26,61 @@ export interface FrameMetrics {
   colorfulness: number;
 }
 
-/** Fills `luma` (BT.601, 0..255) from RGB24 and measures exposure, contrast and colourfulness. */
-export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
+export interface FrameMeasures extends FrameMetrics {
+  /** Mean absolute luma difference from the previous frame; NaN for the first. */
+  motion: number;
+}
+
+/**
+ * One pass over an RGB24 frame at analysis size: fills `luma` (BT.601, 0..255), measures exposure,
+ * contrast, colourfulness and the change from `prevLuma` (when given), and sums each 32x32 cell's
+ * luma into `cellSums` (zeroed here; `thumbnailer` says which cell a pixel is in). Done in one loop
+ * because each step costs about as much as reading the pixels.
+ */
+export function measureFrame(
+  rgb: Uint8Array,
+  luma: Float32Array,
+  prevLuma: Float32Array | undefined,
+  thumbnailer: Thumbnailer,
+  cellSums: Float64Array,
+): FrameMeasures {
+  const n = luma.length;
+  cellSums.fill(0);
+  const t = sumPixels(rgb, luma, prevLuma ?? luma, thumbnailer.width, thumbnailer.cellOfColumn, thumbnailer.cellOfRow, cellSums, totals);
+  const mean = t[SUM] / n;
+  const rgMean = t[RG] / n;
+  const ybMean = t[YB] / n;
+  const rgVar = Math.max(0, t[RG_SQ] / n - rgMean * rgMean);
+  const ybVar = Math.max(0, t[YB_SQ] / n - ybMean * ybMean);
+  return {
+    lumaMean: mean,
+    contrast: Math.sqrt(Math.max(0, t[SUM_SQ] / n - mean * mean)),
+    darkShare: t[DARK_COUNT] / n,
+    brightShare: t[BRIGHT_COUNT] / n,
+    colorfulness: Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean),
+    motion: prevLuma ? t[DIFF] / n : Number.NaN,
+  };
+}
+
+/** Slots of the per-frame totals sumPixels fills. */
+const [SUM, SUM_SQ, DARK_COUNT, BRIGHT_COUNT, RG, RG_SQ, YB, YB_SQ, DIFF] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const totals = new Float64Array(9);
+
+/**
+ * The per-pixel loop of measureFrame, on its own and branch-free in its sums, so V8 compiles it
+ * once for every frame (as part of a larger function its loop kept being entered in the
+ * interpreter and left again when a rarely taken path first ran).
+ */
+function sumPixels(
+  rgb: Uint8Array,
+  luma: Float32Array,
+  prev: Float32Array,
+  width: number,
+  cellOfColumn: Uint16Array,
+  cellOfRow: Uint16Array,
+  cellSums: Float64Array,
+  out: Float64Array,
+): Float64Array {
   const n = luma.length;
   let sum = 0;
   let sumSq = 0;
@@ -36,35 +90,40 @@ export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
   let rgSq = 0;
   let ybSum = 0;
   let ybSq = 0;
-  for (let i = 0, p = 0; i < n; i++, p += 3) {
-    const r = rgb[p];
-    const g = rgb[p + 1];
-    const b = rgb[p + 2];
-    const y = 0.299 * r + 0.587 * g + 0.114 * b;
-    luma[i] = y;
-    sum += y;
-    sumSq += y * y;
-    if (y < DARK) dark++;
-    else if (y > BRIGHT) bright++;
-    const rg = r - g;
-    const yb = 0.5 * (r + g) - b;
-    rgSum += rg;
-    rgSq += rg * rg;
-    ybSum += yb;
-    ybSq += yb * yb;
+  let diff = 0;
+  for (let i = 0, p = 0, row = 0; i < n; row++) {
+    const rowCell = cellOfRow[row];
+    for (let x = 0; x < width; x++, i++, p += 3) {
+      const r = rgb[p];
+      const g = rgb[p + 1];
+      const b = rgb[p + 2];
+      const y = 0.299 * r + 0.587 * g + 0.114 * b;
+      const stored = Math.fround(y);
+      diff += Math.abs(stored - prev[i]);
+      luma[i] = stored;
+      cellSums[rowCell + cellOfColumn[x]] += stored;
+      sum += y;
+      sumSq += y * y;
+      dark += y < DARK ? 1 : 0;
+      bright += y > BRIGHT ? 1 : 0;
+      const rg = r - g;
+      const yb = 0.5 * (r + g) - b;
+      rgSum += rg;
+      rgSq += rg * rg;
+      ybSum += yb;
+      ybSq += yb * yb;
+    }
   }
-  const mean = sum / n;
-  const rgMean = rgSum / n;
-  const ybMean = ybSum / n;
-  const rgVar = Math.max(0, rgSq / n - rgMean * rgMean);
-  const ybVar = Math.max(0, ybSq / n - ybMean * ybMean);
-  return {
-    lumaMean: mean,
-    contrast: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
-    darkShare: dark / n,
-    brightShare: bright / n,
-    colorfulness: Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean),
-  };
+  out[SUM] = sum;
+  out[SUM_SQ] = sumSq;
+  out[DARK_COUNT] = dark;
+  out[BRIGHT_COUNT] = bright;
+  out[RG] = rgSum;
+  out[RG_SQ] = rgSq;
+  out[YB] = ybSum;
+  out[YB_SQ] = ybSq;
+  out[DIFF] = diff;
+  return out;
 }
 
 /**
@@ -75,27 +134,36 @@ export function measureFrame(rgb: Buffer, luma: Float32Array): FrameMetrics {
  * to the picture size, whatever the source resolution or codec. 0 for a flat frame.
  */
 export function sharpnessOf(luma: Float32Array, width: number, height: number): number {
-  let lap2 = 0;
-  let grad2 = 0;
-  for (let y = 1; y < height - 1; y++) {
-    const row = y * width;
-    for (let x = 1; x < width - 1; x++) {
-      const i = row + x;
-      const gx = luma[i + 1] - luma[i];
-      const gy = luma[i + width] - luma[i];
-      const lap = luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i];
-      lap2 += lap * lap;
-      grad2 += gx * gx + gy * gy;
-    }
-  }
+  const [lap2, grad2] = detailEnergies(luma, width, height, energies);
   return grad2 > 0 ? (100 * lap2) / grad2 : 0;
 }
 
-/** Mean absolute luma difference between two frames of the same size. */
-export function meanAbsDiff(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
-  return sum / a.length;
+const energies = new Float64Array(2);
+
+/** Laplacian and gradient energy over the interior pixels, into `out`: the loop of sharpnessOf on its own (see sumPixels). */
+function detailEnergies(luma: Float32Array, width: number, height: number, out: Float64Array): Float64Array {
+  let lap2 = 0;
+  let grad2 = 0;
+  for (let y = 1; y < height - 1; y++) {
+    let i = y * width + 1;
+    // The row's left and centre values slide along; only right, up and down are loaded.
+    let left = luma[i - 1];
+    let mid = luma[i];
+    for (let x = 1; x < width - 1; x++, i++) {
+      const right = luma[i + 1];
+      const down = luma[i + width];
+      const gx = right - mid;
+      const gy = down - mid;
+      const lap = left + right + luma[i - width] + down - 4 * mid;
+      lap2 += lap * lap;
+      grad2 += gx * gx + gy * gy;
+      left = mid;
+      mid = right;
+    }
+  }
+  out[0] = lap2;
+  out[1] = grad2;
+  return out;
 }
 
 export interface Bars {

@@ -21,25 +21,34 @@ const COS = (() => {
 
 /** Maps each pixel of a width x height image to its cell of the 32x32 thumbnail. */
 export class Thumbnailer {
-  private readonly cellOfPixel: Uint16Array;
-  private readonly pixelsPerCell = new Float32Array(THUMB * THUMB);
+  /** Per pixel column, its cell's column; per pixel row, the index of its cell row's first cell. */
+  readonly cellOfColumn: Uint16Array;
+  readonly cellOfRow: Uint16Array;
+  private readonly pixelsPerCell = new Float64Array(THUMB * THUMB);
+  private readonly sums = new Float64Array(THUMB * THUMB);
 
-  constructor(width: number, height: number) {
-    this.cellOfPixel = new Uint16Array(width * height);
-    for (let y = 0; y < height; y++) {
-      const cy = Math.floor((y * THUMB) / height);
-      for (let x = 0; x < width; x++) {
-        const cell = cy * THUMB + Math.floor((x * THUMB) / width);
-        this.cellOfPixel[y * width + x] = cell;
-        this.pixelsPerCell[cell]++;
-      }
-    }
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.cellOfColumn = Uint16Array.from({ length: width }, (_, x) => Math.floor((x * THUMB) / width));
+    this.cellOfRow = Uint16Array.from({ length: height }, (_, y) => Math.floor((y * THUMB) / height) * THUMB);
+    for (const row of this.cellOfRow) for (const col of this.cellOfColumn) this.pixelsPerCell[row + col]++;
   }
 
   /** Adds the cell means of `luma` into `into` (32x32), so thumbnails of several frames can be averaged. */
   accumulate(luma: Float32Array, into: Float32Array): void {
-    const sums = new Float32Array(THUMB * THUMB);
-    for (let i = 0; i < luma.length; i++) sums[this.cellOfPixel[i]] += luma[i];
+    const sums = this.sums;
+    sums.fill(0);
+    for (let y = 0, i = 0; y < this.height; y++) {
+      const rowCell = this.cellOfRow[y];
+      for (let x = 0; x < this.width; x++, i++) sums[rowCell + this.cellOfColumn[x]] += luma[i];
+    }
+    this.addMeans(sums, into);
+  }
+
+  /** Adds the cell means of per-cell luma sums (32x32) into `into`. */
+  addMeans(sums: Float64Array, into: Float32Array): void {
     for (let c = 0; c < sums.length; c++) into[c] += sums[c] / this.pixelsPerCell[c];
   }
 }

@@ -64,6 +64,10 @@ export class PictureChange {
   private readonly pastMean = new Float32Array(CELLS);
   private readonly changes = new Float32Array(CELLS);
   private noise = 0;
+  /** Scratch lists reused every frame: the frames of the two windows, their noise estimates. */
+  private readonly recent: Held[] = [];
+  private readonly past: Held[] = [];
+  private readonly noises: number[] = [];
 
   /** `cells`: the frame's 32x32 cell means (copied). */
   push(cells: Float32Array, time: number): void {
@@ -122,8 +126,14 @@ export class PictureChange {
   }
 
   private measureMotion(now: number): void {
-    const recent = this.held.filter((h) => h.time > now - WINDOW_SEC);
-    const past = this.held.filter((h) => h.time <= now - LAG_SEC && h.time > now - LAG_SEC - WINDOW_SEC);
+    const recent = this.recent;
+    const past = this.past;
+    recent.length = 0;
+    past.length = 0;
+    for (const h of this.held) {
+      if (h.time > now - WINDOW_SEC) recent.push(h);
+      else if (h.time <= now - LAG_SEC && h.time > now - LAG_SEC - WINDOW_SEC) past.push(h);
+    }
     const index = this.motion.length;
     if (past.length === 0) {
       for (const series of [this.motion, this.motionFrom, this.camera, this.scene]) series.push(Number.NaN);
@@ -131,7 +141,11 @@ export class PictureChange {
     }
     meanInto(recent, this.recentMean);
     meanInto(past, this.pastMean);
-    const noise = medianOf([...recent, ...past].map((h) => h.noise));
+    const noises = this.noises;
+    noises.length = 0;
+    for (const h of recent) noises.push(h.noise);
+    for (const h of past) noises.push(h.noise);
+    const noise = medianOf(noises);
     const allowance = NOISE_K * noise * Math.sqrt(1 / recent.length + 1 / past.length);
     this.motion.push(Math.max(0, maxAbsDiff(this.recentMean, this.pastMean) - allowance));
     this.motionFrom.push(past[0].index);
@@ -149,9 +163,33 @@ export class PictureChange {
   /** Cell noise from the change since the previous frame; an exact repeat keeps the last estimate. */
   private noiseSince(previous: Float32Array, cells: Float32Array): number {
     for (let c = 0; c < CELLS; c++) this.changes[c] = Math.abs(cells[c] - previous[c]);
-    const median = this.changes.sort()[CELLS >> 1];
+    const median = kthSmallest(this.changes, CELLS >> 1);
     return median > 0 ? median / MEDIAN_ABS_DIFF : this.noise;
   }
+}
+
+/** The value of rank k (0-based) of `values`, which are reordered (Hoare's selection: linear time where sorting is not). */
+function kthSmallest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i++] = values[j];
+        values[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k];
 }
 
 function meanInto(frames: Held[], out: Float32Array): void {

@@ -9,7 +9,7 @@ import type { Frame } from '../media/frames.js';
 import type { ProbeInfo } from '../types.js';
 import { FloatSeries } from '../segment/series.js';
 import { quantile } from '../segment/stats.js';
-import { meanAbsDiff, measureBars, measureFrame, sharpnessOf } from './frame-metrics.js';
+import { measureBars, measureFrame, sharpnessOf } from './frame-metrics.js';
 import { THUMB, Thumbnailer, hashHex, phash } from './phash.js';
 import { PictureChange } from './picture-change.js';
 
@@ -37,6 +37,7 @@ export class FrameSignals {
 
   private readonly thumbnailer: Thumbnailer;
   private readonly cells = new Float32Array(THUMB * THUMB);
+  private readonly cellSums = new Float64Array(THUMB * THUMB);
   private readonly change = new PictureChange();
   private readonly binThumb = new Float32Array(THUMB * THUMB);
   private binIndex = -1;
@@ -56,9 +57,9 @@ export class FrameSignals {
 
   push(frame: Frame): void {
     const { width, height } = this;
-    const m = measureFrame(frame.data, this.luma);
+    const m = measureFrame(frame.data, this.luma, this.hasPrev ? this.prevLuma : undefined, this.thumbnailer, this.cellSums);
     const s = this.series;
-    s.motion.push(this.hasPrev ? meanAbsDiff(this.luma, this.prevLuma) : Number.NaN);
+    s.motion.push(m.motion);
     s.sharpness.push(sharpnessOf(this.luma, width, height));
     s.luma.push(m.lumaMean);
     s.dark.push(m.darkShare);
@@ -78,7 +79,7 @@ export class FrameSignals {
       this.binFirstFrame = this.frames;
     }
     this.cells.fill(0);
-    this.thumbnailer.accumulate(this.luma, this.cells);
+    this.thumbnailer.addMeans(this.cellSums, this.cells);
     this.change.push(this.cells, frame.time);
     for (let c = 0; c < this.cells.length; c++) this.binThumb[c] += this.cells[c];
     this.binFrames++;

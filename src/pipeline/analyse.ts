@@ -34,7 +34,9 @@ export async function analyseVideo(file: string, probe: ProbeInfo, opts: Analyse
   const times = detector.times;
   const signals = new FrameSignals(size.width, size.height);
   const decode: DecodeSummary = { frames: 0, errors: 0, stderrTail: '' };
-  const reader = readFrames(file, { ...size, hwaccel: opts.hwaccel, deinterlace: isInterlaced(probe), signal: opts.signal }, decode);
+  // The probe's codec, size and pixel format let the reader decode less where that is exact enough.
+  const readerOpts = { ...size, source: probe.video, hwaccel: opts.hwaccel, deinterlace: isInterlaced(probe), signal: opts.signal };
+  const reader = readFrames(file, readerOpts, decode);
   for await (const frame of reader) {
     detector.push(frame);
     signals.push(frame);
