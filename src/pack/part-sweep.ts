@@ -1,0 +1,94 @@
+/**
+ * The sweep, the reduce's first step: it brings an output folder whose writers may have been
+ * killed anywhere to a state where every finished source lies in exactly one committed part.
+ *
+ * 1. A part that was started (journal) but has no manifest never existed: its tars, Parquet file
+ *    and temporary files are removed. A started part that has its manifest only loses its journal.
+ * 2. A marker whose source is in a pending part (its writer died before step 4) is cleaned with
+ *    the source's staged clips, unless the marker is newer than that part's manifest (the source
+ *    was redone since, e.g. after a transient failure): then it counts as not committed.
+ * 3. A marker without a record (a task killed between the two) goes with its staged clips: the
+ *    source has no record, so the next run does it again.
+ * 4. Every other marked source is committed into new parts by the same PartCollector a worker uses.
+ *
+ * Idempotent: a sweep killed anywhere is finished by the next one. It must run while no writer of
+ * the folder is live: a local run sweeps after its own collector flushed, a queued run's pack job
+ * once every worker's staged sources are committed or its lease lapsed.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { OutputDir } from '../store/output.js';
+import { listParts, partFiles, PENDING_PARTS_DIR, readManifest, type PartState } from './index-parts.js';
+import { removeJournal, startedParts } from './part-layout.js';
+import { pendingMarkerTimes } from './part-markers.js';
+import { PartCollector, releaseSource, type PartWriterOptions } from './part-writer.js';
+import { removePartShards } from './shards.js';
+
+export interface SweepSummary {
+  /** Parts started by a writer that died before their manifest; their files are gone. */
+  removedParts: string[];
+  /** Sources committed now, whose writer died before committing them. */
+  committedSources: number;
+  /** Markers (and staged clips) of sources already in a committed part. */
+  cleanedSources: number;
+  /** Markers without a record: their sources will be done again. */
+  forgottenSources: number;
+}
+
+/** Every file of an uncommitted part: its tars (also temporary ones) and its files under index/pending/. */
+async function removeUncommittedPart(outDir: string, partId: string): Promise<void> {
+  await removePartShards(outDir, partId);
+  const dir = path.join(outDir, PENDING_PARTS_DIR);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith(`${partId}.`) && !n.endsWith('.writing'))) await fs.rm(path.join(dir, name), { force: true });
+  await removeJournal(outDir, partId);
+}
+
+const hasManifest = (outDir: string, state: PartState, partId: string): Promise<boolean> =>
+  fs.stat(partFiles(outDir, partId, state).manifest).then(() => true, () => false);
+const isCommitted = async (outDir: string, partId: string): Promise<boolean> =>
+  (await hasManifest(outDir, 'pending', partId)) || hasManifest(outDir, 'final', partId);
+
+/** Source id -> mtime (ms) of the manifest of the pending part that holds it. */
+async function pendingSourceTimes(outDir: string): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  for (const partId of await listParts(outDir, 'pending')) {
+    const manifest = await readManifest(outDir, partId, 'pending');
+    if (!manifest) continue;
+    const { mtimeMs } = await fs.stat(partFiles(outDir, partId, 'pending').manifest);
+    for (const id of manifest.sources) times.set(id, Math.max(times.get(id) ?? 0, mtimeMs));
+  }
+  return times;
+}
+
+export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Promise<SweepSummary> {
+  const summary: SweepSummary = { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0 };
+  for (const partId of await startedParts(out.root)) {
+    if (await isCommitted(out.root, partId)) await removeJournal(out.root, partId);
+    else {
+      await removeUncommittedPart(out.root, partId);
+      summary.removedParts.push(partId);
+    }
+  }
+
+  const committedAt = await pendingSourceTimes(out.root);
+  const collector = new PartCollector(out, opts);
+  for (const [sourceId, markedAt] of await pendingMarkerTimes(out.root)) {
+    const partAt = committedAt.get(sourceId);
+    if (partAt !== undefined && markedAt <= partAt) {
+      await releaseSource(out, sourceId);
+      summary.cleanedSources++;
+      continue;
+    }
+    const record = await out.readRecord(sourceId);
+    if (!record) {
+      await releaseSource(out, sourceId);
+      summary.forgottenSources++;
+      continue;
+    }
+    await collector.add(record);
+    summary.committedSources++;
+  }
+  await collector.flush();
+  return summary;
+}
