@@ -88,22 +88,21 @@ export function markDuplicates(rows: DedupRow[], options: DedupOptions = {}): Ma
   return keepBest(rows, groups);
 }
 
+/** A kept index row as the duplicate finder reads it. */
+export const dedupRowOf = (r: ClipRow): DedupRow => ({
+  clipId: r.clip_id,
+  sourceId: r.source_id,
+  signature: r.signature ?? '',
+  width: r.width ?? r.source_width ?? 0,
+  height: r.height ?? r.source_height ?? 0,
+  duration: r.duration,
+  startTime: r.start_time,
+  endTime: r.end_time,
+});
+
 /** The pack hook: the same over index rows (kept clips with their measured size). */
-export function markDuplicateClipRows(rows: ClipRow[], options?: DedupOptions): Map<string, string> {
-  return markDuplicates(
-    rows.map((r) => ({
-      clipId: r.clip_id,
-      sourceId: r.source_id,
-      signature: r.signature ?? '',
-      width: r.width ?? r.source_width ?? 0,
-      height: r.height ?? r.source_height ?? 0,
-      duration: r.duration,
-      startTime: r.start_time,
-      endTime: r.end_time,
-    })),
-    options,
-  );
-}
+export const markDuplicateClipRows = (rows: ClipRow[], options?: DedupOptions): Map<string, string> =>
+  markDuplicates(rows.map(dedupRowOf), options);
 
 /** Clips of the same source whose spans overlap are the same footage, not copies of each other. */
 function sameFootage(a: DedupRow, b: DedupRow): boolean {

@@ -1,10 +1,11 @@
 /**
- * `index.parquet`: one row per clip, kept and dropped, readable by DuckDB, pyarrow, pandas and
+ * One index Parquet file (a part's `index/parts/<partId>.parquet`, see index-parts.ts): one row
+ * per clip, kept and dropped, readable by DuckDB, pyarrow, pandas and
  * Hugging Face `datasets`. Fixed columns come first in a fixed order, then one DOUBLE column per
  * quality signal (the union of signal names, sorted; null where a clip lacks it). A signal whose
  * name collides with a fixed column is stored as `signal_<name>`. The signal columns are also
- * listed in the file's key-value metadata so that `readIndex` maps them back exactly, which lets
- * `clipmill takedown` read the index, remove rows and write it again.
+ * listed in the file's key-value metadata so that `readIndexFile` maps them back exactly, which
+ * lets the reduce and `clipmill takedown` read a part, change rows and write it again.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer, schemaFromColumnData, type BasicType, type ColumnSource } from 'hyparquet-writer';
@@ -73,12 +74,12 @@ function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
 }
 
 /** Writes the index atomically (temporary file, then rename). */
-export async function writeIndex(file: string, rows: readonly ClipRow[]): Promise<void> {
+export async function writeIndexFile(file: string, rows: readonly ClipRow[]): Promise<void> {
   await writeFileAtomic(file, new Uint8Array(encodeIndex(rows)));
 }
 
 /** Reads an index back into rows, in file order. */
-export async function readIndex(file: string): Promise<ClipRow[]> {
+export async function readIndexFile(file: string): Promise<ClipRow[]> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
   const stored = metadata.key_value_metadata?.find((kv) => kv.key === SIGNALS_KEY)?.value;
@@ -95,11 +96,4 @@ export async function readIndex(file: string): Promise<ClipRow[]> {
     }
     return row as unknown as ClipRow;
   });
-}
-
-/** Kept and dropped row counts, reading only the status column. */
-export async function readIndexCounts(file: string): Promise<{ rows: number; kept: number; dropped: number }> {
-  const objects = await parquetReadObjects({ file: await asyncBufferFromFile(file), columns: ['status'] });
-  const kept = objects.filter((o) => o.status === 'kept').length;
-  return { rows: objects.length, kept, dropped: objects.length - kept };
 }

@@ -6,7 +6,7 @@
  * Categories without a target share what the targets leave (1 − their sum) as one group.
  */
 import type { ClipRow } from './rows.js';
-import { UNCATEGORISED } from './describe-totals.js';
+import { categoryTotals, UNCATEGORISED } from './describe-totals.js';
 
 export interface MixConfig {
   /** Category → share of the kept hours (0..1). */
@@ -31,17 +31,21 @@ const groupOf = (row: ClipRow, targets: Record<string, number>): string => {
 };
 
 /** Achieved vs target shares of the kept rows, per category with a target and for the rest. */
-export function mixReport(kept: readonly ClipRow[], targets: Record<string, number>): Record<string, MixEntry> {
+export const mixReport = (kept: readonly ClipRow[], targets: Record<string, number>): Record<string, MixEntry> =>
+  mixFromCategories(categoryTotals(kept), targets);
+
+/** The same from kept clips and hours per category (stats totals, summed over parts). */
+export function mixFromCategories(categories: Record<string, { clips: number; hours: number }>, targets: Record<string, number>): Record<string, MixEntry> {
   const report: Record<string, MixEntry> = {};
   for (const [category, target] of Object.entries(targets)) report[category] = { target, achieved: 0, hours: 0, clips: 0 };
   const rest = 1 - Object.values(targets).reduce((a, b) => a + b, 0);
   let total = 0;
-  for (const row of kept) {
-    const group = groupOf(row, targets);
+  for (const [category, t] of Object.entries(categories)) {
+    const group = category in targets ? category : REST;
     const entry = (report[group] ??= { target: group === REST ? Math.max(0, rest) : null, achieved: 0, hours: 0, clips: 0 });
-    entry.hours += row.duration / 3600;
-    entry.clips++;
-    total += row.duration / 3600;
+    entry.hours += t.hours;
+    entry.clips += t.clips;
+    total += t.hours;
   }
   for (const entry of Object.values(report)) entry.achieved = total > 0 ? entry.hours / total : 0;
   return report;

@@ -7,7 +7,7 @@
 import type { RunConfig } from '../config/schema.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
-import { markDuplicateClipRows } from '../pack/dedup.js';
+import { openDuplicateIndex } from '../pack/duplicate-index.js';
 import { markSemanticDuplicateRows } from '../pack/semantic-dedup.js';
 import { describeMissing, runAnnotators } from '../annotate/run-annotators.js';
 import { OutputDir } from '../store/output.js';
@@ -37,7 +37,7 @@ export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes, 
   await describeMissing(new OutputDir(outDir), runAnnotators(cfg, outDir));
   const summary = await pack(outDir, cfg.pack, run, {
     makeWriter,
-    markDuplicates: (rows) => markDuplicateClipRows(rows),
+    duplicateIndex: () => openDuplicateIndex(outDir),
     markSemanticDuplicates: cfg.embed.dedupThreshold > 0 ? (rows) => markSemanticDuplicateRows(rows, cfg.embed.dedupThreshold) : undefined,
     // A clip whose thumbnail cannot be made is still packed, without one.
     thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
@@ -62,9 +62,9 @@ export function packOutcome(summary: PackSummary, cfg: RunConfig): PackOutcome {
   };
 }
 
-/** Unreadable records, clip files that went missing, pack's own warnings, then the licence warning. */
+/** Clip files that went missing, pack's own warnings (unreadable records among them), then the licence warning. */
 function packWarnings(summary: PackSummary, cfg: RunConfig): string[] {
-  const warnings = summary.skipped.map((s) => `skipped source record ${s.file} (${s.reason}): ${s.message}`);
+  const warnings: string[] = [];
   if (summary.missingFiles.length > 0) {
     warnings.push(`${summary.missingFiles.length} kept clips had no file any more and were dropped (reason missing_file)`);
   }

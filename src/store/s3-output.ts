@@ -5,7 +5,8 @@
  * - As each source finishes, its clip files and then its record (the record last: it is the
  *   mark that the source is finished, as on disk).
  * - After pack, a sync of the whole folder, in an order that keeps the dataset readable at every
- *   moment: clips, records, shards, and only then index.parquet, stats.json and ATTRIBUTION.md;
+ *   moment: clips, records, shards, and only then the index (`index/`: parts, totals, signatures),
+ *   stats.json, ATTRIBUTION.md and the dataset card;
  *   objects of shards and clips that the folder no longer has are deleted last. Every object is
  *   written atomically (see s3-upload.ts), so a shard is either absent or whole under its name.
  * - A rerun first pulls what the prefix holds and the folder lacks (records, clips, the takedown
@@ -24,7 +25,9 @@ import { joinKey, parseS3Uri, type S3Location } from './s3-uri.js';
 
 const PARALLEL_TRANSFERS = 4;
 /** Written after everything else: once they change, readers are sent to the new shards. */
-const LAST_FILES = new Set(['index.parquet', 'stats.json', 'ATTRIBUTION.md']);
+const LAST_FILES = new Set(['stats.json', 'ATTRIBUTION.md', 'README.md', 'croissant.json']);
+/** Index parts name shards: they go up with the last files, after the shards. */
+const INDEX_PREFIX = 'index/';
 /** Local scratch that is never published: downloads, extraction folders, temporary files. */
 const SCRATCH = /^(\.work|\.extract-[^/]*)(\/|$)|\.(tmp|part)$/;
 /** Objects that pack or a redo may leave behind, deleted when the folder no longer has them. */
@@ -113,7 +116,7 @@ export class S3Output {
 /** Files in publishing order, in groups that go up one after the other. */
 function publishOrder(files: string[]): string[][] {
   const rank = (rel: string): number =>
-    rel.startsWith('clips/') ? 1 : rel.startsWith('sources/') ? 2 : rel.startsWith('shards/') ? 3 : LAST_FILES.has(rel) ? 4 : 0;
+    rel.startsWith('clips/') ? 1 : rel.startsWith('sources/') ? 2 : rel.startsWith('shards/') ? 3 : LAST_FILES.has(rel) || rel.startsWith(INDEX_PREFIX) ? 4 : 0;
   const groups: string[][] = [[], [], [], [], []];
   for (const rel of files) groups[rank(rel)]!.push(rel);
   return groups;
