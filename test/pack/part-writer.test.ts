@@ -1,0 +1,148 @@
+/**
+ * Committing parts where clips are made, and the sweep after a writer was killed: a real child
+ * process sweeps (and so commits) the fixture's marked sources and is SIGKILLed right after each
+ * step of a commit; a sweep afterwards always leaves a consistent folder (checkParts) with the same
+ * samples and rows as a commit that was never interrupted, and a second sweep changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { listParts, partFiles, readManifest } from '../../src/pack/index-parts.js';
+import { markPending } from '../../src/pack/part-markers.js';
+import { startedParts } from '../../src/pack/part-layout.js';
+import { commitPart, PartCollector, type CommitStep } from '../../src/pack/part-writer.js';
+import { sweepPending } from '../../src/pack/part-sweep.js';
+import { OutputDir } from '../../src/store/output.js';
+import type { SourceRecord } from '../../src/types.js';
+import { checkParts } from '../helpers/parts.js';
+import { outDirMaker, readTar, RECORDS } from './fixture.js';
+
+const outDir = outDirMaker();
+/** The fixture's clips state 1000 bytes each: a part rolls over after two of them. */
+const SHARD_BYTES = 1500;
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/sweep-child.ts');
+
+const records = async (out: string): Promise<SourceRecord[]> => {
+  const dir = new OutputDir(out);
+  return (await Promise.all(RECORDS.map((r) => dir.readRecord(r.id)))).filter((r): r is SourceRecord => r !== undefined);
+};
+
+/** Sweeps `out` in a child process that SIGKILLs itself after the `nth` time a commit reaches `step`. */
+function killedSweep(out: string, step: CommitStep, nth: number): Promise<NodeJS.Signals | null> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CHILD, out, String(SHARD_BYTES), step, String(nth)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return new Promise((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+}
+
+describe('part commit', () => {
+  it('writes tars per bucket named <partId>-<k>.tar, the pending parquet and manifest, then drops staged clips and markers', async () => {
+    const out = await outDir();
+    const dir = new OutputDir(out);
+    const { manifest, missing } = await commitPart(dir, await records(out), { shardBytes: 1024 ** 3 });
+    const partId = manifest.part;
+    assert.match(partId, /^\d{8}T\d{6}-[0-9a-f]{8}-\d{6}$/);
+    assert.deepEqual(manifest.shards.map((s) => s.path).sort(), [
+      `shards/144p-9x16-d0-2/${partId}-0.tar`, `shards/lt144p-16x9-d0-2/${partId}-0.tar`, `shards/lt144p-16x9-d2-5/${partId}-0.tar`,
+    ]);
+    assert.deepEqual(manifest.sources, ['src-a', 'src-b', 'src-c', 'src-d', 'src-e']);
+    assert.deepEqual(missing, ['src-b-25-49'], 'a kept clip without its file is dropped at commit');
+    assert.equal(manifest.stats.sources.total, 5);
+    assert.equal(manifest.stats.clips.kept, 4);
+    assert.deepEqual(await listParts(out, 'pending'), [partId]);
+    assert.deepEqual(await startedParts(out), [], 'the journal goes once the manifest is there');
+    for (const id of manifest.sources) {
+      await assert.rejects(fs.stat(path.join(out, 'pending', id)), `marker of ${id} removed`);
+      await assert.rejects(fs.stat(path.join(out, 'clips', id)), `staged clips of ${id} removed`);
+    }
+    // The broken and partial records' markers stay for the sweep; the committed part is left alone by it.
+    const swept = await sweepPending(dir, { shardBytes: 1024 ** 3 });
+    assert.deepEqual(swept, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 2 });
+    const view = await checkParts(out);
+    assert.ok(view.members.some((m) => m.startsWith('src-a-0-24.mp4 ')));
+    assert.ok(view.rows.includes('src-b-25-49 dropped missing_file'));
+  });
+
+  it('gives the same tar bytes for the same sources, whatever the part id', async () => {
+    const [one, two] = [await outDir(), await outDir()];
+    const a = (await commitPart(new OutputDir(one), await records(one), { shardBytes: 1024 ** 3 })).manifest;
+    const b = (await commitPart(new OutputDir(two), await records(two), { shardBytes: 1024 ** 3 })).manifest;
+    assert.notEqual(a.part, b.part);
+    assert.deepEqual(a.shards.map((s) => [s.bucket, s.clips, s.bytes, s.sha256]), b.shards.map((s) => [s.bucket, s.clips, s.bytes, s.sha256]));
+  });
+
+  it('a collector commits once the staged kept bytes reach shardBytes, and the rest on flush', async () => {
+    const out = await outDir();
+    const collector = new PartCollector(new OutputDir(out), { shardBytes: SHARD_BYTES });
+    const [a, b, c] = await records(out);
+    await collector.add(a!); // four kept clips of 1000 bytes stated: full at once
+    assert.equal((await listParts(out, 'pending')).length, 1);
+    await collector.add(c!); // no clips
+    await collector.add(b!);
+    assert.equal((await listParts(out, 'pending')).length, 2);
+    await collector.flush();
+    assert.equal(collector.size, 0);
+    assert.equal((await listParts(out, 'pending')).length, 2, 'nothing left to flush');
+  });
+});
+
+describe('a writer killed mid-commit, then the sweep', () => {
+  const stops: [CommitStep, number][] = [['journal', 1], ['clip', 1], ['clip', 3], ['tars', 1], ['index', 1], ['manifest', 1], ['manifest', 2], ['cleanup', 1]];
+  let reference: Awaited<ReturnType<typeof checkParts>>;
+
+  it('an uninterrupted sweep commits every marked source', async () => {
+    const out = await outDir();
+    const swept = await sweepPending(new OutputDir(out), { shardBytes: SHARD_BYTES });
+    assert.equal(swept.committedSources, 5);
+    assert.equal(swept.forgottenSources, 2, 'the partial and the broken record are left to be redone');
+    assert.ok((await listParts(out, 'pending')).length >= 2, 'small shardBytes: several parts');
+    reference = await checkParts(out);
+  });
+
+  for (const [step, nth] of stops) {
+    it(`killed after ${step} #${nth}: the sweep leaves the same samples and rows, each once`, async () => {
+      const out = await outDir();
+      assert.equal(await killedSweep(out, step, nth), 'SIGKILL');
+      const summary = await sweepPending(new OutputDir(out), { shardBytes: SHARD_BYTES });
+      if (step !== 'manifest' && step !== 'cleanup') assert.equal(summary.removedParts.length, 1, 'the killed part was removed');
+      assert.deepEqual(await checkParts(out), reference);
+      const before = await snapshot(out);
+      const again = await sweepPending(new OutputDir(out), { shardBytes: SHARD_BYTES });
+      assert.deepEqual(again, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0 });
+      assert.deepEqual(await snapshot(out), before, 'a second sweep changes nothing');
+    });
+  }
+
+  it('a marker newer than the part holding its source (the source redone since) is committed again', async () => {
+    const out = await outDir();
+    const dir = new OutputDir(out);
+    const failed = (await records(out)).find((r) => r.id === 'src-c')!;
+    const { manifest } = await commitPart(dir, [failed], { shardBytes: SHARD_BYTES });
+    // The writer "died" before its cleanup: put the marker back, older than the manifest.
+    const { mtime } = await fs.stat(partFiles(out, manifest.part, 'pending').manifest);
+    await markPending(out, 'src-c');
+    await fs.utimes(path.join(out, 'pending', 'src-c'), mtime, new Date(mtime.getTime() - 1000));
+    const cleaned = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+    assert.equal(cleaned.cleanedSources, 1);
+    assert.equal(cleaned.committedSources, 4, 'the other marked sources');
+    // Now the source is redone: a newer marker and record.
+    await markPending(out, 'src-c');
+    await fs.utimes(path.join(out, 'pending', 'src-c'), new Date(), new Date(Date.now() + 5000));
+    const redone = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+    assert.equal(redone.committedSources, 1);
+    const parts = await Promise.all((await listParts(out, 'pending')).map((id) => readManifest(out, id, 'pending')));
+    assert.equal(parts.filter((p) => p!.sources.includes('src-c')).length, 2, 'the redone source is in a new part (the reduce keeps the newer)');
+  });
+});
+
+/** Every file under the folder with its size and first bytes' digest, to see that nothing changed. */
+async function snapshot(out: string): Promise<string[]> {
+  const entries = await fs.readdir(out, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return Promise.all(files.sort().map(async (f) => {
+    const rel = path.relative(out, f);
+    if (f.endsWith('.tar')) return `${rel} ${(await readTar(f)).map((m) => m.name).join(',')}`;
+    return `${rel} ${(await fs.stat(f)).size}`;
+  }));
+}
