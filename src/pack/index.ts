@@ -12,11 +12,12 @@
  *    rewritten, its rows and manifest go to `index/parts/`, its kept clips' signatures join the
  *    duplicate index, its pending files are removed.
  * 4. Totals (totals.ts): previous totals + the new final parts' tallies, journalled so that a
- *    crash never counts a part twice; stats.json and the dataset card from the totals.
+ *    crash never counts a part twice (a takedown a crash interrupted is finished first); stats.json
+ *    and the dataset card from the totals.
  */
 import { promises as fs } from 'node:fs';
 import type { PackConfig } from '../config/schema.js';
-import { loadTakedowns } from '../policy/takedown.js';
+import { loadTakedowns, resumeTakedown } from '../policy/takedown.js';
 import { OutputDir } from '../store/output.js';
 import { dedupRowOf } from './dedup.js';
 import type { DuplicateIndex } from './duplicate-index.js';
@@ -192,7 +193,10 @@ export async function pack(
   } finally {
     await duplicateIndex?.close();
   }
-  const { totals, batch } = reduced;
+  const { batch } = reduced;
+  // A takedown killed part way still has final parts to edit: finished now, before the totals are written.
+  const resumed = await resumeTakedown(outDir);
+  const totals = resumed ? await readTotals(outDir) : reduced.totals;
   const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets });
   if (batch.outside.length > 0) {
     warnings.push(`${batch.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${batch.outside.slice(0, 3).join(', ')})`);

@@ -28,6 +28,8 @@ import type { SourceRecord } from '../types.js';
 import { writeAttribution, ATTRIBUTION_FILE } from './attribution.js';
 
 export const TAKEDOWNS_FILE = 'takedowns.jsonl';
+/** A takedown under way: written before its first change, removed after its last; a pack finishes one a crash left. */
+const IN_PROGRESS_FILE = '.takedown-in-progress.json';
 const SOURCE_ID = /^[0-9a-f]{16}$/;
 
 /** One line of `takedowns.jsonl`. */
@@ -191,6 +193,7 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
 
   const parts = hits.map((h) => h.manifest.part);
   const entry: TakedownEntry = { time, sources: ids, clips: clipIds.size, samples, reason, shards: [...shards].sort(), parts };
+  await writeJsonAtomic(path.join(outDir, IN_PROGRESS_FILE), { sources: ids, reason });
   await appendFile(path.join(outDir, TAKEDOWNS_FILE), JSON.stringify(entry) + '\n');
   for (const record of records.values()) await markRecord(out, record, `Taken down on ${time}: ${reason}`);
 
@@ -212,5 +215,21 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
     await writeTotalsFiles(outDir, await readTotals(outDir), run, { unreadable: previous.sources.unreadable, mixTargets: previous.mix?.targets });
   }
   if (await exists(path.join(outDir, ATTRIBUTION_FILE))) await writeAttribution(outDir);
+  await rm(path.join(outDir, IN_PROGRESS_FILE), { force: true });
   return { ...entry, deletedShards: deleted, unknownSources: ids.filter((id) => !records.has(id)) };
+}
+
+/**
+ * Runs again a takedown that a crash interrupted (final parts are edited only by a takedown, so
+ * only this brings it to its end); nothing when none was. Returns its result.
+ */
+export async function resumeTakedown(outDir: string): Promise<TakedownResult | undefined> {
+  let interrupted: { sources: string[]; reason: string };
+  try {
+    interrupted = JSON.parse(await readFile(path.join(outDir, IN_PROGRESS_FILE), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return takedown(outDir, interrupted.sources, interrupted.reason);
 }
