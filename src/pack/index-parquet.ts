@@ -26,8 +26,15 @@ const SIGNALS_KEY = 'clipmill.signal_columns';
 
 const signalColumnName = (signal: string): string => (FIXED_NAMES.has(signal) ? `signal_${signal}` : signal);
 
-function signalNames(rows: readonly ClipRow[]): string[] {
-  const names = new Set<string>();
+/** The signal a column holds, for a column that is not a fixed one (the inverse of signalColumnName). */
+export function signalOfColumn(column: string): string | undefined {
+  if (FIXED_NAMES.has(column)) return undefined;
+  const unprefixed = column.startsWith('signal_') ? column.slice('signal_'.length) : undefined;
+  return unprefixed !== undefined && FIXED_NAMES.has(unprefixed) ? unprefixed : column;
+}
+
+function signalNames(rows: readonly ClipRow[], more: readonly string[]): string[] {
+  const names = new Set<string>(more);
   for (const row of rows) for (const name of Object.keys(row.signals)) names.add(name);
   return [...names].sort();
 }
@@ -38,8 +45,8 @@ const toParquet = (type: BasicType, value: unknown): unknown =>
 const fromParquet = (value: unknown): unknown => (typeof value === 'bigint' ? Number(value) : (value ?? null));
 
 /** Encodes rows (in the given order) as a Parquet file. */
-function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
-  const signals = signalNames(rows);
+function encodeIndex(rows: readonly ClipRow[], moreSignals: readonly string[]): ArrayBuffer {
+  const signals = signalNames(rows, moreSignals);
   const columnData: ColumnSource[] = FIXED_COLUMNS.map(([name, type]) => ({
     name,
     type,
@@ -73,9 +80,13 @@ function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
   });
 }
 
-/** Writes the index atomically (temporary file, then rename). */
-export async function writeIndexFile(file: string, rows: readonly ClipRow[]): Promise<void> {
-  await writeFileAtomic(file, new Uint8Array(encodeIndex(rows)));
+/**
+ * Writes an index file atomically (temporary file, then rename), with a column for every signal
+ * of `rows` and of `signals` (the reduce passes the dataset's, so that its parts share one schema:
+ * DuckDB's `read_parquet` of a glob takes the first file's columns unless `union_by_name`).
+ */
+export async function writeIndexFile(file: string, rows: readonly ClipRow[], signals: readonly string[] = []): Promise<void> {
+  await writeFileAtomic(file, new Uint8Array(encodeIndex(rows, signals)));
 }
 
 /** Reads an index back into rows, in file order. */

@@ -31,7 +31,7 @@ import { MISSING_FILE, OUTSIDE_CLIP_FOLDER } from './part-clip-files.js';
 import { clipRows, type ClipRow } from './rows.js';
 import type { ThumbnailMaker, WrittenShard } from './shards.js';
 import { addTallies, emptyTallies, partTallies, SourceTally, statsFromTallies, type PackStats } from './stats.js';
-import { beginTotalsUpdate, finishTotalsUpdate, openJournal, readStats, readTotals, writeTotalsFiles, type Totals, type TotalsJournal } from './totals.js';
+import { beginTotalsUpdate, finishTotalsUpdate, knownSignals, openJournal, readStats, readTotals, writeTotalsFiles, type Totals, type TotalsJournal } from './totals.js';
 import type { WriterFactory } from './writer.js';
 
 export type { ClipRow } from './rows.js';
@@ -135,12 +135,14 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
     mix: ctx.cfg.mix,
   });
   result.duplicates = verdicts.duplicates;
+  // Every part gets a column for every signal the dataset has, so that its parts share one schema.
+  const signals = [...new Set([...knownSignals(journal.base), ...allRows.flatMap((r) => Object.keys(r.signals))])];
   for (const row of allRows) {
     if (row.reason === MISSING_FILE) result.missing.push(row.clip_id);
     else if (row.reason === OUTSIDE_CLIP_FOLDER) result.outside.push(row.clip_id);
   }
   for (const part of pending) {
-    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources: part.sources, shards: part.shards }, partEdit(part.rows, verdicts.removed, wasShard));
+    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources: part.sources, shards: part.shards }, { ...partEdit(part.rows, verdicts.removed, wasShard), signals });
     await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !verdicts.removed.has(r.clip_id))));
     await removePendingFiles(outDir, part.id);
     result.parts.push(part.id);

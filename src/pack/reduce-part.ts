@@ -26,6 +26,8 @@ export function shardTotals(shards: readonly Pick<WrittenShard, 'bucket' | 'clip
 export interface PartEdit {
   /** Rows as they are to be (without removed rows, verdicts applied). */
   rows: ClipRow[];
+  /** Signals to give a column even when no row has them (the dataset's, so every part has one schema). */
+  signals?: readonly string[];
   /** Tar path -> clip ids to take out of it. */
   leaving: Map<string, string[]>;
 }
@@ -91,7 +93,7 @@ export async function writePart(
     if (rewritten) shards.push(rewritten);
     else deleted.push(shard.path);
   }
-  await writeIndexFile(partFiles(outDir, manifest.part, state).parquet, edit.rows);
+  await writeIndexFile(partFiles(outDir, manifest.part, state).parquet, edit.rows, edit.signals);
   const stats = partTallies(await sourceTally(outDir, manifest.sources), edit.rows, shardTotals(shards));
   const final: PartManifest = { version: 1, part: manifest.part, sources: [...manifest.sources], shards, stats };
   await writeManifest(outDir, final, state);

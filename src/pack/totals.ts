@@ -15,6 +15,7 @@ import { FatalError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../store/output.js';
 import { indexColumns, writeDatasetCard, type IndexColumn } from './card.js';
 import { INDEX_DIR, partFiles, readManifest } from './index-parts.js';
+import { signalOfColumn } from './index-parquet.js';
 import { addTallies, emptyTallies, statsFromTallies, subtractTallies, type PackStats, type PartTallies } from './stats.js';
 
 const STATS_FILE = 'stats.json';
@@ -47,6 +48,9 @@ async function readJson<T>(file: string): Promise<T | undefined> {
     throw e;
   }
 }
+
+/** The signal names the dataset's index has columns for. */
+export const knownSignals = (totals: Totals): string[] => totals.columns.flatMap((c) => signalOfColumn(c.name) ?? []);
 
 /** The totals as last finished (nothing counted for a dataset never reduced). */
 export const readTotals = async (outDir: string): Promise<Totals> =>

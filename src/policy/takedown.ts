@@ -21,7 +21,7 @@ import { ErrorCode, FatalError } from '../errors.js';
 import { readManifests, readPartRows, type PartManifest, type PartState } from '../pack/index-parts.js';
 import { partEdit, writePart } from '../pack/reduce-part.js';
 import type { ClipRow } from '../pack/rows.js';
-import { beginTotalsUpdate, finishInterruptedUpdate, finishTotalsUpdate, readStats, readTotals, writeTotalsFiles } from '../pack/totals.js';
+import { beginTotalsUpdate, finishInterruptedUpdate, finishTotalsUpdate, knownSignals, readStats, readTotals, writeTotalsFiles } from '../pack/totals.js';
 import { canonicalUri, sourceId } from '../sources/ids.js';
 import { OutputDir, writeJsonAtomic } from '../store/output.js';
 import type { SourceRecord } from '../types.js';
@@ -134,10 +134,11 @@ async function pruneParts(outDir: string, hits: readonly HitPart[], ids: Readonl
   const finals = hits.filter((h) => h.state === 'final').map((h) => h.manifest.part);
   const journal = finals.length > 0 ? await beginTotalsUpdate(outDir, finals) : undefined;
   const deleted: string[] = [];
+  const signals = knownSignals(await readTotals(outDir));
   for (const hit of hits) {
     const gone = new Set(hit.rows.filter((row) => ids.has(row.source_id)).map((row) => row.clip_id));
     const wasShard = new Map(hit.rows.map((row) => [row.clip_id, row.shard]));
-    const rewritten = await writePart(outDir, hit.manifest, partEdit(hit.rows, gone, wasShard), hit.state);
+    const rewritten = await writePart(outDir, hit.manifest, { ...partEdit(hit.rows, gone, wasShard), signals }, hit.state);
     deleted.push(...rewritten.deleted);
   }
   if (journal) await finishTotalsUpdate(outDir, journal);

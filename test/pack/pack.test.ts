@@ -234,6 +234,14 @@ test('tars roll over at shardBytes, and the files of a part whose writer died be
   assert.ok((await shardFiles(out)).every((f) => !f.includes(dead)));
   assert.equal(await fs.readFile(path.join(out, 'shards/README.txt'), 'utf8'), 'keep me');
   assert.equal(tiny.stats.shards.count, 4);
+
+  // Parts of sources with different signals (and of failed sources, without rows) share one schema,
+  // so a plain read_parquet of the glob (which takes the first file's columns) misses none.
+  assert.ok(tiny.parts.length > 2);
+  const schemas = await Promise.all(tiny.parts.map(async (p) => (await query(`DESCRIBE SELECT * FROM read_parquet('${partFiles(out, p, 'final').parquet}')`)).map((r) => r.column_name)));
+  for (const schema of schemas) assert.deepEqual(schema, schemas[0]);
+  const [signals] = await query(`SELECT count(motion) AS motion, count(exposure) AS exposure FROM read_parquet('${indexGlob(out)}')`);
+  assert.deepEqual(signals, { motion: '4', exposure: '1' });
 });
 
 /** A duplicate index that answers fixed verdicts and remembers what it was asked and given. */
