@@ -21,6 +21,7 @@ export interface PackOutcome {
   clipsKept: number;
   clipsDropped: number;
   duplicates: number;
+  /** Shards of the whole dataset (an append adds to them). */
   shards: number;
   /** Sentences for the person running it: what pack had to work around, and the licence warning. */
   warnings: string[];
@@ -57,7 +58,7 @@ export function packOutcome(summary: PackSummary, cfg: RunConfig): PackOutcome {
     clipsKept: summary.clips.kept,
     clipsDropped: summary.clips.dropped,
     duplicates: summary.duplicates,
-    shards: summary.shards.length,
+    shards: summary.stats.shards.count,
     warnings: packWarnings(summary, cfg),
   };
 }
