@@ -11,7 +11,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listParts, readManifest, readPartRows, type PartState } from '../../src/pack/index-parts.js';
 import { memberKey } from '../../src/pack/shards.js';
-import { readTar } from '../pack/fixture.js';
+import { OutputDir } from '../../src/store/output.js';
+import type { SourceRecord } from '../../src/types.js';
+import { readTar, RECORDS } from '../pack/fixture.js';
 
 export interface PartsView {
   /** Source ids of all parts, sorted. */
@@ -74,4 +76,10 @@ export async function checkParts(outDir: string, states: PartState[] = ['pending
   view.members.sort();
   view.rows.sort();
   return view;
+}
+
+/** The readable records of a pack fixture folder (test/pack/fixture.ts), as a writer would commit them. */
+export async function fixtureRecords(out: string): Promise<SourceRecord[]> {
+  const dir = new OutputDir(out);
+  return (await Promise.all(RECORDS.map((r) => dir.readRecord(r.id)))).filter((r): r is SourceRecord => r !== undefined);
 }

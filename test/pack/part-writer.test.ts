@@ -16,19 +16,15 @@ import { startedParts } from '../../src/pack/part-layout.js';
 import { commitPart, PartCollector, type CommitStep } from '../../src/pack/part-writer.js';
 import { sweepPending } from '../../src/pack/part-sweep.js';
 import { OutputDir } from '../../src/store/output.js';
-import type { SourceRecord } from '../../src/types.js';
-import { checkParts } from '../helpers/parts.js';
-import { outDirMaker, readTar, RECORDS } from './fixture.js';
+import { checkParts, fixtureRecords } from '../helpers/parts.js';
+import { outDirMaker, readTar } from './fixture.js';
 
 const outDir = outDirMaker();
 /** The fixture's clips state 1000 bytes each: a part rolls over after two of them. */
 const SHARD_BYTES = 1500;
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/sweep-child.ts');
 
-const records = async (out: string): Promise<SourceRecord[]> => {
-  const dir = new OutputDir(out);
-  return (await Promise.all(RECORDS.map((r) => dir.readRecord(r.id)))).filter((r): r is SourceRecord => r !== undefined);
-};
+
 
 /** Sweeps `out` in a child process that SIGKILLs itself after the `nth` time a commit reaches `step`. */
 function killedSweep(out: string, step: CommitStep, nth: number): Promise<NodeJS.Signals | null> {
@@ -40,7 +36,7 @@ describe('part commit', () => {
   it('writes tars per bucket named <partId>-<k>.tar, the pending parquet and manifest, then drops staged clips and markers', async () => {
     const out = await outDir();
     const dir = new OutputDir(out);
-    const { manifest, missing } = await commitPart(dir, await records(out), { shardBytes: 1024 ** 3 });
+    const { manifest, missing } = await commitPart(dir, await fixtureRecords(out), { shardBytes: 1024 ** 3 });
     const partId = manifest.part;
     assert.match(partId, /^\d{8}T\d{6}-[0-9a-f]{8}-\d{6}$/);
     assert.deepEqual(manifest.shards.map((s) => s.path).sort(), [
@@ -66,8 +62,8 @@ describe('part commit', () => {
 
   it('gives the same tar bytes for the same sources, whatever the part id', async () => {
     const [one, two] = [await outDir(), await outDir()];
-    const a = (await commitPart(new OutputDir(one), await records(one), { shardBytes: 1024 ** 3 })).manifest;
-    const b = (await commitPart(new OutputDir(two), await records(two), { shardBytes: 1024 ** 3 })).manifest;
+    const a = (await commitPart(new OutputDir(one), await fixtureRecords(one), { shardBytes: 1024 ** 3 })).manifest;
+    const b = (await commitPart(new OutputDir(two), await fixtureRecords(two), { shardBytes: 1024 ** 3 })).manifest;
     assert.notEqual(a.part, b.part);
     assert.deepEqual(a.shards.map((s) => [s.bucket, s.clips, s.bytes, s.sha256]), b.shards.map((s) => [s.bucket, s.clips, s.bytes, s.sha256]));
   });
@@ -75,7 +71,7 @@ describe('part commit', () => {
   it('a collector commits once the staged kept bytes reach shardBytes, and the rest on flush', async () => {
     const out = await outDir();
     const collector = new PartCollector(new OutputDir(out), { shardBytes: SHARD_BYTES });
-    const [a, b, c] = await records(out);
+    const [a, b, c] = await fixtureRecords(out);
     await collector.add(a!); // four kept clips of 1000 bytes stated: full at once
     assert.equal((await listParts(out, 'pending')).length, 1);
     await collector.add(c!); // no clips
@@ -117,7 +113,7 @@ describe('a writer killed mid-commit, then the sweep', () => {
   it('a marker newer than the part holding its source (the source redone since) is committed again', async () => {
     const out = await outDir();
     const dir = new OutputDir(out);
-    const failed = (await records(out)).find((r) => r.id === 'src-c')!;
+    const failed = (await fixtureRecords(out)).find((r) => r.id === 'src-c')!;
     const { manifest } = await commitPart(dir, [failed], { shardBytes: SHARD_BYTES });
     // The writer "died" before its cleanup: put the marker back, older than the manifest.
     const { mtime } = await fs.stat(partFiles(out, manifest.part, 'pending').manifest);
