@@ -24,8 +24,6 @@ const outDir = outDirMaker();
 const SHARD_BYTES = 1500;
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/sweep-child.ts');
 
-
-
 /** Sweeps `out` in a child process that SIGKILLs itself after the `nth` time a commit reaches `step`. */
 function killedSweep(out: string, step: CommitStep, nth: number): Promise<NodeJS.Signals | null> {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CHILD, out, String(SHARD_BYTES), step, String(nth)], { stdio: ['ignore', 'ignore', 'inherit'] });
