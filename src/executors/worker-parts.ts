@@ -54,7 +54,11 @@ export class WorkerParts {
   jobEnded(runId: string): void {
     const parts = this.of(runId);
     parts.running--;
-    if (parts.running > 0 || parts.contexts.size === 0) return;
+    if (parts.running > 0) return;
+    if (parts.contexts.size === 0) {
+      this.runs.delete(runId);
+      return;
+    }
     clearTimeout(parts.timer);
     parts.timer = setTimeout(() => {
       this.flush(runId).catch((err: Error) => this.log(`committing the finished sources of run ${runId} failed (the pack step's sweep commits them): ${err.message}`));
