@@ -4,6 +4,7 @@
  *
  * 1. A part that was started (journal) but has no manifest never existed: its tars, Parquet file
  *    and temporary files are removed. A started part that has its manifest only loses its journal.
+ *    A folder of the first layout (one index.parquet) has its sources marked (part-adopt.ts).
  * 2. A marker whose source is in a pending part (its writer died before step 4) is cleaned with
  *    the source's staged clips, unless the marker is newer than that part's manifest (the source
  *    was redone since, e.g. after a transient failure): then it counts as not committed.
@@ -19,6 +20,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { OutputDir } from '../store/output.js';
 import { listParts, partFiles, PENDING_PARTS_DIR, readManifest, type PartState } from './index-parts.js';
+import { adoptFlatLayout } from './part-adopt.js';
 import { removeJournal, startedParts } from './part-layout.js';
 import { pendingMarkerTimes } from './part-markers.js';
 import { PartCollector, releaseSource, type PartWriterOptions } from './part-writer.js';
@@ -33,6 +35,8 @@ export interface SweepSummary {
   cleanedSources: number;
   /** Markers without a record: their sources will be done again. */
   forgottenSources: number;
+  /** Sources of a folder of the first layout (one index.parquet) marked to be committed into parts. */
+  adoptedSources: number;
 }
 
 /** Every file of an uncommitted part: its tars (also temporary ones) and its files under index/pending/. */
@@ -62,7 +66,7 @@ async function pendingSourceTimes(outDir: string): Promise<Map<string, number>> 
 }
 
 export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Promise<SweepSummary> {
-  const summary: SweepSummary = { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0 };
+  const summary: SweepSummary = { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0, adoptedSources: 0 };
   for (const partId of await startedParts(out.root)) {
     if (await isCommitted(out.root, partId)) await removeJournal(out.root, partId);
     else {
@@ -72,6 +76,7 @@ export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Pro
   }
 
   const committedAt = await pendingSourceTimes(out.root);
+  summary.adoptedSources = await adoptFlatLayout(out.root, new Set(committedAt.keys()));
   const collector = new PartCollector(out, opts);
   for (const [sourceId, markedAt] of await pendingMarkerTimes(out.root)) {
     const partAt = committedAt.get(sourceId);

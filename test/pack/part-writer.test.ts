@@ -2,7 +2,8 @@
  * Committing parts where clips are made, and the sweep after a writer was killed: a real child
  * process sweeps (and so commits) the fixture's marked sources and is SIGKILLed right after each
  * step of a commit; a sweep afterwards always leaves a consistent folder (checkParts) with the same
- * samples and rows as a commit that was never interrupted, and a second sweep changes nothing.
+ * samples and rows as a commit that was never interrupted, and a second sweep changes nothing. A
+ * folder of the first layout (one index.parquet) is adopted: its sources end up in parts.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -52,7 +53,7 @@ describe('part commit', () => {
     }
     // The broken and partial records' markers stay for the sweep; the committed part is left alone by it.
     const swept = await sweepPending(dir, { shardBytes: 1024 ** 3 });
-    assert.deepEqual(swept, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 2 });
+    assert.deepEqual(swept, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 2, adoptedSources: 0 });
     const view = await checkParts(out);
     assert.ok(view.members.some((m) => m.startsWith('src-a-0-24.mp4 ')));
     assert.ok(view.rows.includes('src-b-25-49 dropped missing_file'));
@@ -103,7 +104,7 @@ describe('a writer killed mid-commit, then the sweep', () => {
       assert.deepEqual(await checkParts(out), reference);
       const before = await snapshot(out);
       const again = await sweepPending(new OutputDir(out), { shardBytes: SHARD_BYTES });
-      assert.deepEqual(again, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0 });
+      assert.deepEqual(again, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0, adoptedSources: 0 });
       assert.deepEqual(await snapshot(out), before, 'a second sweep changes nothing');
     });
   }
@@ -127,6 +128,28 @@ describe('a writer killed mid-commit, then the sweep', () => {
     assert.equal(redone.committedSources, 1);
     const parts = await Promise.all((await listParts(out, 'pending')).map((id) => readManifest(out, id, 'pending')));
     assert.equal(parts.filter((p) => p!.sources.includes('src-c')).length, 2, 'the redone source is in a new part (the reduce keeps the newer)');
+  });
+});
+
+describe('a folder of the first layout', () => {
+  it('has its recorded sources committed into parts, its old shards and index.parquet removed, once', async () => {
+    const out = await outDir();
+    const dir = new OutputDir(out);
+    await fs.rm(path.join(out, 'pending'), { recursive: true });
+    await fs.writeFile(path.join(out, 'index.parquet'), 'an index of the first layout');
+    await fs.mkdir(path.join(out, 'shards/lt144p-16x9-d0-2'), { recursive: true });
+    await fs.writeFile(path.join(out, 'shards/lt144p-16x9-d0-2/shard-000000.tar'), 'a shard of the first layout');
+    // A source a new run has already committed (its marker is gone) is not marked again.
+    const [first] = await fixtureRecords(out);
+    await commitPart(dir, [first!], { shardBytes: SHARD_BYTES });
+
+    const swept = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+    assert.equal(swept.adoptedSources, 4, 'the readable records but the one already in a part');
+    assert.equal(swept.committedSources, 4);
+    await assert.rejects(fs.stat(path.join(out, 'index.parquet')));
+    const view = await checkParts(out);
+    assert.deepEqual(view.sources, ['src-a', 'src-b', 'src-c', 'src-d', 'src-e']);
+    assert.equal((await sweepPending(dir, { shardBytes: SHARD_BYTES })).adoptedSources, 0);
   });
 });
 
