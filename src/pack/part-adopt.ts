@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SHARDS_DIR } from './shards.js';
+import { removeShardFiles } from './shards.js';
 import { markPending } from './part-markers.js';
 import { readSourceRecords } from './records.js';
 
@@ -27,12 +27,7 @@ export async function adoptFlatLayout(outDir: string, committed: ReadonlySet<str
     await markPending(outDir, record.id);
     marked++;
   }
-  const root = path.join(outDir, SHARDS_DIR);
-  for (const bucket of await fs.readdir(root).catch(() => [] as string[])) {
-    const names = await fs.readdir(path.join(root, bucket)).catch(() => [] as string[]);
-    for (const name of names.filter((n) => FLAT_SHARD.test(n))) await fs.rm(path.join(root, bucket, name), { force: true });
-    await fs.rmdir(path.join(root, bucket)).catch(() => {});
-  }
+  await removeShardFiles(outDir, (name) => FLAT_SHARD.test(name));
   await fs.rm(index, { force: true });
   return marked;
 }

@@ -21,10 +21,10 @@ import path from 'node:path';
 import type { OutputDir } from '../store/output.js';
 import { listParts, partFiles, PENDING_PARTS_DIR, readManifest, type PartState } from './index-parts.js';
 import { adoptFlatLayout } from './part-adopt.js';
-import { removeJournal, startedParts } from './part-layout.js';
+import { partOfShardFile, removeJournal, startedParts } from './part-layout.js';
 import { pendingMarkerTimes } from './part-markers.js';
 import { PartCollector, releaseSource, type PartWriterOptions } from './part-writer.js';
-import { removePartShards } from './shards.js';
+import { removeShardFiles } from './shards.js';
 
 export interface SweepSummary {
   /** Parts started by a writer that died before their manifest; their files are gone. */
@@ -41,7 +41,7 @@ export interface SweepSummary {
 
 /** Every file of an uncommitted part: its tars (also temporary ones) and its files under index/pending/. */
 async function removeUncommittedPart(outDir: string, partId: string): Promise<void> {
-  await removePartShards(outDir, partId);
+  await removeShardFiles(outDir, (name) => partOfShardFile(name) === partId);
   const dir = path.join(outDir, PENDING_PARTS_DIR);
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.startsWith(`${partId}.`) && !n.endsWith('.writing'))) await fs.rm(path.join(dir, name), { force: true });

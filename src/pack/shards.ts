@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { tempPathFor } from '../store/output.js';
 import { bucketName } from './buckets.js';
-import { partOfShardFile, partShardName } from './part-layout.js';
+import { partShardName } from './part-layout.js';
 import type { ClipRow } from './rows.js';
 import type { SampleWriter, ShardInput, WriterFactory, WriterOptions, WrittenShard } from './writer.js';
 
@@ -202,22 +202,22 @@ export async function writeShards(
 }
 
 /**
- * Deletes every file under `shards/` of part `partId` (finished tars and temporary ones), and
- * bucket folders left empty: the files of a part that never got its manifest. Returns the
+ * Deletes the files under `shards/<bucket>/` whose name `doomed` picks (the tars of a part that
+ * never got its manifest, temporary ones included), and bucket folders left empty. Returns the
  * removed paths, relative to the output folder.
  */
-export async function removePartShards(outDir: string, partId: string): Promise<string[]> {
+export async function removeShardFiles(outDir: string, doomed: (name: string) => boolean): Promise<string[]> {
   const root = path.join(outDir, SHARDS_DIR);
   const removed: string[] = [];
   for (const bucket of await fs.readdir(root).catch(() => [] as string[])) {
     const dir = path.join(root, bucket);
     const names = await fs.readdir(dir).catch(() => [] as string[]);
-    const doomed = names.filter((name) => partOfShardFile(name) === partId);
-    for (const name of doomed) {
+    const gone = names.filter(doomed);
+    for (const name of gone) {
       await fs.rm(path.join(dir, name), { force: true });
       removed.push(path.posix.join(SHARDS_DIR, bucket, name));
     }
-    if (doomed.length === names.length) await fs.rmdir(dir).catch(() => {});
+    if (gone.length === names.length) await fs.rmdir(dir).catch(() => {});
   }
   return removed.sort();
 }
