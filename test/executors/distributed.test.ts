@@ -4,8 +4,8 @@
  * samples, index, warnings and exit status of a local run (the parts the samples were cut into
  * differ: each worker commits its own); the per-host rate holds across two workers as the server
  * sees it; a rerun skips everything; a worker killed mid-run (SIGKILL) still leaves a complete
- * dataset, and so do two workers killed at random points while they commit parts; a cancelled run
- * does nothing until the same command resumes it.
+ * dataset, and so do two workers killed at random points while they commit parts; a worker stopped
+ * by SIGTERM commits what it finished; a cancelled run does nothing until the same command resumes it.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -162,6 +162,22 @@ describe('distributed run (clipmill worker processes)', () => {
     startWorker();
     expectExit(await run.done, 0);
     assert.deepEqual(await readDataset(outDir), local, when);
+  });
+
+  it('a worker stopped by SIGTERM commits what it finished before it exits; another finishes the run', async () => {
+    const outDir = dir.file('stopped');
+    const run = runOnQueue(outDir);
+    const stopped = startWorker();
+    await until(async () => (await recordCount(outDir)) > 0, 60_000, 20);
+    await stopWorker(stopped);
+    const recorded = await recordCount(outDir);
+    assert.ok(recorded < VIDEOS, `stopped mid-run (${recorded} records)`);
+    const committed = (await readdir(path.join(outDir, 'index', 'pending'))).filter((n) => n.endsWith('.json'));
+    assert.ok(committed.length > 0, 'the stopped worker committed a part');
+    assert.deepEqual(await readdir(path.join(outDir, 'pending')), [], 'no finished source left marked');
+    startWorker();
+    expectExit(await run.done, 0);
+    assert.deepEqual(await readDataset(outDir), local);
   });
 
   it('clipmill cancel stops a queued run; the same run command resumes it', async () => {
