@@ -11,7 +11,8 @@ const markerPath = (outDir: string, sourceId: string): string => path.join(outDi
 
 export async function markPending(outDir: string, sourceId: string): Promise<void> {
   await fs.mkdir(path.join(outDir, MARKERS_DIR), { recursive: true });
-  await fs.writeFile(markerPath(outDir, sourceId), '');
+  // Written bytes, not an empty file, so every file system moves its mtime, which the sweep compares with its part's manifest.
+  await fs.writeFile(markerPath(outDir, sourceId), `${new Date().toISOString()}\n`);
 }
 
 export const clearPending = (outDir: string, sourceId: string): Promise<void> => fs.rm(markerPath(outDir, sourceId), { force: true });
