@@ -1,16 +1,15 @@
 /**
- * The reduce step of every run, local or distributed: descriptions still missing, dedup across
- * sources (pixels, then embeddings), shards, index, stats, attribution, and what a person must be
- * told about it. Both executors call `packRun`, so a run
+ * The reduce step of every run, local or distributed: the sweep of sources no writer committed
+ * (descriptions still missing asked for first), dedup across sources (pixels, then embeddings),
+ * final index parts, stats, attribution, and what a person must be told about it. Both executors call `packRun`, so a run
  * reports the same warnings whichever way it ran.
  */
 import type { RunConfig } from '../config/schema.js';
-import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
 import { openDuplicateIndex } from '../pack/duplicate-index.js';
 import { markSemanticDuplicateRows } from '../pack/semantic-dedup.js';
-import { describeMissing, runAnnotators } from '../annotate/run-annotators.js';
 import { OutputDir } from '../store/output.js';
+import { partWriterOptions } from './parts.js';
 import type { WriterFactory } from '../pack/writer.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
@@ -32,16 +31,16 @@ export interface RunTimes {
   finishedAt: string;
 }
 
-/** Packs `outDir` from its records and writes the attribution file. */
+/** Reduces `outDir` (its pending parts, after sweeping in sources no writer committed) and writes the attribution file. */
 export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes, makeWriter?: WriterFactory): Promise<PackSummary> {
-  // Captions that failed, and descriptions missing from finished records, are asked for again first.
-  await describeMissing(new OutputDir(outDir), runAnnotators(cfg, outDir));
+  // The sweep commits as a run's writers do: same tars, thumbnails, and descriptions still missing asked for first.
+  const { thumbnail, prepare } = partWriterOptions(new OutputDir(outDir), cfg, makeWriter);
   const summary = await pack(outDir, cfg.pack, run, {
     makeWriter,
+    thumbnail,
+    prepare,
     duplicateIndex: () => openDuplicateIndex(outDir),
     markSemanticDuplicates: cfg.embed.dedupThreshold > 0 ? (rows) => markSemanticDuplicateRows(rows, cfg.embed.dedupThreshold) : undefined,
-    // A clip whose thumbnail cannot be made is still packed, without one.
-    thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
   });
   await writeAttribution(outDir);
   return summary;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { PackConfig } from '../../src/config/schema.js';
 import { pack } from '../../src/pack/index.js';
 import type { DedupRow } from '../../src/pack/dedup.js';

@@ -11,7 +11,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
 import type { PackStats } from '../../src/pack/index.js';
@@ -30,7 +29,6 @@ import { startServe, type Served } from './serve.js';
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1'
   ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs')
   : (process.env.CLIPMILL_TEST_ARTIFACTS ?? path.join(os.tmpdir(), 'clipmill-test-artifacts'));
-const exec = promisify(execFile);
 
 describe('a finished dataset: dashboard, report and dataset card', { timeout: 900_000 }, () => {
   let dir: TempDir;
