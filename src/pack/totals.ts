@@ -66,7 +66,7 @@ export const openJournal = (outDir: string): Promise<TotalsJournal | undefined> 
  * change is unfinished (finish it first with `finishTotalsUpdate`).
  */
 export async function beginTotalsUpdate(outDir: string, partIds: readonly string[]): Promise<TotalsJournal> {
-  if (await openJournal(outDir)) throw new FatalError(`An earlier change of ${outDir} was interrupted; run \`clipmill pack ${outDir}\` first.`);
+  if (await openJournal(outDir)) throw new FatalError(`An earlier change of ${outDir} was interrupted; run the run into it again first (or pack() it from the library).`);
   const base = await readTotals(outDir);
   for (const id of partIds) {
     const manifest = await readManifest(outDir, id, 'final');
@@ -87,7 +87,7 @@ export async function finishInterruptedUpdate(outDir: string): Promise<void> {
   const journal = await openJournal(outDir);
   if (!journal) return;
   for (const id of journal.parts) {
-    if (await readManifest(outDir, id, 'pending')) throw new FatalError(`A pack of ${outDir} was interrupted; run \`clipmill pack ${outDir}\` first.`);
+    if (await readManifest(outDir, id, 'pending')) throw new FatalError(`A pack of ${outDir} was interrupted; run the run into it again first (or pack() it from the library).`);
   }
   await finishTotalsUpdate(outDir, journal);
 }
