@@ -57,7 +57,11 @@ export interface PackHooks {
   thumbnail?: ThumbnailMaker;
   /** The sample writer of the sweep (default: WebDataset tar shards). */
   makeWriter?: WriterFactory;
+  /** Hears each step of the reduce as it completes (a part made final, its signatures added, its pending files removed; the totals). */
+  onStep?: (step: ReduceStep, partId?: string) => void | Promise<void>;
 }
+
+export type ReduceStep = 'final' | 'signatures' | 'cleanup' | 'totals';
 
 export interface PackSummary {
   /** Sources in the dataset (all final parts). */
@@ -143,8 +147,11 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
   }
   for (const part of pending) {
     const { manifest, deleted } = await writePart(outDir, { part: part.id, sources: part.sources, shards: part.shards }, { ...partEdit(part.rows, verdicts.removed, wasShard), signals });
+    await ctx.hooks.onStep?.('final', part.id);
     await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !verdicts.removed.has(r.clip_id))));
+    await ctx.hooks.onStep?.('signatures', part.id);
     await removePendingFiles(outDir, part.id);
+    await ctx.hooks.onStep?.('cleanup', part.id);
     result.parts.push(part.id);
     result.shards.push(...manifest.shards);
     result.removedShards.push(...deleted);
@@ -170,6 +177,7 @@ async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: B
     const journal = await beginTotalsUpdate(ctx.outDir, pending);
     add(await reduceBatch(ctx, journal));
     totals = await finishTotalsUpdate(ctx.outDir, journal);
+    await ctx.hooks.onStep?.('totals');
   }
   return { totals: totals ?? (await readTotals(ctx.outDir)), batch };
 }

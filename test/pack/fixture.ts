@@ -161,3 +161,9 @@ export async function readTar(file: string): Promise<TarMember[]> {
   await done;
   return members;
 }
+
+/** A signature of four 64-bit hashes; `flip` changes the low bits of each, so 0 and 1 are near-duplicates and 0 and 0xffff not. */
+export const signature = (seed: number, flip = 0): string =>
+  Array.from({ length: 4 }, (_, i) => ((BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(i) * 0x632be59bd9b4e019n) ^ BigInt(flip)) & 0xffffffffffffffffn)
+    .map((h) => h.toString(16).padStart(16, '0'))
+    .join('');

@@ -13,7 +13,7 @@ import { pack, readIndex, summarizeOutput } from '../../src/pack/index.js';
 import { markPending } from '../../src/pack/part-markers.js';
 import { writeJournal } from '../../src/pack/part-layout.js';
 import type { SourceRecord } from '../../src/types.js';
-import { outDirMaker, readTar, RECORDS } from './fixture.js';
+import { outDirMaker, readTar, RECORDS, signature } from './fixture.js';
 
 const RUN = { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:01:40.000Z' };
 const cfg = PackConfig.parse({});
@@ -280,12 +280,6 @@ test('the duplicate index drops marked copies from the tars, records duplicate_o
   assert.equal(summary.stats.clips.dropped_by_reason.duplicate, 1);
   assert.deepEqual(index.added.get(part), ['src-a-0-24']);
 });
-
-/** A signature of four 64-bit hashes; `flip` changes the low bits of each, so 0 and 1 are near-duplicates and 0 and 0xffff not. */
-const signature = (seed: number, flip = 0): string =>
-  Array.from({ length: 4 }, (_, i) => ((BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(i) * 0x632be59bd9b4e019n) ^ BigInt(flip)) & 0xffffffffffffffffn)
-    .map((h) => h.toString(16).padStart(16, '0'))
-    .join('');
 
 test('an append adds a part, dedups the new clips against the dataset, leaves existing tars byte-identical and sums the totals', async () => {
   const out = await outDir();
