@@ -137,6 +137,7 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
     duplicateIndex: ctx.duplicateIndex,
     markSemanticDuplicates: ctx.hooks.markSemanticDuplicates,
     mix: ctx.cfg.mix,
+    existingCategories: journal.base.tallies.categories,
   });
   result.duplicates = verdicts.duplicates;
   // Every part gets a column for every signal the dataset has, so that its parts share one schema.

@@ -51,8 +51,12 @@ export function mixFromCategories(categories: Record<string, { clips: number; ho
   return report;
 }
 
-/** Clip ids to leave out so the kept hours approach the targets. */
-export function balanceMix(kept: readonly ClipRow[], cfg: MixConfig): Set<string> {
+/**
+ * Clip ids of `kept` (the clips being added) to leave out so the kept hours approach the targets.
+ * `existing`: kept hours per category already in the dataset (its totals), which stay; the
+ * targets then apply to the dataset as it will be, and only the new clips are thinned.
+ */
+export function balanceMix(kept: readonly ClipRow[], cfg: MixConfig, existing: Record<string, { hours: number }> = {}): Set<string> {
   const targets = { ...cfg.targets };
   const rest = 1 - Object.values(targets).reduce((a, b) => a + b, 0);
   if (rest > 1e-9) targets[REST] = rest;
@@ -65,17 +69,22 @@ export function balanceMix(kept: readonly ClipRow[], cfg: MixConfig): Set<string
     groups.set(group, list);
   }
   const hoursOf = (rows: readonly ClipRow[]) => rows.reduce((h, r) => h + r.duration / 3600, 0);
+  const before: Record<string, number> = {};
+  for (const [category, t] of Object.entries(existing)) {
+    const group = category in cfg.targets ? category : REST;
+    before[group] = (before[group] ?? 0) + t.hours;
+  }
   // The dataset size the scarcest category allows: every target met at that total.
   let total = Infinity;
   for (const [group, share] of Object.entries(targets)) {
     if (share <= 0) continue;
-    total = Math.min(total, hoursOf(groups.get(group) ?? []) / share);
+    total = Math.min(total, ((before[group] ?? 0) + hoursOf(groups.get(group) ?? [])) / share);
   }
   const leftOut = new Set<string>();
   if (!Number.isFinite(total) || total <= 0) return leftOut;
   for (const [group, rows] of groups) {
     const available = hoursOf(rows);
-    const wanted = Math.max((targets[group] ?? 0) * total, cfg.floor * available);
+    const wanted = Math.max((targets[group] ?? 0) * total - (before[group] ?? 0), cfg.floor * available);
     if (wanted >= available) continue;
     let hours = 0;
     for (const row of [...rows].sort(byQuality)) {

@@ -2,7 +2,7 @@
  * The reduce's verdicts over the rows of the pending parts, in this order: rows of taken-down
  * sources leave the index; near-duplicates (pixel signatures) against the dataset's duplicate
  * index and among the pending clips; semantic duplicates among the pending clips; content-mix
- * balancing among the pending clips. Only pending rows change: a final clip is never dropped.
+ * balancing of the pending clips, counting the hours the dataset already has. Only pending rows change: a final clip is never dropped.
  */
 import type { MixConfig } from './mix.js';
 import { balanceMix } from './mix.js';
@@ -23,6 +23,8 @@ export interface VerdictOptions {
   duplicateIndex?: DuplicateIndex;
   markSemanticDuplicates?: DuplicateFinder;
   mix?: MixConfig;
+  /** Kept hours per category already in the dataset, which mix balancing counts in (stats totals). */
+  existingCategories?: Record<string, { hours: number }>;
 }
 
 export interface Verdicts {
@@ -66,7 +68,7 @@ export async function decideVerdicts(rows: readonly ClipRow[], opts: VerdictOpti
   }
   const duplicates = dropped.size;
   if (opts.mix?.balance) {
-    const leftOut = balanceMix(kept, opts.mix);
+    const leftOut = balanceMix(kept, opts.mix, opts.existingCategories);
     for (const row of kept) {
       if (!leftOut.has(row.clip_id)) continue;
       dropRow(row, MIX);
