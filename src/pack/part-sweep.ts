@@ -8,8 +8,11 @@
  * 2. A marker whose source is in a pending part (its writer died before step 4) is cleaned with
  *    the source's staged clips, unless the marker is newer than that part's manifest (the source
  *    was redone since, e.g. after a transient failure): then it counts as not committed.
- * 3. A marker without a record (a task killed between the two) goes with its staged clips: the
- *    source has no record, so the next run does it again.
+ * 3. A marker without a record (a task killed between the two), or whose record does not parse,
+ *    goes with its staged clips: the next run does the source again. A record that cannot be read
+ *    now (EMFILE, EIO: maybe transient) or that names another source than its marker (an id like
+ *    "../x" would lead the commit's deletes out of the folder) is left alone, marker and clips
+ *    kept, and reported: a later sweep tries again.
  * 4. Every other marked source is committed into new parts by the same PartCollector a worker uses.
  *
  * Idempotent: a sweep killed anywhere is finished by the next one. It must run while no writer of
@@ -19,10 +22,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { OutputDir } from '../store/output.js';
+import type { SourceRecord } from '../types.js';
 import { listParts, partFiles, PENDING_PARTS_DIR, readManifest, type PartState } from './index-parts.js';
 import { adoptFlatLayout } from './part-adopt.js';
 import { partOfShardFile, removeJournal, startedParts } from './part-layout.js';
-import { pendingMarkerTimes } from './part-markers.js';
+import { isSafeSourceId, pendingMarkerTimes } from './part-markers.js';
 import { PartCollector, releaseSource, type PartWriterOptions } from './part-writer.js';
 import { removeShardFiles } from './shards.js';
 
@@ -33,8 +37,10 @@ export interface SweepSummary {
   committedSources: number;
   /** Markers (and staged clips) of sources already in a committed part. */
   cleanedSources: number;
-  /** Markers without a record: their sources will be done again. */
+  /** Markers without a record (or with one that does not parse): their sources will be done again. */
   forgottenSources: number;
+  /** Marked sources left as they are, with why: their record could not be read now, or names another source. */
+  heldSources: { id: string; problem: string }[];
   /** Sources of a folder of the first layout (one index.parquet) marked to be committed into parts. */
   adoptedSources: number;
 }
@@ -65,8 +71,30 @@ async function pendingSourceTimes(outDir: string): Promise<Map<string, number>> 
   return times;
 }
 
+/** A marked source's record, as the sweep finds it (see step 3 above). */
+type MarkedRecord = { record: SourceRecord } | { gone: true } | { problem: string };
+
+async function readMarkedRecord(out: OutputDir, sourceId: string): Promise<MarkedRecord> {
+  let text: string;
+  try {
+    text = await fs.readFile(out.recordPath(sourceId), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { gone: true };
+    return { problem: `its record could not be read: ${(err as Error).message}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { gone: true }; // records are written whole (rename), so this one will not parse later either
+  }
+  const id = (value as { id?: unknown } | null)?.id;
+  if (id !== sourceId || !isSafeSourceId(id)) return { problem: `its record names another source id, ${JSON.stringify(id)}` };
+  return { record: value as SourceRecord };
+}
+
 export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Promise<SweepSummary> {
-  const summary: SweepSummary = { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0, adoptedSources: 0 };
+  const summary: SweepSummary = { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0, heldSources: [], adoptedSources: 0 };
   for (const partId of await startedParts(out.root)) {
     if (await isCommitted(out.root, partId)) await removeJournal(out.root, partId);
     else {
@@ -85,13 +113,17 @@ export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Pro
       summary.cleanedSources++;
       continue;
     }
-    const record = await out.readRecord(sourceId);
-    if (!record) {
+    const found = await readMarkedRecord(out, sourceId);
+    if ('problem' in found) {
+      summary.heldSources.push({ id: sourceId, problem: found.problem });
+      continue;
+    }
+    if ('gone' in found) {
       await releaseSource(out, sourceId);
       summary.forgottenSources++;
       continue;
     }
-    await collector.add(record);
+    await collector.add(found.record);
     summary.committedSources++;
   }
   await collector.flush();

@@ -24,7 +24,7 @@ import { checkClipFiles } from './part-clip-files.js';
 import { newPartId } from './part-id.js';
 import { partFiles, writeManifest, type PartManifest } from './index-parts.js';
 import { removeJournal, writeJournal } from './part-layout.js';
-import { clearPending } from './part-markers.js';
+import { assertSafeSourceId, clearPending } from './part-markers.js';
 import { clipRows, compareRows } from './rows.js';
 import { writeShards, type ThumbnailMaker } from './shards.js';
 import { partTallies, SourceTally, type ShardTotals } from './stats.js';
@@ -60,6 +60,7 @@ function shardTotals(shards: readonly WrittenShard[]): ShardTotals {
 
 /** Step 4 for one source: its staged clips and its marker go (its clips now live in the part's tars). */
 export async function releaseSource(out: OutputDir, sourceId: string): Promise<void> {
+  assertSafeSourceId(sourceId);
   await rm(path.join(out.root, out.clipsDirRel(sourceId)), { recursive: true, force: true });
   await clearPending(out.root, sourceId);
 }

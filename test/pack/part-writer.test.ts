@@ -12,9 +12,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { listParts, partFiles, readManifest } from '../../src/pack/index-parts.js';
-import { markPending } from '../../src/pack/part-markers.js';
+import { clearPending, markPending } from '../../src/pack/part-markers.js';
 import { startedParts } from '../../src/pack/part-layout.js';
-import { commitPart, PartCollector, type CommitStep } from '../../src/pack/part-writer.js';
+import { commitPart, PartCollector, releaseSource, type CommitStep } from '../../src/pack/part-writer.js';
 import { sweepPending } from '../../src/pack/part-sweep.js';
 import { OutputDir } from '../../src/store/output.js';
 import { checkParts, fixtureRecords } from '../helpers/parts.js';
@@ -53,7 +53,7 @@ describe('part commit', () => {
     }
     // The broken and partial records' markers stay for the sweep; the committed part is left alone by it.
     const swept = await sweepPending(dir, { shardBytes: 1024 ** 3 });
-    assert.deepEqual(swept, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 2, adoptedSources: 0 });
+    assert.deepEqual(swept, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 2, heldSources: [], adoptedSources: 0 });
     const view = await checkParts(out);
     assert.ok(view.members.some((m) => m.startsWith('src-a-0-24.mp4 ')));
     assert.ok(view.rows.includes('src-b-25-49 dropped missing_file'));
@@ -104,7 +104,7 @@ describe('a writer killed mid-commit, then the sweep', () => {
       assert.deepEqual(await checkParts(out), reference);
       const before = await snapshot(out);
       const again = await sweepPending(new OutputDir(out), { shardBytes: SHARD_BYTES });
-      assert.deepEqual(again, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0, adoptedSources: 0 });
+      assert.deepEqual(again, { removedParts: [], committedSources: 0, cleanedSources: 0, forgottenSources: 0, heldSources: [], adoptedSources: 0 });
       assert.deepEqual(await snapshot(out), before, 'a second sweep changes nothing');
     });
   }
@@ -127,7 +127,60 @@ describe('a writer killed mid-commit, then the sweep', () => {
     const redone = await sweepPending(dir, { shardBytes: SHARD_BYTES });
     assert.equal(redone.committedSources, 1);
     const parts = await Promise.all((await listParts(out, 'pending')).map((id) => readManifest(out, id, 'pending')));
-    assert.equal(parts.filter((p) => p!.sources.includes('src-c')).length, 2, 'the redone source is in a new part (the reduce keeps the newer)');
+    assert.equal(parts.filter((p) => p!.sources.includes('src-c')).length, 2, 'the redone source is in a new part too (that the reduce keeps only the newer is pending the reduce-side fix)');
+  });
+});
+
+describe('records the sweep cannot use as they are', () => {
+  it('leaves a record whose id is a path alone: nothing outside the output folder is deleted', async () => {
+    const out = await outDir();
+    const dir = new OutputDir(out);
+    // <out>/clips/../../<name> is <tmp>/<name>, beside the output folder.
+    const victimName = `victim-${path.basename(out)}`;
+    const victim = path.join(path.dirname(out), victimName);
+    await fs.mkdir(victim);
+    await fs.writeFile(path.join(victim, 'precious.mp4'), 'not clipmill\'s');
+    try {
+      const [a] = await fixtureRecords(out);
+      const forged = { ...a!, id: `../../${victimName}`, clips: [{ ...a!.clips[0]!, file: `clips/../../${victimName}/precious.mp4` }] };
+      await fs.writeFile(path.join(out, 'sources', 'abc.json'), JSON.stringify(forged));
+      await markPending(out, 'abc');
+
+      const swept = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+      assert.equal(await fs.readFile(path.join(victim, 'precious.mp4'), 'utf8'), 'not clipmill\'s');
+      assert.deepEqual(swept.heldSources.map((h) => h.id), ['abc']);
+      assert.match(swept.heldSources[0]!.problem, /another source id/);
+      await fs.stat(path.join(out, 'pending', 'abc')); // kept for whoever looks at it
+      const parts = await Promise.all((await listParts(out, 'pending')).map((id) => readManifest(out, id, 'pending')));
+      assert.ok(parts.every((p) => !p!.sources.includes(forged.id)), 'the forged record is in no part');
+      await assert.rejects(releaseSource(dir, `../../${victimName}`), /not a plain file name/);
+      await assert.rejects(clearPending(out, '../x'), /not a plain file name/);
+      await fs.stat(path.join(victim, 'precious.mp4'));
+    } finally {
+      await fs.rm(victim, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the marker and staged clips of a record it cannot read now, and commits the source once it can', async () => {
+    const out = await outDir();
+    const dir = new OutputDir(out);
+    const recordFile = path.join(out, 'sources', 'src-a.json');
+    const text = await fs.readFile(recordFile, 'utf8');
+    // A read error that is not ENOENT, as EIO or EMFILE would be: the record path is a folder now.
+    await fs.rm(recordFile);
+    await fs.mkdir(recordFile);
+    const first = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+    await fs.stat(path.join(out, 'pending', 'src-a'));
+    await fs.stat(path.join(out, 'clips', 'src-a', 'src-a-0-24.mp4'));
+    assert.deepEqual(first.heldSources.map((h) => h.id), ['src-a']);
+    assert.equal(first.forgottenSources, 2, 'only the partial and the broken record');
+
+    await fs.rmdir(recordFile);
+    await fs.writeFile(recordFile, text);
+    const second = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+    assert.equal(second.committedSources, 1);
+    const view = await checkParts(out);
+    assert.ok(view.members.some((m) => m.startsWith('src-a-0-24.mp4 ')), 'its clips are in a part');
   });
 });
 
