@@ -33,6 +33,11 @@ import type { WriterFactory, WrittenShard } from './writer.js';
 export interface PartWriterOptions {
   /** Target tar size (config `pack.shardBytes`); also the staged kept bytes at which a collector commits. */
   shardBytes: number;
+  /**
+   * Index rows at which a collector commits whatever their bytes (a source without clips counts
+   * one), so sources that keep no clips do not pile up unbounded (default MAX_PART_ROWS).
+   */
+  maxRows?: number;
   /** Adds `<key>.jpg` to each sample (config `pack.thumbnails`). */
   thumbnail?: ThumbnailMaker;
   /** The sample writer (default: WebDataset tars). */
@@ -100,18 +105,25 @@ export async function commitPart(out: OutputDir, finished: readonly SourceRecord
   return { manifest, missing: checked.missing, outside: checked.outside };
 }
 
+/** The default of `maxRows`: a part's rows are held in memory while it is committed. */
+export const MAX_PART_ROWS = 10_000;
+
+/** Rows a record adds to its part's index (one at least, so a source without clips counts). */
+const rowCount = (record: SourceRecord): number => Math.max(1, record.clips.length);
+
 /** Bytes of a record's kept clip files, as the record states them. */
 const keptBytes = (record: SourceRecord): number =>
   record.clips.reduce((sum, clip) => sum + (clip.status === 'kept' ? (clip.bytes ?? 0) : 0), 0);
 
 /**
  * Takes finished sources as they finish and commits them in parts: once their kept clip bytes
- * reach `shardBytes`, and whenever the owner calls `flush` (end of a run, a worker going idle or
+ * reach `shardBytes` or their rows `maxRows`, and whenever the owner calls `flush` (end of a run, a worker going idle or
  * stopping). Commits run one at a time, in the order they were asked for.
  */
 export class PartCollector {
   private staged: SourceRecord[] = [];
   private stagedBytes = 0;
+  private stagedRows = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly out: OutputDir, readonly opts: PartWriterOptions) {}
@@ -125,7 +137,8 @@ export class PartCollector {
   async add(record: SourceRecord): Promise<void> {
     this.staged.push(record);
     this.stagedBytes += keptBytes(record);
-    if (this.stagedBytes >= this.opts.shardBytes) await this.flush();
+    this.stagedRows += rowCount(record);
+    if (this.stagedBytes >= this.opts.shardBytes || this.stagedRows >= (this.opts.maxRows ?? MAX_PART_ROWS)) await this.flush();
   }
 
   /**
@@ -136,6 +149,7 @@ export class PartCollector {
     const batch = this.staged;
     this.staged = [];
     this.stagedBytes = 0;
+    this.stagedRows = 0;
     const commit = this.queue.then(async () => {
       if (batch.length > 0) await commitPart(this.out, batch, this.opts);
     });

@@ -80,6 +80,20 @@ describe('part commit', () => {
     assert.equal(collector.size, 0);
     assert.equal((await listParts(out, 'pending')).length, 2, 'nothing left to flush');
   });
+
+  it('a collector also commits once the staged rows reach maxRows, though the sources keep no clips', async () => {
+    const out = await outDir();
+    const collector = new PartCollector(new OutputDir(out), { shardBytes: 1024 ** 3, maxRows: 2 });
+    const [, , c, d, e] = await fixtureRecords(out); // failed and refused: no clips, a row each
+    await collector.add(c!);
+    assert.equal((await listParts(out, 'pending')).length, 0);
+    await collector.add(d!);
+    const parts = await listParts(out, 'pending');
+    assert.equal(parts.length, 1, 'committed at two rows');
+    assert.deepEqual((await readManifest(out, parts[0]!, 'pending'))!.sources, ['src-c', 'src-d']);
+    await collector.add(e!);
+    assert.equal(collector.size, 1);
+  });
 });
 
 describe('a writer killed mid-commit, then the sweep', () => {
