@@ -9,9 +9,9 @@ import { RedisHostGate } from '../fetch/redis-gate.js';
 import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
 import { packRun } from '../pipeline/pack-step.js';
-import { partCollector } from '../pipeline/parts.js';
+import { partWriterOptions } from '../pipeline/parts.js';
 import { processSource } from '../pipeline/task.js';
-import type { PartCollector } from '../pack/part-writer.js';
+import { PartCollector } from '../pack/part-writer.js';
 import type { RunConfig } from '../config/schema.js';
 import type { SourceStage } from '../pipeline/stage.js';
 import { defaultStages } from '../pipeline/stages/index.js';
@@ -42,16 +42,9 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     if (!list) stageLists.set(run, (list = opts.stages?.(run.cfg) ?? defaultStages(run.cfg)));
     return list;
   };
-  // One part collector per run in this worker: its finished sources go into this worker's parts.
-  const collectors = new WeakMap<RunContext, PartCollector>();
-  const collectorOf = (run: RunContext): PartCollector => {
-    let collector = collectors.get(run);
-    if (!collector) collectors.set(run, (collector = partCollector(run.out, run.cfg)));
-    return collector;
-  };
   return {
-    stage: (record, run) => collectorOf(run).add(record),
-    flush: (run) => collectorOf(run).flush(),
+    // This worker's finished sources of the run go into its own parts.
+    collector: (run, owns) => new PartCollector(run.out, { ...partWriterOptions(run.out, run.cfg), owns }),
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
       return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), access: opts.access, hwaccel: opts.hwaccel, signal, stages: stagesOf(run) });

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { RunConfig } from '../config/schema.js';
+import type { PartCollector } from '../pack/part-writer.js';
 import { OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
 import { needsRedo } from '../store/output.js';
@@ -33,10 +34,12 @@ export interface QueueTasks {
   source(source: Source, run: RunContext, signal: AbortSignal): Promise<SourceRecord>;
   /** Reduces a finished run's parts to the dataset. */
   pack(run: RunContext): Promise<PackJobResult>;
-  /** Takes a finished source (its record written) into this worker's next part of the run. */
-  stage?(record: SourceRecord, run: RunContext): Promise<void>;
-  /** Commits everything staged for the run (and waits for commits under way). */
-  flush?(run: RunContext): Promise<void>;
+  /**
+   * A collector of this worker's parts of the run, which finished sources (their records written)
+   * are staged into (worker-parts.ts); `owns` is its PartWriterOptions.owns (false once this
+   * worker's lease on the run lapsed).
+   */
+  collector?(run: RunContext, owns: () => Promise<boolean>): PartCollector;
 }
 
 export interface QueueWorkerOptions {

@@ -32,6 +32,8 @@ export async function writeJournal(outDir: string, partId: string): Promise<void
   await fs.writeFile(journalPath(outDir, partId), '');
 }
 
+export const hasJournal = (outDir: string, partId: string): Promise<boolean> => fs.stat(journalPath(outDir, partId)).then(() => true, () => false);
+
 export const removeJournal = (outDir: string, partId: string): Promise<void> => fs.rm(journalPath(outDir, partId), { force: true });
 
 /** Parts started by a writer (journal present) and not finished by it or by the sweep, sorted. */

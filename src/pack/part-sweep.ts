@@ -20,15 +20,13 @@
  * once every worker's staged sources are committed or its lease lapsed.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { OutputDir } from '../store/output.js';
 import type { SourceRecord } from '../types.js';
-import { listParts, partFiles, PENDING_PARTS_DIR, readManifest, type PartState } from './index-parts.js';
+import { listParts, partFiles, readManifest, type PartState } from './index-parts.js';
 import { adoptFlatLayout } from './part-adopt.js';
-import { partOfShardFile, removeJournal, startedParts } from './part-layout.js';
+import { removeJournal, startedParts } from './part-layout.js';
 import { isSafeSourceId, pendingMarkerTimes } from './part-markers.js';
-import { PartCollector, releaseSource, type PartWriterOptions } from './part-writer.js';
-import { removeShardFiles } from './shards.js';
+import { PartCollector, releaseSource, removeUncommittedPart, type PartWriterOptions } from './part-writer.js';
 
 export interface SweepSummary {
   /** Parts started by a writer that died before their manifest; their files are gone. */
@@ -43,15 +41,6 @@ export interface SweepSummary {
   heldSources: { id: string; problem: string }[];
   /** Sources of a folder of the first layout (one index.parquet) marked to be committed into parts. */
   adoptedSources: number;
-}
-
-/** Every file of an uncommitted part: its tars (also temporary ones) and its files under index/pending/. */
-async function removeUncommittedPart(outDir: string, partId: string): Promise<void> {
-  await removeShardFiles(outDir, (name) => partOfShardFile(name) === partId);
-  const dir = path.join(outDir, PENDING_PARTS_DIR);
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n.startsWith(`${partId}.`) && !n.endsWith('.writing'))) await fs.rm(path.join(dir, name), { force: true });
-  await removeJournal(outDir, partId);
 }
 
 const hasManifest = (outDir: string, state: PartState, partId: string): Promise<boolean> =>
