@@ -11,6 +11,7 @@
  * 3. Each pending part becomes final (reduce-part.ts): only its tars holding dropped members are
  *    rewritten, its rows and manifest go to `index/parts/`, its kept clips' signatures join the
  *    duplicate index, its pending files are removed.
+ * Then final parts holding a clip whose caption failed are described again (redescribe.ts).
  * 4. Totals (totals.ts): previous totals + the new final parts' tallies, journalled so that a
  *    crash never counts a part twice (a takedown a crash interrupted is finished first); stats.json
  *    and the dataset card from the totals.
@@ -26,6 +27,7 @@ import { sweepPending } from './part-sweep.js';
 import type { PartWriterOptions } from './part-writer.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
 import { partEdit, writePart } from './reduce-part.js';
+import { redescribeParts } from './redescribe.js';
 import { decideVerdicts, type DuplicateFinder } from './reduce-verdicts.js';
 import { MISSING_FILE, OUTSIDE_CLIP_FOLDER } from './part-clip-files.js';
 import { clipRows, type ClipRow } from './rows.js';
@@ -205,9 +207,11 @@ export async function pack(
     await duplicateIndex?.close();
   }
   const { batch } = reduced;
+  // Captions that failed in final parts are asked for again (nothing to do while the totals count none).
+  const redescribed = hooks.prepare ? await redescribeParts(outDir, { prepare: hooks.prepare, shardBytes: cfg.shardBytes, thumbnail, makeWriter: hooks.makeWriter }) : [];
   // A takedown killed part way still has final parts to edit: finished now, before the totals are written.
   const resumed = await resumeTakedown(outDir);
-  const totals = resumed ? await readTotals(outDir) : reduced.totals;
+  const totals = resumed || redescribed.length > 0 ? await readTotals(outDir) : reduced.totals;
   const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets });
   if (batch.outside.length > 0) {
     warnings.push(`${batch.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${batch.outside.slice(0, 3).join(', ')})`);

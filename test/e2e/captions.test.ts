@@ -140,5 +140,11 @@ describe('clipmill run --caption-endpoint', () => {
     kept = ((await readIndex(out)) ?? []).filter((r) => r.status === 'kept');
     assert.equal(server.requests, kept.length, 'the rerun asks once for each failed clip');
     assert.ok(kept.every((r) => r.caption_model === 'test-vlm' && r.caption_error === null));
+    // The captions reach the samples too (the part's tars were written again), and no clip stays staged.
+    const names = (await Promise.all((await listShards(out)).map(tarMembers))).flat().map((m) => m.name);
+    assert.deepEqual(names.filter((n) => n.endsWith('.txt')).sort(), kept.map((r) => `${r.clip_id}.txt`).sort());
+    assert.deepEqual(await readdir(path.join(out, 'clips')).catch(() => []), []);
+    const stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8'));
+    assert.deepEqual([stats.captions.errors, stats.captions.captioned], [0, kept.length]);
   });
 });
