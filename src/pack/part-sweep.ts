@@ -4,7 +4,8 @@
  *
  * 1. A part that was started (journal) but has no manifest never existed: its tars, Parquet file
  *    and temporary files are removed. A started part that has its manifest only loses its journal.
- *    A folder of the first layout (one index.parquet) has its sources marked (part-adopt.ts).
+ *    A folder of the first layout (one index.parquet) has its sources marked (part-adopt.ts); its
+ *    old shards and index go once step 4 has committed them.
  * 2. A marker whose source is in a pending part (its writer died before step 4) is cleaned with
  *    the source's staged clips, unless the marker is newer than that part's manifest (the source
  *    was redone since, e.g. after a transient failure): then it counts as not committed.
@@ -93,7 +94,8 @@ export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Pro
   }
 
   const committedAt = await pendingSourceTimes(out.root);
-  summary.adoptedSources = await adoptFlatLayout(out.root, new Set(committedAt.keys()));
+  const adoption = await adoptFlatLayout(out.root, new Set(committedAt.keys()));
+  summary.adoptedSources = adoption?.marked ?? 0;
   const collector = new PartCollector(out, opts);
   for (const [sourceId, markedAt] of await pendingMarkerTimes(out.root)) {
     const partAt = committedAt.get(sourceId);
@@ -116,5 +118,6 @@ export async function sweepPending(out: OutputDir, opts: PartWriterOptions): Pro
     summary.committedSources++;
   }
   await collector.flush();
+  await adoption?.finish();
   return summary;
 }

@@ -16,6 +16,8 @@ import { clearPending, markPending } from '../../src/pack/part-markers.js';
 import { startedParts } from '../../src/pack/part-layout.js';
 import { commitPart, PartCollector, releaseSource, type CommitStep } from '../../src/pack/part-writer.js';
 import { sweepPending } from '../../src/pack/part-sweep.js';
+import { writeIndexFile } from '../../src/pack/index-parquet.js';
+import { clipRows, dropRow } from '../../src/pack/rows.js';
 import { OutputDir } from '../../src/store/output.js';
 import { checkParts, fixtureRecords } from '../helpers/parts.js';
 import { outDirMaker, readTar } from './fixture.js';
@@ -199,24 +201,50 @@ describe('records the sweep cannot use as they are', () => {
 });
 
 describe('a folder of the first layout', () => {
-  it('has its recorded sources committed into parts, its old shards and index.parquet removed, once', async () => {
+  const OLD_SHARD = 'shards/lt144p-16x9-d0-2/shard-000000.tar';
+  /** Turns a fixture folder into one of the first layout: unmarked sources, one index.parquet (src-b-25-49 dropped, its file missing), an old shard. */
+  async function firstLayout(out: string): Promise<void> {
+    await fs.rm(path.join(out, 'pending'), { recursive: true });
+    const rows = (await fixtureRecords(out)).flatMap(clipRows);
+    dropRow(rows.find((r) => r.clip_id === 'src-b-25-49')!, 'missing_file');
+    await writeIndexFile(path.join(out, 'index.parquet'), rows);
+    await fs.mkdir(path.dirname(path.join(out, OLD_SHARD)), { recursive: true });
+    await fs.writeFile(path.join(out, OLD_SHARD), 'a shard of the first layout');
+  }
+
+  it('has its recorded sources committed into parts, then its old shards and index.parquet removed, once', async () => {
     const out = await outDir();
     const dir = new OutputDir(out);
-    await fs.rm(path.join(out, 'pending'), { recursive: true });
-    await fs.writeFile(path.join(out, 'index.parquet'), 'an index of the first layout');
-    await fs.mkdir(path.join(out, 'shards/lt144p-16x9-d0-2'), { recursive: true });
-    await fs.writeFile(path.join(out, 'shards/lt144p-16x9-d0-2/shard-000000.tar'), 'a shard of the first layout');
+    await firstLayout(out);
     // A source a new run has already committed (its marker is gone) is not marked again.
     const [first] = await fixtureRecords(out);
     await commitPart(dir, [first!], { shardBytes: SHARD_BYTES });
 
-    const swept = await sweepPending(dir, { shardBytes: SHARD_BYTES });
+    const oldShardAtCommit: boolean[] = [];
+    const swept = await sweepPending(dir, {
+      shardBytes: SHARD_BYTES,
+      onStep: async (step) => {
+        if (step === 'manifest') oldShardAtCommit.push(await fs.stat(path.join(out, OLD_SHARD)).then(() => true, () => false));
+      },
+    });
+    assert.ok(oldShardAtCommit.length > 0 && oldShardAtCommit.every(Boolean), 'the old shards stay until the parts are committed');
     assert.equal(swept.adoptedSources, 4, 'the readable records but the one already in a part');
     assert.equal(swept.committedSources, 4);
     await assert.rejects(fs.stat(path.join(out, 'index.parquet')));
     const view = await checkParts(out);
     assert.deepEqual(view.sources, ['src-a', 'src-b', 'src-c', 'src-d', 'src-e']);
     assert.equal((await sweepPending(dir, { shardBytes: SHARD_BYTES })).adoptedSources, 0);
+  });
+
+  it('is refused, unchanged, when its clips/ lacks clips its old shards hold', async () => {
+    const out = await outDir();
+    await firstLayout(out);
+    await fs.rm(path.join(out, 'clips', 'src-a'), { recursive: true }); // pruned by hand: the old shards hold the only copy
+    await assert.rejects(sweepPending(new OutputDir(out), { shardBytes: SHARD_BYTES }), /lacks 3 kept clips its old shards hold \(src-a-0-24, src-a-25-49, src-a-75-137\)/);
+    await fs.stat(path.join(out, OLD_SHARD));
+    await fs.stat(path.join(out, 'index.parquet'));
+    assert.deepEqual(await fs.readdir(path.join(out, 'pending')).catch(() => []), [], 'nothing marked');
+    assert.deepEqual(await listParts(out, 'pending'), []);
   });
 });
 
