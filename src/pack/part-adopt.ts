@@ -36,7 +36,10 @@ export interface Adoption {
 export async function adoptFlatLayout(outDir: string, committed: ReadonlySet<string>): Promise<Adoption | undefined> {
   const index = path.join(outDir, FLAT_INDEX);
   if (!(await fs.stat(index).then((s) => s.isFile(), () => false))) return undefined;
-  const inOldShards = new Set((await readIndexFile(index)).filter((row) => row.status === 'kept').map((row) => row.clip_id));
+  // An old index that cannot be read says nothing: every kept clip of a record counts as in the old shards.
+  const oldRows = await readIndexFile(index).catch(() => undefined);
+  const keptOld = oldRows && new Set(oldRows.filter((row) => row.status === 'kept').map((row) => row.clip_id));
+  const inOldShards = (clipId: string): boolean => !keptOld || keptOld.has(clipId);
   const out = new OutputDir(outDir);
   const toMark: string[] = [];
   const lost: string[] = [];
@@ -44,7 +47,7 @@ export async function adoptFlatLayout(outDir: string, committed: ReadonlySet<str
     if (committed.has(record.id)) continue;
     toMark.push(record.id);
     const { missing } = await checkClipFiles(out, clipRows(record));
-    lost.push(...missing.filter((clipId) => inOldShards.has(clipId)));
+    lost.push(...missing.filter(inOldShards));
   }
   if (lost.length > 0) {
     throw new FatalError(
