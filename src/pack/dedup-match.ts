@@ -19,6 +19,21 @@ export interface Hashes {
   counts: Uint8Array;
 }
 
+/** Value of a hex digit's char code, or -1. */
+const HEX_DIGIT = Int8Array.from({ length: 128 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
+
+/** The 8 hex digits at `at` as a word: parseInt's value, read without making substrings (most signatures are millions). */
+function hexWord(sig: string, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = sig.charCodeAt(i);
+    const d = c < 128 ? HEX_DIGIT[c] : -1;
+    if (d < 0) return parseInt(sig.slice(at, at + 8), 16);
+    value = value * 16 + d;
+  }
+  return value;
+}
+
 export function parseSignatures(rows: readonly DedupRow[]): Hashes {
   const words = new Uint32Array(rows.length * MAX_SAMPLES * 2);
   const counts = new Uint8Array(rows.length);
@@ -27,8 +42,8 @@ export function parseSignatures(rows: readonly DedupRow[]): Hashes {
     const n = Math.min(MAX_SAMPLES, Math.floor(sig.length / 16));
     let valid = 0;
     for (let s = 0; s < n; s++) {
-      const hi = parseInt(sig.slice(s * 16, s * 16 + 8), 16);
-      const lo = parseInt(sig.slice(s * 16 + 8, s * 16 + 16), 16);
+      const hi = hexWord(sig, s * 16);
+      const lo = hexWord(sig, s * 16 + 8);
       if (Number.isNaN(hi) || Number.isNaN(lo)) continue;
       words[(r * MAX_SAMPLES + valid) * 2] = hi;
       words[(r * MAX_SAMPLES + valid) * 2 + 1] = lo;

@@ -3,8 +3,9 @@
  * everything already in it without loading it. Same LSH tables and matching rules as dedup.ts.
  *
  * The folder holds immutable runs (signature-runs.ts), one per add(), named by the clip refs they
- * cover; compaction merges the newest runs once FANOUT of them sit at one size level, so there are
- * O(FANOUT x log n) runs and each clip is rewritten O(log n) times. Lookups read directory slots,
+ * cover; compaction merges the newest runs once FANOUT of them sit at one size level (log base
+ * FANOUT of the clip count) or below, so there are O(FANOUT x log n) runs and each clip is
+ * rewritten O(log n) times. Lookups read directory slots,
  * entries and records with coalesced preads; memory does not grow with the index.
  *
  * Crash safety: a run is written under a temporary name, synced and renamed; a merged run first,
@@ -147,14 +148,17 @@ export class SignatureIndex {
     }
   }
 
-  /** Merges the newest runs while FANOUT or more of them share a size level. */
+  /**
+   * Merges the newest runs while FANOUT or more of them are no bigger in level than the newest
+   * (older small runs join a newer bigger one, so none is left behind between big runs).
+   */
   private compact(): void {
     for (;;) {
       const last = this.runs.length - 1;
       if (last < 0) return;
       const lvl = level(this.runs[last].footer.count);
       let first = last;
-      while (first > 0 && level(this.runs[first - 1].footer.count) === lvl) first--;
+      while (first > 0 && level(this.runs[first - 1].footer.count) <= lvl) first--;
       const group = this.runs.slice(first);
       const clips = group.reduce((sum, r) => sum + r.footer.count, 0);
       if (group.length < FANOUT || clips > MAX_RUN_CLIPS) return;

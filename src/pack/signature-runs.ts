@@ -97,11 +97,9 @@ class RunFileWriter {
   }
 }
 
-/** Buffered u32 output of one table's entries, counting entries per directory slot on the way. */
+/** Output of one table's entries in key order, counting entries per directory slot on the way. */
 class EntryWriter {
-  private readonly buffer = new Uint32Array(MERGE_CHUNK * 2);
-  private used = 0;
-  entries = 0;
+  private readonly pairs = new Uint32Array(MERGE_CHUNK * 2);
   readonly dir: Uint32Array;
   private readonly shift: number;
 
@@ -114,22 +112,26 @@ class EntryWriter {
     this.shift = keyBits - section.prefixBits;
   }
 
-  push(key: number, ref: number): void {
-    if (this.used + 2 > this.buffer.length) this.flush();
-    if (this.section.wide) this.buffer[this.used++] = key;
-    this.buffer[this.used++] = ref;
-    this.dir[(key >>> this.shift) + 1]++;
-    this.entries++;
-  }
-
-  flush(): void {
-    this.out.write(this.buffer.subarray(0, this.used));
-    this.used = 0;
+  /** Appends entries [0, n) of keys/refs (which continue the key order). */
+  push(keys: Uint32Array, refs: Uint32Array, n: number): void {
+    const { dir, shift, pairs } = this;
+    for (let i = 0; i < n; i++) dir[(keys[i] >>> shift) + 1]++;
+    if (!this.section.wide) {
+      this.out.write(refs.subarray(0, n));
+      return;
+    }
+    for (let from = 0; from < n; from += MERGE_CHUNK) {
+      const to = Math.min(n, from + MERGE_CHUNK);
+      for (let i = from; i < to; i++) {
+        pairs[(i - from) * 2] = keys[i];
+        pairs[(i - from) * 2 + 1] = refs[i];
+      }
+      this.out.write(pairs.subarray(0, (to - from) * 2));
+    }
   }
 
   /** Writes the directory (slot -> first entry) after the entries. */
   close(): void {
-    this.flush();
     for (let i = 1; i < this.dir.length; i++) this.dir[i] += this.dir[i - 1];
     this.out.align();
     this.section.dirOffset = this.out.offset;
@@ -174,20 +176,20 @@ export function writeRun(file: string, runIds: string[], base: number, rows: rea
     const size = recordBytes(samples);
     const records = Buffer.alloc(rows.length * size);
     const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
-    const strings: Buffer[] = [];
     let stringOffset = 0;
     rows.forEach((row, r) => {
-      const clip = Buffer.from(row.clipId);
-      const source = Buffer.from(row.sourceId);
-      if (clip.length > 0xffff || source.length > 0xffff) throw new Error(`Clip or source id too long for the signature index: ${row.clipId}`);
-      encodeRecord(view, r * size, samples, row, hashes, r, stringOffset, clip.length, source.length);
-      strings.push(clip, source);
-      stringOffset += clip.length + source.length;
+      const clip = Buffer.byteLength(row.clipId);
+      const source = Buffer.byteLength(row.sourceId);
+      if (clip > 0xffff || source > 0xffff) throw new Error(`Clip or source id too long for the signature index: ${row.clipId}`);
+      encodeRecord(view, r * size, samples, row, hashes, r, stringOffset, clip, source);
+      stringOffset += clip + source;
     });
     const recordsOffset = out.offset;
     out.write(records);
     const stringsOffset = out.offset;
-    for (const s of strings) out.write(s);
+    for (let from = 0; from < rows.length; from += MERGE_CHUNK) {
+      out.write(Buffer.from(rows.slice(from, from + MERGE_CHUNK).map((row) => row.clipId + row.sourceId).join('')));
+    }
 
     let total = 0;
     for (const c of hashes.counts) total += c;
@@ -208,7 +210,7 @@ export function writeRun(file: string, runIds: string[], base: number, rows: rea
       sorter.sort(keys, refs, e, keyBits);
       const section = newSection(out, e, keyBits);
       const writer = new EntryWriter(out, section, keyBits);
-      for (let i = 0; i < e; i++) writer.push(keys[i], refs[i]);
+      writer.push(keys, refs, e);
       writer.close();
       sections.push(section);
     }
@@ -218,8 +220,11 @@ export function writeRun(file: string, runIds: string[], base: number, rows: rea
   }
 }
 
-/** Groups sorted byte ranges into few preads and hands each range its bytes. */
-function readRanges(fd: number, starts: readonly number[], ends: readonly number[], visit: (i: number, bytes: Buffer, at: number) => void): void {
+/**
+ * Groups sorted byte ranges into few preads and hands each range the bytes read (also as u32
+ * words, which line up for ranges at multiples of 4) and the byte offset of its start in them.
+ */
+function readRanges(fd: number, starts: readonly number[], ends: readonly number[], visit: (i: number, words: Uint32Array, at: number, bytes: Buffer) => void): void {
   let i = 0;
   while (i < starts.length) {
     let j = i;
@@ -230,13 +235,15 @@ function readRanges(fd: number, starts: readonly number[], ends: readonly number
       hi = Math.max(hi, ends[j]);
     }
     const bytes = readAt(fd, lo, hi - lo);
-    for (let k = i; k <= j; k++) visit(k, bytes, starts[k] - lo);
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    for (let k = i; k <= j; k++) visit(k, words, starts[k] - lo, bytes);
     i = j + 1;
   }
 }
 
+/** length bytes at position, in a buffer of its own (offset 0, so word views line up). */
 function readAt(fd: number, position: number, length: number): Buffer {
-  const bytes = Buffer.allocUnsafe(length);
+  const bytes = Buffer.from(new ArrayBuffer(length));
   let done = 0;
   while (done < length) {
     const n = readSync(fd, bytes, done, length - done, position + done);
@@ -303,40 +310,30 @@ export class RunReader {
     if (section.entries === 0 || keys.length === 0) return;
     const shift = this.footer.keyBits - section.prefixBits;
     const width = section.wide ? 2 : 1;
+    // Entries from..to of key k, starting at words[at].
+    const scan = (k: number, words: Uint32Array, at: number, count: number) => {
+      if (!section.wide) for (let i = 0; i < count; i++) hit(k, words[at + i]);
+      else for (let i = 0; i < count; i++) if (words[at + i * 2] === keys[k]) hit(k, words[at + i * 2 + 1]);
+    };
     const small = this.smallSection(t);
-    const first = new Array<number>(keys.length);
-    const last = new Array<number>(keys.length);
     if (small) {
       for (let k = 0; k < keys.length; k++) {
         const slot = keys[k] >>> shift;
-        first[k] = small.dir[slot];
-        last[k] = small.dir[slot + 1];
+        scan(k, small.entries, small.dir[slot] * width, small.dir[slot + 1] - small.dir[slot]);
       }
-    } else {
-      const starts = Array.from(keys, (key) => section.dirOffset + (key >>> shift) * 4);
-      readRanges(this.fd, starts, starts.map((s) => s + 8), (k, bytes, at) => {
-        first[k] = bytes.readUInt32LE(at);
-        last[k] = bytes.readUInt32LE(at + 4);
-      });
-    }
-    // entry(u): the u-th u32 of the section's entries.
-    const visit = (k: number, entry: (u: number) => number, from: number, to: number) => {
-      for (let i = from; i < to; i++) {
-        if (!section.wide) hit(k, entry(i));
-        else if (entry(i * 2) === keys[k]) hit(k, entry(i * 2 + 1));
-      }
-    };
-    if (small) {
-      for (let k = 0; k < keys.length; k++) visit(k, (i) => small.entries[i], first[k], last[k]);
       return;
     }
-    const wanted = keys.map((_, k) => k).filter((k) => last[k] > first[k]);
-    const starts = Array.from(wanted, (k) => section.entriesOffset + first[k] * width * 4);
-    const ends = Array.from(wanted, (k) => section.entriesOffset + last[k] * width * 4);
-    readRanges(this.fd, starts, ends, (w, bytes, at) => {
-      const k = wanted[w];
-      visit(k, (u) => bytes.readUInt32LE(at + (u - first[k] * width) * 4), first[k], last[k]);
+    const first = new Array<number>(keys.length);
+    const last = new Array<number>(keys.length);
+    const starts = Array.from(keys, (key) => section.dirOffset + (key >>> shift) * 4);
+    readRanges(this.fd, starts, starts.map((s) => s + 8), (k, words, at) => {
+      first[k] = words[at / 4];
+      last[k] = words[at / 4 + 1];
     });
+    const wanted = Array.from(keys.keys()).filter((k) => last[k] > first[k]);
+    const entryStarts = wanted.map((k) => section.entriesOffset + first[k] * width * 4);
+    const entryEnds = wanted.map((k) => section.entriesOffset + last[k] * width * 4);
+    readRanges(this.fd, entryStarts, entryEnds, (w, words, at) => scan(wanted[w], words, at / 4, last[wanted[w]] - first[wanted[w]]));
   }
 
   private smallSection(t: number): { dir: Uint32Array; entries: Uint32Array } | undefined {
@@ -366,14 +363,11 @@ export class RunReader {
     const clips: StoredClip[] = new Array(refs.length);
     const stringAt: number[] = [];
     const stringLengths: number[][] = [];
-    readRanges(this.fd, starts, starts.map((s) => s + size), (i, bytes, at) => {
+    readRanges(this.fd, starts, starts.map((s) => s + size), (i, words, at, bytes) => {
       const m = at + samples * 8;
       const count = bytes.readUInt8(m + 44);
       const row = offset + i;
-      for (let s = 0; s < count; s++) {
-        into.words[(row * MAX_SAMPLES + s) * 2] = bytes.readUInt32LE(at + s * 8);
-        into.words[(row * MAX_SAMPLES + s) * 2 + 1] = bytes.readUInt32LE(at + s * 8 + 4);
-      }
+      into.words.set(words.subarray(at / 4, at / 4 + count * 2), row * MAX_SAMPLES * 2);
       into.counts[row] = count;
       const start = bytes.readDoubleLE(m + 16);
       const end = bytes.readDoubleLE(m + 24);
@@ -397,7 +391,7 @@ export class RunReader {
 
   /** Fills in clip and source ids of clips read by readClips. */
   readIds(clips: StoredClip[], stringAt: readonly number[], lengths: readonly number[][]): void {
-    readRanges(this.fd, stringAt, stringAt.map((s, i) => s + lengths[i][0] + lengths[i][1]), (i, bytes, at) => {
+    readRanges(this.fd, stringAt, stringAt.map((s, i) => s + lengths[i][0] + lengths[i][1]), (i, _words, at, bytes) => {
       clips[i].clipId = bytes.toString('utf8', at, at + lengths[i][0]);
       clips[i].sourceId = bytes.toString('utf8', at + lengths[i][0], at + lengths[i][0] + lengths[i][1]);
     });
@@ -519,41 +513,82 @@ export function mergeRuns(file: string, runs: readonly RunReader[]): void {
   }
 }
 
+/** Reads one run's table entries in key order, a block of keys at a time. */
+class EntryCursor {
+  private keys: Uint32Array = new Uint32Array(0);
+  private refs: Uint32Array = new Uint32Array(0);
+  private at = 0;
+  private done = false;
+
+  constructor(private readonly chunks: Generator<{ keys: Uint32Array; refs: Uint32Array }>) {}
+
+  /** Appends the entries with keys below `limit` to the block; returns its new length. */
+  takeBelow(limit: number, block: Block, length: number): number {
+    for (;;) {
+      // First entry of the chunk at or above the limit (keys are sorted).
+      let lo = this.at;
+      let hi = this.keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.keys[mid] < limit) lo = mid + 1;
+        else hi = mid;
+      }
+      length = block.append(this.keys.subarray(this.at, lo), this.refs.subarray(this.at, lo), length);
+      this.at = lo;
+      if (lo < this.keys.length || this.done) return length;
+      const next = this.chunks.next();
+      if (next.done) this.done = true;
+      else ({ keys: this.keys, refs: this.refs } = next.value), (this.at = 0);
+    }
+  }
+}
+
+/** Growable key/ref arrays of one block of keys, sorted with a stable radix sort on the bits below the block. */
+class Block {
+  keys: Uint32Array = new Uint32Array(1 << 16);
+  refs: Uint32Array = new Uint32Array(1 << 16);
+  private readonly sorter = new PairSorter();
+
+  append(keys: Uint32Array, refs: Uint32Array, length: number): number {
+    const need = length + keys.length;
+    if (need > this.keys.length) {
+      const size = Math.max(need, this.keys.length * 2);
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(size);
+        b.set(a.subarray(0, length));
+        return b;
+      };
+      this.keys = grow(this.keys);
+      this.refs = grow(this.refs);
+    }
+    this.keys.set(keys, length);
+    this.refs.set(refs, length);
+    return need;
+  }
+
+  /** Sorts [0, n) by key (all in base .. base + 2^bits), keeping the order of equal keys. */
+  sort(n: number, base: number, bits: number): void {
+    const { keys } = this;
+    for (let i = 0; i < n; i++) keys[i] -= base;
+    this.sorter.sort(keys, this.refs, n, bits);
+    for (let i = 0; i < n; i++) keys[i] += base;
+  }
+}
+
 /**
  * Merges sorted entry streams (given in ref order) into the writer, one block of keys at a time;
  * within a key, entries keep stream order, so refs stay ascending.
  */
 function mergeTable(streams: Generator<{ keys: Uint32Array; refs: Uint32Array }>[], keyBits: number, writer: EntryWriter): void {
   const blockBits = Math.max(0, keyBits - 8);
-  const pending = streams.map(() => ({ keys: new Uint32Array(0), refs: new Uint32Array(0), at: 0, done: false }));
-  const blockKeys: number[] = [];
-  const blockRefs: number[] = [];
-  const blocks = 2 ** (keyBits - blockBits);
-  for (let b = 0; b < blocks; b++) {
-    const limit = (b + 1) * 2 ** blockBits;
-    blockKeys.length = 0;
-    blockRefs.length = 0;
-    streams.forEach((stream, s) => {
-      const p = pending[s];
-      while (!p.done) {
-        while (p.at < p.keys.length && p.keys[p.at] < limit) {
-          blockKeys.push(p.keys[p.at]);
-          blockRefs.push(p.refs[p.at++]);
-        }
-        if (p.at < p.keys.length) break;
-        const next = stream.next();
-        if (next.done) p.done = true;
-        else Object.assign(p, { keys: next.value.keys, refs: next.value.refs, at: 0 });
-      }
-    });
-    if (blockKeys.length === 0) continue;
-    // Stable counting sort on the key bits below the block.
-    const counts = new Uint32Array(2 ** blockBits + 1);
-    const low = (key: number) => key - b * 2 ** blockBits;
-    for (const key of blockKeys) counts[low(key) + 1]++;
-    for (let i = 1; i < counts.length; i++) counts[i] += counts[i - 1];
-    const order = new Uint32Array(blockKeys.length);
-    for (let i = 0; i < blockKeys.length; i++) order[counts[low(blockKeys[i])]++] = i;
-    for (const i of order) writer.push(blockKeys[i], blockRefs[i]);
+  const cursors = streams.map((chunks) => new EntryCursor(chunks));
+  const block = new Block();
+  for (let b = 0; b < 2 ** (keyBits - blockBits); b++) {
+    const base = b * 2 ** blockBits;
+    let length = 0;
+    for (const cursor of cursors) length = cursor.takeBelow(base + 2 ** blockBits, block, length);
+    if (length === 0) continue;
+    block.sort(length, base, blockBits);
+    writer.push(block.keys, block.refs, length);
   }
 }
