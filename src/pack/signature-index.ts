@@ -120,8 +120,9 @@ export class SignatureIndex {
   async add(runId: string, rows: DedupRow[]): Promise<void> {
     if (this.has(runId)) return;
     const hashes = parseSignatures(rows);
-    // Clips without a signature can never match: the run still records the runId.
+    // Clips without a signature can never match. Without any, nothing is written (and adding again changes nothing either).
     const usable = rows.filter((_, r) => hashes.counts[r] > 0);
+    if (usable.length === 0) return;
     const base = this.runs.length ? this.runs[this.runs.length - 1].end : 0;
     if (base + usable.length >= 2 ** 32) throw new Error('The signature index holds at most 2^32 clips.');
     const kept = usable.length === rows.length ? hashes : parseSignatures(usable);
@@ -275,13 +276,16 @@ export class SignatureIndex {
   }
 }
 
-/** Drops (and deletes) runs whose refs lie inside another run's: the inputs of a merge that was killed before it unlinked them. */
+/**
+ * Drops (and deletes) the inputs of a merge that was killed before it unlinked them: runs whose
+ * refs and runIds lie inside another run's.
+ */
 function dropContained(runs: RunReader[]): RunReader[] {
   runs.sort((a, b) => a.footer.base - b.footer.base || b.end - a.end);
   const out: RunReader[] = [];
   for (const run of runs) {
     const previous = out[out.length - 1];
-    if (previous && run.end <= previous.end) {
+    if (previous && run.end <= previous.end && run.footer.runIds.every((id) => previous.footer.runIds.includes(id))) {
       run.close();
       unlinkSync(run.file);
       continue;
