@@ -80,6 +80,8 @@ class ClipFactory {
 
 interface AppendResult {
   ms: number;
+  /** CPU time (user + system): steadier than wall time on a shared machine. */
+  cpuMs: number;
   lookupMs: number;
   found: number;
   expected: number;
@@ -89,17 +91,19 @@ interface AppendResult {
 async function timedAppend(index: SignatureIndex, factory: ClipFactory, name: string): Promise<AppendResult> {
   const { rows, expected } = factory.append(APPEND_SOURCES);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const dup = await index.findDuplicates(rows);
   const lookupMs = performance.now() - t0;
   await index.add(name, rows.filter((r) => !dup.has(r.clipId)));
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   let found = 0;
   let wrong = 0;
   for (const [clip, kept] of dup) {
     if (expected.get(clip) === kept) found++;
     else wrong++;
   }
-  return { ms, lookupMs, found, expected: expected.size, wrong };
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, found, expected: expected.size, wrong, lookupMs };
 }
 
 async function appends(index: SignatureIndex, factory: ClipFactory, tag: string): Promise<string> {
@@ -107,7 +111,8 @@ async function appends(index: SignatureIndex, factory: ClipFactory, tag: string)
   for (let i = 0; i < APPEND_REPEATS; i++) results.push(await timedAppend(index, factory, `append-${tag}-${i}`));
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
   const sum = (f: (r: AppendResult) => number) => results.reduce((s, r) => s + f(r), 0);
-  return `append of ${APPEND_SOURCES} sources: median ${ms[1].toFixed(0)} ms (lookup ${results.map((r) => r.lookupMs.toFixed(0)).join('/')} ms, all ${ms.map((m) => m.toFixed(0)).join('/')} ms), copies found ${sum((r) => r.found)}/${sum((r) => r.expected)}, wrong ${sum((r) => r.wrong)}`;
+  const cpu = results.map((r) => r.cpuMs).sort((a, b) => a - b);
+  return `append of ${APPEND_SOURCES} sources: median ${ms[1].toFixed(0)} ms wall, ${cpu[1].toFixed(0)} ms CPU (wall ${ms.map((m) => m.toFixed(0)).join('/')} ms, of which lookup ${results.map((r) => r.lookupMs.toFixed(0)).join('/')} ms; CPU ${cpu.map((m) => m.toFixed(0)).join('/')} ms), copies found ${sum((r) => r.found)}/${sum((r) => r.expected)}, wrong ${sum((r) => r.wrong)}`;
 }
 
 const du = (dir: string) => execFileSync('du', ['-sh', dir], { encoding: 'utf8' }).split('\t')[0];

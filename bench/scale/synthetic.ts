@@ -2,9 +2,11 @@
  * Synthetic sources, clips and pHash signatures for the scale benchmark: no video, but the shapes
  * the pipeline produces (16-hex-digit sample hashes, index rows of the real schema), with a known
  * share of near-copies (bits flipped per hash, half of them also starting 4 samples later).
+ * Hashes are random bytes from the system (not reproducible run to run; the figures are rates).
  */
 import type { DedupRow } from '../../src/pack/dedup.js';
 import type { ClipRow } from '../../src/pack/rows.js';
+import { randomFillSync } from 'node:crypto';
 import { seededRandom } from '../../src/util/random.js';
 
 /** Deterministic random 32-bit words. */
@@ -13,20 +15,19 @@ export function words(seed: number): () => number {
   return () => (next() * 2 ** 32) >>> 0;
 }
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-const hex32 = (w: number) => HEX[w >>> 24] + HEX[(w >>> 16) & 255] + HEX[(w >>> 8) & 255] + HEX[w & 255];
+/** Sample hashes of one clip: 8 bytes each, the 16 hex digits of the signature in byte order. */
+export type Hashes = Buffer;
 
-/** Sample hashes of one clip as hi, lo words. */
-export type Hashes = Uint32Array;
+export const encode = (h: Hashes): string => h.toString('hex');
 
-export const encode = (h: Hashes): string => {
-  let out = '';
-  for (let i = 0; i < h.length; i++) out += hex32(h[i]);
-  return out;
-};
+/** Random bytes come in blocks from the system's generator (the benchmark draws gigabytes). */
+const BLOCK = 1 << 20;
 
 export class SignatureSource {
   readonly next: () => number;
+  private block = Buffer.alloc(0);
+  private at = 0;
+
   constructor(
     seed: number,
     readonly samples: number,
@@ -35,21 +36,26 @@ export class SignatureSource {
   }
 
   random(): Hashes {
-    const h = new Uint32Array(this.samples * 2);
-    for (let i = 0; i < h.length; i++) h[i] = this.next();
-    return h;
+    const size = this.samples * 8;
+    if (this.at + size > this.block.length) {
+      this.block = randomFillSync(Buffer.allocUnsafe(BLOCK));
+      this.at = 0;
+    }
+    this.at += size;
+    return this.block.subarray(this.at - size, this.at);
   }
 
   /** A near-copy: `bits` bits flipped in every hash; shifted: starts 4 samples later, new pictures at the end. */
   copy(of: Hashes, bits: number, shifted: boolean): Hashes {
-    const h = new Uint32Array(of.length);
-    const shift = shifted ? Math.min(4, this.samples - 3) * 2 : 0;
-    h.set(of.subarray(shift));
-    for (let i = of.length - shift; i < h.length; i++) h[i] = this.next();
+    const shift = shifted ? Math.min(4, this.samples - 3) * 8 : 0;
+    const h = Buffer.concat([of.subarray(shift), this.random().subarray(0, shift)]);
     for (let s = 0; s < this.samples; s++) {
-      const flipped = new Set<number>();
-      while (flipped.size < bits) flipped.add(this.next() % 64);
-      for (const b of flipped) h[s * 2 + (b >> 5)] ^= 1 << (31 - (b & 31));
+      const flipped: number[] = [];
+      while (flipped.length < bits) {
+        const b = this.next() % 64;
+        if (!flipped.includes(b)) flipped.push(b);
+      }
+      for (const b of flipped) h[s * 8 + (b >> 3)] ^= 0x80 >> (b & 7);
     }
     return h;
   }
@@ -66,10 +72,11 @@ export class Reservoir {
 
   offer(clipId: string, hashes: Hashes): void {
     this.seen++;
-    if (this.items.length < this.size) this.items.push({ clipId, hashes });
+    // A copy: the hashes may be a view of a large random block.
+    if (this.items.length < this.size) this.items.push({ clipId, hashes: Buffer.from(hashes) });
     else {
       const j = this.next() % this.seen;
-      if (j < this.size) this.items[j] = { clipId, hashes };
+      if (j < this.size) this.items[j] = { clipId, hashes: Buffer.from(hashes) };
     }
   }
 
