@@ -5,6 +5,7 @@
  * append to an index of 1,000 clips is timed beside it.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { SignatureIndex } from '../../src/pack/signature-index.js';
 import type { DedupRow } from '../../src/pack/dedup.js';
@@ -19,6 +20,10 @@ export interface IndexScaleOptions {
   batch: number;
   /** Share of bulk clips that are near-copies of earlier ones. */
   copyShare: number;
+  /** Print figures every this many clips beyond 10 M too (0: only at 1, 2, 5 x 10^k). */
+  every: number;
+  /** Go on adding to the index a killed run left (its half-written run is dropped on open). */
+  resume: boolean;
 }
 
 const APPEND_SOURCES = 10;
@@ -119,25 +124,31 @@ const du = (dir: string) => execFileSync('du', ['-sh', dir], { encoding: 'utf8' 
 
 export async function indexScale(o: IndexScaleOptions): Promise<void> {
   console.log(`## SignatureIndex: ${count(o.clips)} clips (${o.clipsPerSource} per source, ${o.samples} hashes each, ${(o.copyShare * 100).toFixed(0)}% near-copies), adds of ${count(o.batch)}`);
+  rmSync(path.join(o.dir, 'small'), { recursive: true, force: true });
   const small = await SignatureIndex.open(path.join(o.dir, 'small'));
   const smallFactory = new ClipFactory(o, 1000);
   await small.add('bulk', smallFactory.bulk(1000));
   console.log(`- index of 1,000 clips: ${await appends(small, smallFactory, 'small')}`);
   await small.close();
 
+  const t0 = performance.now();
   const index = await SignatureIndex.open(path.join(o.dir, 'index'));
   const factory = new ClipFactory(o, 1);
-  let added = 0;
-  let batch = 0;
+  let added = index.size;
+  if (o.resume) {
+    // Fresh source numbers (above any used before); copies are then made of clips added from here on.
+    factory.source = added;
+    console.log(`- resumed: opened the index a killed run left, ${count(added)} clips in ${index.runCount} runs, in ${seconds(t0).toFixed(1)} s`);
+  }
   let addSeconds = 0;
   let genSeconds = 0;
-  for (const point of checkpoints(o.batch, o.clips)) {
+  for (const point of checkpoints(o.batch, o.clips, o.every).filter((p) => p > added)) {
     while (added < point) {
       const t0 = performance.now();
       const rows = factory.bulk(Math.min(o.batch, point - added));
       genSeconds += seconds(t0);
       const t1 = performance.now();
-      await index.add(`bulk-${batch++}`, rows);
+      await index.add(`bulk-${added}`, rows);
       addSeconds += seconds(t1);
       added += rows.length;
     }

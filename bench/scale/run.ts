@@ -6,8 +6,8 @@
  * Each part runs in a child process of its own, so that its peak RSS is its own.
  *
  * Run: nice -n 10 node --import tsx bench/scale/run.ts [--sources 10000000] [--clips-per-source 5]
- *        [--samples 16] [--batch 1000000] [--part-rows 50000] [--distinct-parts 20] [--only index|parts]
- *        [--dir /work/cache/scale-bench] [--keep]
+ *        [--samples 16] [--batch 1000000] [--every 5000000] [--part-rows 50000] [--distinct-parts 20]
+ *        [--only index|parts] [--dir /work/cache/scale-bench] [--keep] [--resume: go on with the index a killed run left]
  * Quick: node --import tsx bench/scale/run.ts --sources 100000 --batch 100000 --part-rows 10000
  */
 import { spawnSync } from 'node:child_process';
@@ -28,7 +28,10 @@ const dir = option('--dir', '/work/cache/scale-bench');
 const step = option('--step', '');
 
 if (step === 'index') {
-  await indexScale({ dir, clips, clipsPerSource, samples: number('--samples', 16), batch: number('--batch', 1_000_000), copyShare: 0.1 });
+  await indexScale({
+    dir, clips, clipsPerSource, samples: number('--samples', 16), batch: number('--batch', 1_000_000), copyShare: 0.1,
+    every: number('--every', 0), resume: args.includes('--resume'),
+  });
 } else if (step === 'parts-write') {
   await partsWrite({ dir, clips, clipsPerSource, partRows: number('--part-rows', 50_000), distinctParts: number('--distinct-parts', 20) });
 } else if (step === 'parts-read') {
@@ -46,6 +49,6 @@ if (step === 'index') {
       console.log(`(${s}: ${((performance.now() - started) / 1000).toFixed(0)} s wall)`);
     }
   } finally {
-    if (!args.includes('--keep')) for (const sub of ['index', 'small', 'parts', 'parts-small', 'parts-stats.json', 'parts-small-stats.json']) rmSync(path.join(dir, sub), { recursive: true, force: true });
+    if (!args.includes('--keep') && !args.includes('--resume')) for (const sub of ['index', 'small', 'parts', 'parts-small', 'parts-stats.json', 'parts-small-stats.json']) rmSync(path.join(dir, sub), { recursive: true, force: true });
   }
 }
