@@ -45,8 +45,9 @@ function formatSummary(dir: string, s: OutputSummary): string {
   ];
   if (s.index) {
     const reasons = s.stats ? ` (${counts(s.stats.clips.dropped_by_reason)})` : '';
-    lines.push(`  dataset  ${s.index.kept} clips kept, ${s.index.dropped} dropped after cross-source dedup${reasons}; ${s.index.rows} index rows`);
+    lines.push(`  dataset  ${s.index.kept} clips kept, ${s.index.dropped} dropped after cross-source dedup${reasons}; ${s.index.rows} index rows in ${s.index.parts} parts`);
   }
+  if (s.pendingParts > 0) lines.push(`  pending  ${s.pendingParts} parts committed, not reduced yet (the run's end, or its rerun, reduces them)`);
   if (s.stats) {
     lines.push(
       `  shards   ${s.stats.shards.count} shards, ${(s.stats.shards.bytes / 1e6).toFixed(1)} MB`,

@@ -1,6 +1,7 @@
 /**
  * The real work of a `clipmill worker`: source jobs run the per-source task with the run's
- * settings and a host gate shared through Redis; the pack job runs the pack step, as a local run does.
+ * settings and a host gate shared through Redis, and their finished sources are committed in parts
+ * by this worker; the pack job runs the pack step, as a local run does.
  */
 import type { Redis } from 'ioredis';
 import type { FetchAccess } from '../fetch/index.js';
@@ -8,7 +9,9 @@ import { RedisHostGate } from '../fetch/redis-gate.js';
 import { loadPolicyContext } from '../policy/context.js';
 import type { PolicyContext } from '../policy/policy.js';
 import { packRun } from '../pipeline/pack-step.js';
+import { partWriterOptions } from '../pipeline/parts.js';
 import { processSource } from '../pipeline/task.js';
+import { PartCollector } from '../pack/part-writer.js';
 import type { RunConfig } from '../config/schema.js';
 import type { SourceStage } from '../pipeline/stage.js';
 import { defaultStages } from '../pipeline/stages/index.js';
@@ -40,6 +43,8 @@ export function pipelineTasks(opts: PipelineTaskOptions): QueueTasks {
     return list;
   };
   return {
+    // This worker's finished sources of the run go into its own parts.
+    collector: (run, owns) => new PartCollector(run.out, { ...partWriterOptions(run.out, run.cfg), owns }),
     async source(source, run, signal) {
       const gate = new RedisHostGate(opts.redis, { concurrency: run.cfg.fetch.perHostConcurrency, rps: run.cfg.fetch.perHostRps });
       return processSource(source, { out: run.out, cfg: run.cfg, gate, policy: await policyOf(run), access: opts.access, hwaccel: opts.hwaccel, signal, stages: stagesOf(run) });

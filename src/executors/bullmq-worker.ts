@@ -2,17 +2,23 @@
  * The distributed executor, worker side: BullMQ workers that take source jobs and pack jobs of any
  * run from the queue. Delivery is at least once: a worker killed mid-task leaves its job locked
  * until the lock expires, then another worker takes it again. That is safe because a task clears
- * its clip directory first and writes its record atomically last.
+ * its clip directory first and writes its record atomically last. Finished sources are committed
+ * into parts by the worker that made their clips (worker-parts.ts); a run's pack job waits until
+ * every worker has committed its share (or died) before it reduces.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { RunConfig } from '../config/schema.js';
+import type { PartCollector } from '../pack/part-writer.js';
 import { OutputDir } from '../store/output.js';
 import type { Source, SourceRecord } from '../types.js';
 import { needsRedo } from '../store/output.js';
 import { type PackJobData, type PackJobResult, type SourceJobData, type SourceJobResult } from './bullmq.js';
 import { checkedPackJob, checkedSourceJob, trustedRun, type WorkerSettings } from './job-trust.js';
 import { openRedis, PACK_QUEUE, readRunMeta, redisOptions, type RunMeta, SOURCES_QUEUE } from './redis.js';
+import { PartLeases } from './part-leases.js';
+import { WorkerParts } from './worker-parts.js';
 
 /** What a worker knows about the run a job belongs to. */
 export interface RunContext {
@@ -28,10 +34,16 @@ export interface RunContext {
 export interface QueueTasks {
   /** Processes one source; must leave its record in `run.out` (see processSource). */
   source(source: Source, run: RunContext, signal: AbortSignal): Promise<SourceRecord>;
-  /** Reduces a finished run's records to the dataset. */
+  /** Reduces a finished run's parts to the dataset. */
   pack(run: RunContext): Promise<PackJobResult>;
   /** A job came back whose source already has its record here (the worker died before the ack). */
   redelivered?(record: SourceRecord, run: RunContext): Promise<void>;
+  /**
+   * A collector of this worker's parts of the run, which finished sources (their records written)
+   * are staged into (worker-parts.ts); `owns` is its PartWriterOptions.owns (false once this
+   * worker's lease on the run lapsed).
+   */
+  collector?(run: RunContext, owns: () => Promise<boolean>): PartCollector;
 }
 
 export interface QueueWorkerOptions {
@@ -46,6 +58,8 @@ export interface QueueWorkerOptions {
    * another worker takes it again. Renewed every half of it while the worker is alive.
    */
   lockMs?: number;
+  /** How long none of a run's jobs runs here before this worker commits what it staged of the run (default 2 s). */
+  idleCommitMs?: number;
   log?: (message: string) => void;
 }
 
@@ -59,6 +73,7 @@ export interface QueueWorker {
 
 /** How often running jobs check whether their run was cancelled. */
 const CANCEL_POLL_MS = 2000;
+const IDLE_COMMIT_MS = 2000;
 
 interface Running {
   runId: string;
@@ -79,6 +94,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     maxStalledCount: 3,
     name: `${os.hostname()}:${process.pid}`,
   };
+  const leases = new PartLeases(redis, `${common.name}:${randomBytes(4).toString('hex')}`, lockDuration, (err) => log(`part lease: ${err.message}`));
+  const parts = new WorkerParts(opts.tasks, leases, opts.idleCommitMs ?? IDLE_COMMIT_MS, log);
 
   const processSourceJob = async (job: Job<SourceJobData, SourceJobResult>, token?: string): Promise<SourceJobResult> => {
     const { runId, source } = checkedSourceJob(job.data);
@@ -94,8 +111,12 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
 
     const controller = new AbortController();
     running.set(job.id!, { runId, controller });
+    parts.jobStarted(runId);
     try {
       const record = await opts.tasks.source(source, run, controller.signal);
+      // Into S3 the coordinator commits every part (its sweep, after pulling what workers published):
+      // a worker committing on idle could race it.
+      if (!run.publishTo) await parts.stage(record, run);
       return { status: record.status };
     } catch (err) {
       if (controller.signal.reason === CANCELLED) return { status: 'cancelled' };
@@ -106,6 +127,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       throw err;
     } finally {
       running.delete(job.id!);
+      parts.jobEnded(runId);
     }
   };
 
@@ -115,7 +137,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     if (!meta || meta.state === 'cancelled') return { cancelled: true };
     const run = await runContext(runId, meta, opts.settings);
     if (run.publishTo) log(`every source of run ${runId} is done; its coordinator packs ${run.publishTo}`);
-    else log(`packing run ${runId} in ${run.out.root}`);
+    else {
+      // Every worker's finished sources committed first (a killed worker's: once its lease lapsed; the sweep takes them).
+      await parts.settle(runId);
+      log(`packing run ${runId} in ${run.out.root}`);
+    }
     const result = await opts.tasks.pack(run);
     if (!run.publishTo) log(`packed run ${runId}: ${result.clipsKept ?? 0} clips in ${result.shards ?? 0} shards`);
     return result;
@@ -147,6 +173,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       clearInterval(cancelWatch);
       if (closeOpts.release) for (const r of running.values()) r.controller.abort(RELEASED);
       await Promise.all([sourceWorker.close(), packWorker.close()]);
+      await parts.close();
       redis.disconnect();
     },
   };

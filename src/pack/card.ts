@@ -2,19 +2,20 @@
  * The dataset card, written with every pack: `README.md` with Hugging Face dataset-card YAML
  * (licence, task categories, size category, tags, configs for the shards and the index) and
  * `croissant.json`, a Croissant 1.0 JSON-LD description of the shards and the index columns, so
- * the folder can be pushed to a hub as it is. Both come from stats.json's figures and the
- * index's own schema, so they always describe the files next to them.
+ * the folder can be pushed to a hub as it is. Both come from the dataset totals (stats.json's
+ * figures and the union of the index parts' columns), never from the rows, so writing them costs
+ * the same for a dataset of any size.
  */
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import path from 'node:path';
-import { hashFile } from '../fetch/hash.js';
 import { licenseUrl, PROPRIETARY, UNKNOWN } from '../policy/licenses.js';
 import { writeFileAtomic } from '../store/output.js';
+import { INDEX_GLOB } from './index-parts.js';
 import type { PackStats } from './stats.js';
 
 export const CARD_FILE = 'README.md';
 export const CROISSANT_FILE = 'croissant.json';
-const INDEX = 'index.parquet';
+const INDEX = INDEX_GLOB;
 const SHARDS_GLOB = 'shards/*/*.tar';
 
 /** Hugging Face's size_categories buckets, by number of samples. */
@@ -84,7 +85,7 @@ function frontMatter(stats: PackStats, hasCaptions: boolean): string {
     '- config_name: index',
     '  data_files:',
     '  - split: train',
-    `    path: ${INDEX}`,
+    `    path: ${yamlString(INDEX)}`,
     '---',
   ];
   return lines.join('\n');
@@ -105,8 +106,9 @@ A video clip dataset made by [clipmill](https://github.com/clipmill/clipmill): $
 - \`${SHARDS_GLOB}\`: WebDataset tar shards; each sample is \`<clip_id>.mp4\` (or \`.webm\`), \`<clip_id>.json\`
   (clip metadata, source provenance and licence), \`<clip_id>.txt\` (caption, when there is one) and
   \`<clip_id>.jpg\` (thumbnail, when the dataset was made with \`--thumbnails\`).
-- \`${INDEX}\`: one row per clip, kept and dropped, with its status, the reason a clip was dropped,
-  provenance and quality signals (config \`index\` above).
+- \`${INDEX}\`: the index, one Parquet file per part, together one row per clip, kept and dropped,
+  with its status, the reason a clip was dropped, provenance and quality signals (config \`index\`
+  above; DuckDB: \`SELECT * FROM read_parquet('${INDEX}')\`).
 - \`stats.json\`: counts, hours, failures and drops by reason. \`ATTRIBUTION.md\`: credits per licence.
 - \`${CROISSANT_FILE}\`: Croissant metadata of the shards and the index columns.
 
@@ -143,7 +145,7 @@ const CROISSANT_CONTEXT = {
   subField: 'cr:subField', transform: 'cr:transform',
 };
 
-export function croissant(name: string, stats: PackStats, columns: readonly IndexColumn[], indexSha256: string): Record<string, unknown> {
+export function croissant(name: string, stats: PackStats, columns: readonly IndexColumn[]): Record<string, unknown> {
   const licences = Object.keys(stats.licences).map((id) => licenseUrl(id) ?? id);
   return {
     '@context': CROISSANT_CONTEXT,
@@ -155,28 +157,26 @@ export function croissant(name: string, stats: PackStats, columns: readonly Inde
     url: '.',
     datePublished: stats.end_time,
     distribution: [
-      { '@type': 'cr:FileObject', '@id': INDEX, name: INDEX, contentUrl: INDEX, encodingFormat: 'application/x-parquet', sha256: indexSha256 },
+      { '@type': 'cr:FileSet', '@id': 'index', name: 'index', description: 'The index, one Parquet file per part', encodingFormat: 'application/x-parquet', includes: INDEX },
       { '@type': 'cr:FileSet', '@id': 'shards', name: 'shards', description: 'WebDataset tar shards of the kept clips', encodingFormat: 'application/x-tar', includes: SHARDS_GLOB },
     ],
     recordSet: [{
       '@type': 'cr:RecordSet',
       '@id': 'clips',
       name: 'clips',
-      description: 'One record per clip, kept and dropped (index.parquet).',
+      description: 'One record per clip, kept and dropped (the index parts).',
       key: { '@id': 'clips/clip_id' },
       field: columns.map((c) => ({
         '@type': 'cr:Field', '@id': `clips/${c.name}`, name: c.name, dataType: c.dataType, ...(c.repeated ? { repeated: true } : {}),
-        source: { fileObject: { '@id': INDEX }, extract: { column: c.name } },
+        source: { fileSet: { '@id': 'index' }, extract: { column: c.name } },
       })),
     }],
   };
 }
 
-/** Writes README.md and croissant.json into a packed dataset folder. */
-export async function writeDatasetCard(outDir: string, stats: PackStats, opts: { hasCaptions: boolean }): Promise<void> {
+/** Writes README.md and croissant.json into a packed dataset folder; `columns`: the index's (see totals.ts). */
+export async function writeDatasetCard(outDir: string, stats: PackStats, opts: { hasCaptions: boolean; columns: readonly IndexColumn[] }): Promise<void> {
   const name = path.basename(path.resolve(outDir));
-  const indexFile = path.join(outDir, INDEX);
-  const [columns, digest] = await Promise.all([indexColumns(indexFile), hashFile(indexFile)]);
   await writeFileAtomic(path.join(outDir, CARD_FILE), `${frontMatter(stats, opts.hasCaptions)}\n${body(stats, name)}`);
-  await writeFileAtomic(path.join(outDir, CROISSANT_FILE), `${JSON.stringify(croissant(name, stats, columns, digest.sha256), null, 2)}\n`);
+  await writeFileAtomic(path.join(outDir, CROISSANT_FILE), `${JSON.stringify(croissant(name, stats, opts.columns), null, 2)}\n`);
 }

@@ -1,10 +1,11 @@
 /**
- * `index.parquet`: one row per clip, kept and dropped, readable by DuckDB, pyarrow, pandas and
+ * One index Parquet file (a part's `index/parts/<partId>.parquet`, see index-parts.ts): one row
+ * per clip, kept and dropped, readable by DuckDB, pyarrow, pandas and
  * Hugging Face `datasets`. Fixed columns come first in a fixed order, then one DOUBLE column per
  * quality signal (the union of signal names, sorted; null where a clip lacks it). A signal whose
  * name collides with a fixed column is stored as `signal_<name>`. The signal columns are also
- * listed in the file's key-value metadata so that `readIndex` maps them back exactly, which lets
- * `clipmill takedown` read the index, remove rows and write it again.
+ * listed in the file's key-value metadata so that `readIndexFile` maps them back exactly, which
+ * lets the reduce and `clipmill takedown` read a part, change rows and write it again.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer, schemaFromColumnData, type BasicType, type ColumnSource } from 'hyparquet-writer';
@@ -25,8 +26,15 @@ const SIGNALS_KEY = 'clipmill.signal_columns';
 
 const signalColumnName = (signal: string): string => (FIXED_NAMES.has(signal) ? `signal_${signal}` : signal);
 
-function signalNames(rows: readonly ClipRow[]): string[] {
-  const names = new Set<string>();
+/** The signal a column holds, for a column that is not a fixed one (the inverse of signalColumnName). */
+export function signalOfColumn(column: string): string | undefined {
+  if (FIXED_NAMES.has(column)) return undefined;
+  const unprefixed = column.startsWith('signal_') ? column.slice('signal_'.length) : undefined;
+  return unprefixed !== undefined && FIXED_NAMES.has(unprefixed) ? unprefixed : column;
+}
+
+function signalNames(rows: readonly ClipRow[], more: readonly string[]): string[] {
+  const names = new Set<string>(more);
   for (const row of rows) for (const name of Object.keys(row.signals)) names.add(name);
   return [...names].sort();
 }
@@ -37,8 +45,8 @@ const toParquet = (type: BasicType, value: unknown): unknown =>
 const fromParquet = (value: unknown): unknown => (typeof value === 'bigint' ? Number(value) : (value ?? null));
 
 /** Encodes rows (in the given order) as a Parquet file. */
-function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
-  const signals = signalNames(rows);
+function encodeIndex(rows: readonly ClipRow[], moreSignals: readonly string[]): ArrayBuffer {
+  const signals = signalNames(rows, moreSignals);
   const columnData: ColumnSource[] = FIXED_COLUMNS.map(([name, type]) => ({
     name,
     type,
@@ -72,13 +80,17 @@ function encodeIndex(rows: readonly ClipRow[]): ArrayBuffer {
   });
 }
 
-/** Writes the index atomically (temporary file, then rename). */
-export async function writeIndex(file: string, rows: readonly ClipRow[]): Promise<void> {
-  await writeFileAtomic(file, new Uint8Array(encodeIndex(rows)));
+/**
+ * Writes an index file atomically (temporary file, then rename), with a column for every signal
+ * of `rows` and of `signals` (the reduce passes the dataset's, so that its parts share one schema:
+ * DuckDB's `read_parquet` of a glob takes the first file's columns unless `union_by_name`).
+ */
+export async function writeIndexFile(file: string, rows: readonly ClipRow[], signals: readonly string[] = []): Promise<void> {
+  await writeFileAtomic(file, new Uint8Array(encodeIndex(rows, signals)));
 }
 
 /** Reads an index back into rows, in file order. */
-export async function readIndex(file: string): Promise<ClipRow[]> {
+export async function readIndexFile(file: string): Promise<ClipRow[]> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
   const stored = metadata.key_value_metadata?.find((kv) => kv.key === SIGNALS_KEY)?.value;
@@ -95,11 +107,4 @@ export async function readIndex(file: string): Promise<ClipRow[]> {
     }
     return row as unknown as ClipRow;
   });
-}
-
-/** Kept and dropped row counts, reading only the status column. */
-export async function readIndexCounts(file: string): Promise<{ rows: number; kept: number; dropped: number }> {
-  const objects = await parquetReadObjects({ file: await asyncBufferFromFile(file), columns: ['status'] });
-  const kept = objects.filter((o) => o.status === 'kept').length;
-  return { rows: objects.length, kept, dropped: objects.length - kept };
 }

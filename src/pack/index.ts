@@ -1,196 +1,188 @@
 /**
- * Pack: the reduce step at the end of a run (and again after a resume or rerun). Reads every
- * source record, drops kept clips whose file is missing, lets a duplicate finder drop copies,
- * writes the WebDataset shards, `index.parquet` and `stats.json`, and removes shards a previous
- * pack left that this one did not produce. The same records and clip files always give
- * byte-identical shards and index.
+ * Pack: the reduce at the end of a run (and after a resume, an append, or workers). It never holds
+ * the dataset: it works on the pending parts only (see index-parts.ts), so its time and memory
+ * follow what was added, and every final shard stays byte-identical. Steps, each safe to redo:
+ *
+ * 1. Sweep (the writer's side): sources finished but in no committed part are committed into
+ *    new pending parts; leftovers of killed writers are cleaned.
+ * 2. Verdicts for the pending parts' clips (reduce-verdicts.ts): taken-down sources leave, then
+ *    near-duplicates against the dataset's duplicate index and among the pending clips, semantic
+ *    duplicates and content-mix balancing among the pending clips.
+ * 3. Each pending part becomes final (reduce-part.ts): only its tars holding dropped members are
+ *    rewritten, its rows and manifest go to `index/parts/`, its kept clips' signatures join the
+ *    duplicate index, its pending files are removed.
+ * Then final parts holding a clip whose caption failed are described again (redescribe.ts).
+ * 4. Totals (totals.ts): previous totals + the new final parts' tallies, journalled so that a
+ *    crash never counts a part twice (a takedown a crash interrupted is finished first); stats.json
+ *    and the dataset card from the totals.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { PackConfig } from '../config/schema.js';
-import { OutputDir, writeFileAtomic } from '../store/output.js';
-import { writeDatasetCard } from './card.js';
-import { readIndexCounts, writeIndex } from './index-parquet.js';
+import { loadTakedowns, resumeTakedown } from '../policy/takedown.js';
+import { OutputDir } from '../store/output.js';
+import { dedupRowOf } from './dedup.js';
+import type { DuplicateIndex } from './duplicate-index.js';
+import { listParts, partFiles, readManifest, readPartRows } from './index-parts.js';
+import { sweepPending } from './part-sweep.js';
+import type { PartWriterOptions } from './part-writer.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
-import { clipRows, compareRows, dropRow, type ClipRow } from './rows.js';
-import { removeStaleShards, writeShards, type ShardInput, type ThumbnailMaker, type WrittenShard } from './shards.js';
+import { partEdit, writePart } from './reduce-part.js';
+import { redescribeParts } from './redescribe.js';
+import { decideVerdicts, type DuplicateFinder } from './reduce-verdicts.js';
+import { MISSING_FILE, OUTSIDE_CLIP_FOLDER } from './part-clip-files.js';
+import { clipRows, type ClipRow } from './rows.js';
+import type { ThumbnailMaker, WrittenShard } from './shards.js';
+import { addTallies, emptyTallies, partTallies, SourceTally, statsFromTallies, type PackStats } from './stats.js';
+import { beginTotalsUpdate, finishTotalsUpdate, knownSignals, openJournal, readStats, readTotals, writeTotalsFiles, type Totals, type TotalsJournal } from './totals.js';
 import type { WriterFactory } from './writer.js';
-import { balanceMix, type MixConfig } from './mix.js';
-import { buildStats, SourceTally, type PackStats, type ShardTotals } from './stats.js';
 
 export type { ClipRow } from './rows.js';
 export type { PackStats } from './stats.js';
 export type { SkippedRecord } from './records.js';
 export type { WrittenShard, ThumbnailMaker } from './shards.js';
-export { readIndex, writeIndex } from './index-parquet.js';
-
-export const INDEX_FILE = 'index.parquet';
-const STATS_FILE = 'stats.json';
-const MISSING_FILE = 'missing_file';
-/** A record (edited by hand or by someone else) names a clip file outside its source's clip folder. */
-const OUTSIDE_CLIP_FOLDER = 'outside_clip_folder';
-const DUPLICATE = 'duplicate';
-const SEMANTIC_DUPLICATE = 'semantic_duplicate';
-const MIX = 'mix';
-/** Clip files checked at once; bounded so a million-clip pack does not open a million handles. */
-const STAT_BATCH = 64;
-
-/** Clip id -> id of the kept clip it duplicates. */
-export type DuplicateFinder = (clips: ClipRow[]) => Map<string, string> | Promise<Map<string, string>>;
+export type { DuplicateFinder } from './reduce-verdicts.js';
+export { readIndex, readIndexRows } from './index-parts.js';
+export { readStats } from './totals.js';
 
 export interface PackHooks {
   /**
-   * Receives the kept clips (after the missing-file check, in index order) and returns
-   * clip id -> id of the kept clip it duplicates. Mapped clips are dropped with reason
-   * `duplicate` and `duplicate_of` set, and stay out of the shards.
+   * Opens the dataset's near-duplicate index (default: none, no pixel dedup). Kept pending clips
+   * it maps to another clip are dropped with reason `duplicate` and `duplicate_of` set, and leave
+   * the tars; the kept clips of each new final part are added to it.
    */
-  markDuplicates?: DuplicateFinder;
-  /** The same over the clips left after `markDuplicates`, by content (embeddings): reason `semantic_duplicate`. */
+  duplicateIndex?: () => Promise<DuplicateIndex>;
+  /** The same among the pending clips left after it, by content (embeddings): reason `semantic_duplicate`. */
   markSemanticDuplicates?: DuplicateFinder;
-  /** Kept clips written into shards so far, of the total to write. */
-  onProgress?: (done: number, total: number) => void;
-  /** Used when `cfg.thumbnails` is on: adds `<key>.jpg` to each sample. */
+  /** Fills in what a record swept into a part still lacks (captions that failed), as a writer's own `prepare`. */
+  prepare?: PartWriterOptions['prepare'];
+  /** Used when `cfg.thumbnails` is on: adds `<key>.jpg` to each sample the sweep writes. */
   thumbnail?: ThumbnailMaker;
-  /** The sample writer (default: WebDataset tar shards). */
+  /** The sample writer of the sweep (default: WebDataset tar shards). */
   makeWriter?: WriterFactory;
+  /** Hears each step of the reduce as it completes (a part made final, its signatures added, its pending files removed; the totals). */
+  onStep?: (step: ReduceStep, partId?: string) => void | Promise<void>;
 }
 
+export type ReduceStep = 'final' | 'signatures' | 'cleanup' | 'totals';
+
 export interface PackSummary {
+  /** Sources in the dataset (all final parts). */
   sources: number;
-  /** Record files skipped as partial or unreadable. */
-  skipped: SkippedRecord[];
+  /** Clips of the whole dataset. */
   clips: { total: number; kept: number; dropped: number };
-  /** Ids of kept clips whose file was missing (now dropped). */
+  /** Ids of this pack's kept clips whose file was missing when their part was committed (dropped). */
   missingFiles: string[];
-  /** Clips dropped as duplicates. */
+  /** Clips this pack dropped as duplicates. */
   duplicates: number;
+  /** Parts this pack made final. */
+  parts: string[];
+  /** The tars of those parts. */
   shards: WrittenShard[];
-  /** Stale shard files removed (relative paths). */
+  /** Parts whose writer was killed before their commit: their files were removed. */
+  removedParts: string[];
+  /** Tars this pack's verdicts emptied, so removed (relative paths). */
   removedShards: string[];
   stats: PackStats;
   warnings: string[];
 }
 
-async function isFile(file: string): Promise<number | undefined> {
-  const stat = await fs.stat(file).catch(() => undefined);
-  return stat?.isFile() ? stat.size : undefined;
+interface ReduceContext {
+  outDir: string;
+  cfg: PackConfig;
+  hooks: PackHooks;
+  duplicateIndex?: DuplicateIndex;
+  takenDown: ReadonlySet<string>;
 }
 
-/** The size of a kept row's clip file; OUTSIDE_CLIP_FOLDER when its path leaves the source's clip folder. */
-async function clipFileSize(out: OutputDir, row: ClipRow): Promise<number | typeof OUTSIDE_CLIP_FOLDER | undefined> {
-  if (!row.file) return undefined;
-  const file = await out.clipFile(row.source_id, row.file);
-  return file === undefined ? OUTSIDE_CLIP_FOLDER : isFile(file);
+interface BatchResult {
+  parts: string[];
+  shards: WrittenShard[];
+  removedShards: string[];
+  duplicates: number;
+  /** Kept clips their writer dropped at commit: file missing, or outside the source's clip folder. */
+  missing: string[];
+  outside: string[];
 }
 
-/**
- * Returns the kept rows that have their clip file, with its size; drops the others as
- * `missing_file`, or `outside_clip_folder` when the record points elsewhere (never read).
- */
-async function checkClipFiles(outDir: string, rows: ClipRow[]): Promise<{ inputs: ShardInput[]; missing: string[]; outside: string[] }> {
-  const out = new OutputDir(outDir);
-  const kept = rows.filter((row) => row.status === 'kept');
-  const inputs: ShardInput[] = [];
-  const missing: string[] = [];
-  const outside: string[] = [];
-  for (let i = 0; i < kept.length; i += STAT_BATCH) {
-    const batch = kept.slice(i, i + STAT_BATCH);
-    const sizes = await Promise.all(batch.map((row) => clipFileSize(out, row)));
-    batch.forEach((row, j) => {
-      const fileBytes = sizes[j];
-      if (fileBytes === OUTSIDE_CLIP_FOLDER) {
-        dropRow(row, OUTSIDE_CLIP_FOLDER);
-        outside.push(row.clip_id);
-      } else if (fileBytes === undefined) {
-        dropRow(row, MISSING_FILE);
-        missing.push(row.clip_id);
-      } else inputs.push({ row, fileBytes });
-    });
+const emptyBatch = (): BatchResult => ({ parts: [], shards: [], removedShards: [], duplicates: 0, missing: [], outside: [] });
+
+const keptSignatures = (rows: readonly ClipRow[]) => rows.filter((r) => r.status === 'kept' && r.signature).map(dedupRowOf);
+
+async function removePendingFiles(outDir: string, partId: string): Promise<void> {
+  const files = partFiles(outDir, partId, 'pending');
+  // The manifest first: from then on the part is no longer pending, whatever is left.
+  await fs.rm(files.manifest, { force: true });
+  await fs.rm(files.parquet, { force: true });
+}
+
+/** Steps 2 and 3 for the journalled parts; those already final only get their cleanup finished. */
+async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<BatchResult> {
+  const { outDir } = ctx;
+  const result = emptyBatch();
+  const pending: { id: string; sources: string[]; shards: WrittenShard[]; rows: ClipRow[] }[] = [];
+  for (const id of journal.parts) {
+    const final = await readManifest(outDir, id, 'final');
+    if (final) {
+      // Made final before a crash: signatures (idempotent per part) and cleanup may be missing.
+      await ctx.duplicateIndex?.add(id, keptSignatures(await readPartRows(outDir, id, 'final')));
+      await removePendingFiles(outDir, id);
+      continue;
+    }
+    const manifest = await readManifest(outDir, id, 'pending');
+    if (!manifest) continue; // taken by another reducer meanwhile: nothing of ours to do
+    pending.push({ id, sources: manifest.sources, shards: manifest.shards, rows: await readPartRows(outDir, id, 'pending') });
   }
-  return { inputs, missing, outside };
-}
-
-/** Applies the duplicate finder's verdicts; returns the inputs still kept and the count dropped. */
-/** Balancing: the clips of over-full categories that the mix leaves out (they leave the shards). */
-function leaveOutForMix(inputs: ShardInput[], mix: MixConfig): ShardInput[] {
-  const out = balanceMix(inputs.map((input) => input.row), mix);
-  for (const input of inputs) if (out.has(input.row.clip_id)) dropRow(input.row, MIX);
-  return inputs.filter((input) => !out.has(input.row.clip_id));
-}
-
-async function applyDuplicates(inputs: ShardInput[], hook: DuplicateFinder | undefined, reason: string): Promise<{ inputs: ShardInput[]; dropped: number }> {
-  if (!hook) return { inputs, dropped: 0 };
-  const verdicts = await hook(inputs.map((input) => input.row));
-  const keptIds = new Set(inputs.map((input) => input.row.clip_id));
-  const remaining: ShardInput[] = [];
-  for (const input of inputs) {
-    const original = verdicts.get(input.row.clip_id);
-    // A verdict pointing at itself or at a clip that is not kept would leave no copy: ignore it.
-    if (original !== undefined && original !== input.row.clip_id && keptIds.has(original)) {
-      dropRow(input.row, reason, original);
-    } else remaining.push(input);
+  const allRows = pending.flatMap((p) => p.rows);
+  const wasShard = new Map(allRows.map((r) => [r.clip_id, r.shard]));
+  const verdicts = await decideVerdicts(allRows, {
+    takenDown: ctx.takenDown,
+    duplicateIndex: ctx.duplicateIndex,
+    markSemanticDuplicates: ctx.hooks.markSemanticDuplicates,
+    mix: ctx.cfg.mix,
+    existingCategories: journal.base.tallies.categories,
+  });
+  result.duplicates = verdicts.duplicates;
+  // Every part gets a column for every signal the dataset has, so that its parts share one schema.
+  const signals = [...new Set([...knownSignals(journal.base), ...allRows.flatMap((r) => Object.keys(r.signals))])];
+  for (const row of allRows) {
+    if (row.reason === MISSING_FILE) result.missing.push(row.clip_id);
+    else if (row.reason === OUTSIDE_CLIP_FOLDER) result.outside.push(row.clip_id);
   }
-  return { inputs: remaining, dropped: inputs.length - remaining.length };
-}
-
-/** Streams the records once: source counts into a tally, clips into rows (index order). */
-async function collectRecords(outDir: string): Promise<{ tally: SourceTally; skipped: SkippedRecord[]; rows: ClipRow[] }> {
-  const tally = new SourceTally();
-  const skipped: SkippedRecord[] = [];
-  const rows: ClipRow[] = [];
-  for await (const record of readSourceRecords(outDir, (s) => skipped.push(s))) {
-    tally.add(record);
-    rows.push(...clipRows(record));
+  for (const part of pending) {
+    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources: part.sources, shards: part.shards }, { ...partEdit(part.rows, verdicts.removed, wasShard), signals });
+    await ctx.hooks.onStep?.('final', part.id);
+    await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !verdicts.removed.has(r.clip_id))));
+    await ctx.hooks.onStep?.('signatures', part.id);
+    await removePendingFiles(outDir, part.id);
+    await ctx.hooks.onStep?.('cleanup', part.id);
+    result.parts.push(part.id);
+    result.shards.push(...manifest.shards);
+    result.removedShards.push(...deleted);
   }
-  tally.unreadable = skipped.length;
-  rows.sort(compareRows);
-  return { tally, skipped, rows };
+  return result;
 }
 
-function shardTotals(shards: readonly Pick<WrittenShard, 'bucket' | 'clips' | 'bytes'>[]): ShardTotals {
-  const clipsByBucket: Record<string, number> = {};
-  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
-  return { count: shards.length, bytes: shards.reduce((sum, s) => sum + s.bytes, 0), clips_by_bucket: clipsByBucket };
-}
-
-const writeStats = (outDir: string, stats: PackStats): Promise<void> =>
-  writeFileAtomic(path.join(outDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
-
-/** README.md (Hugging Face dataset card) and croissant.json, after the index and stats they describe. */
-const writeCard = (outDir: string, stats: PackStats, rows: readonly ClipRow[]): Promise<void> =>
-  writeDatasetCard(outDir, stats, { hasCaptions: rows.some((row) => row.status === 'kept' && row.caption) });
-
-/** stats.json of an output, or null when it has none (or it cannot be read). */
-export const readStats = (outDir: string): Promise<PackStats | null> =>
-  fs.readFile(path.join(outDir, STATS_FILE), 'utf8').then((text) => JSON.parse(text) as PackStats, () => null);
-
-/** The shards that the kept rows name, as they are on disk now (bucket = the shard's folder). */
-async function shardsOnDisk(outDir: string, rows: readonly ClipRow[]): Promise<Pick<WrittenShard, 'bucket' | 'clips' | 'bytes'>[]> {
-  const clipsByShard = new Map<string, number>();
-  for (const row of rows) if (row.status === 'kept' && row.shard) clipsByShard.set(row.shard, (clipsByShard.get(row.shard) ?? 0) + 1);
-  const shards = [];
-  for (const [shard, clips] of clipsByShard) {
-    const bytes = await isFile(path.join(outDir, shard));
-    if (bytes !== undefined) shards.push({ bucket: path.posix.basename(path.posix.dirname(shard)), clips, bytes });
+/** Finishes an interrupted totals update, then reduces whatever is pending now; the totals after. */
+async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: BatchResult }> {
+  const batch = emptyBatch();
+  const add = (r: BatchResult) => {
+    for (const key of ['parts', 'shards', 'removedShards', 'missing', 'outside'] as const) (batch[key] as unknown[]).push(...r[key]);
+    batch.duplicates += r.duplicates;
+  };
+  let totals: Totals | undefined;
+  const interrupted = await openJournal(ctx.outDir);
+  if (interrupted) {
+    add(await reduceBatch(ctx, interrupted));
+    totals = await finishTotalsUpdate(ctx.outDir, interrupted);
   }
-  return shards;
-}
-
-/**
- * Rewrites `stats.json` after the dataset was edited in place (a takedown): source figures from the
- * records as they are now, clip and licence figures from `rows` (the index as it now stands), shard
- * figures from the shard files those rows name. The run's start and end times are kept from the
- * previous stats.json. Does nothing and returns null when there is no stats.json (never packed).
- */
-export async function refreshStats(outDir: string, rows: readonly ClipRow[]): Promise<PackStats | null> {
-  const previous = await readStats(outDir);
-  if (!previous) return null;
-  const { tally } = await collectRecords(outDir);
-  const run = { startedAt: previous.start_time, finishedAt: previous.end_time };
-  const stats = buildStats(tally, rows, run, shardTotals(await shardsOnDisk(outDir, rows)), previous.mix?.targets);
-  await writeStats(outDir, stats);
-  await writeCard(outDir, stats, rows);
-  return stats;
+  const pending = await listParts(ctx.outDir, 'pending');
+  if (pending.length > 0) {
+    const journal = await beginTotalsUpdate(ctx.outDir, pending);
+    add(await reduceBatch(ctx, journal));
+    totals = await finishTotalsUpdate(ctx.outDir, journal);
+    await ctx.hooks.onStep?.('totals');
+  }
+  return { totals: totals ?? (await readTotals(ctx.outDir)), batch };
 }
 
 export async function pack(
@@ -199,40 +191,40 @@ export async function pack(
   run: { startedAt: string; finishedAt: string },
   hooks: PackHooks = {},
 ): Promise<PackSummary> {
-  const { tally, skipped, rows } = await collectRecords(outDir);
-
-  const checked = await checkClipFiles(outDir, rows);
-  const pixelDeduped = await applyDuplicates(checked.inputs, hooks.markDuplicates, DUPLICATE);
-  const semantic = await applyDuplicates(pixelDeduped.inputs, hooks.markSemanticDuplicates, SEMANTIC_DUPLICATE);
-  const deduped = { inputs: semantic.inputs, dropped: pixelDeduped.dropped + semantic.dropped };
-  if (cfg.mix.balance) deduped.inputs = leaveOutForMix(deduped.inputs, cfg.mix);
   const warnings: string[] = [];
-  if (checked.outside.length > 0) {
-    warnings.push(`${checked.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${checked.outside.slice(0, 3).join(', ')})`);
-  }
   const thumbnail = cfg.thumbnails ? hooks.thumbnail : undefined;
   if (cfg.thumbnails && !thumbnail) warnings.push('Thumbnails were asked for, but no thumbnail maker was given; shards have none.');
+  const swept = await sweepPending(new OutputDir(outDir), { shardBytes: cfg.shardBytes, thumbnail, makeWriter: hooks.makeWriter, prepare: hooks.prepare });
+  if (swept.forgottenSources > 0) {
+    warnings.push(`${swept.forgottenSources} finished sources had no readable record any more; the next run does them again.`);
+  }
 
-  const total = deduped.inputs.length;
-  let done = 0;
-  const shards = await writeShards(outDir, deduped.inputs, cfg.shardBytes, {
-    thumbnail, makeWriter: hooks.makeWriter, onClip: () => hooks.onProgress?.(++done, total),
-  });
-  const removedShards = await removeStaleShards(outDir, new Set(shards.map((s) => s.path)));
-
-  await writeIndex(path.join(outDir, INDEX_FILE), rows);
-  const stats = buildStats(tally, rows, run, shardTotals(shards), cfg.mix.targets);
-  await writeStats(outDir, stats);
-  await writeCard(outDir, stats, rows);
-
+  const duplicateIndex = await hooks.duplicateIndex?.();
+  let reduced: Awaited<ReturnType<typeof reduceAll>>;
+  try {
+    reduced = await reduceAll({ outDir, cfg, hooks, duplicateIndex, takenDown: await loadTakedowns(outDir) });
+  } finally {
+    await duplicateIndex?.close();
+  }
+  const { batch } = reduced;
+  // Captions that failed in final parts are asked for again (nothing to do while the totals count none).
+  const redescribed = hooks.prepare ? await redescribeParts(outDir, { prepare: hooks.prepare, shardBytes: cfg.shardBytes, thumbnail, makeWriter: hooks.makeWriter }) : [];
+  // A takedown killed part way still has final parts to edit: finished now, before the totals are written.
+  const resumed = await resumeTakedown(outDir);
+  const totals = resumed || redescribed.length > 0 ? await readTotals(outDir) : reduced.totals;
+  const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets });
+  if (batch.outside.length > 0) {
+    warnings.push(`${batch.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${batch.outside.slice(0, 3).join(', ')})`);
+  }
   return {
-    sources: tally.total,
-    skipped,
-    clips: { total: rows.length, kept: stats.clips.kept, dropped: stats.clips.dropped },
-    missingFiles: checked.missing,
-    duplicates: deduped.dropped,
-    shards,
-    removedShards,
+    sources: stats.sources.total,
+    clips: { total: stats.clips.total, kept: stats.clips.kept, dropped: stats.clips.dropped },
+    missingFiles: batch.missing,
+    duplicates: batch.duplicates,
+    parts: batch.parts,
+    shards: batch.shards,
+    removedParts: swept.removedParts,
+    removedShards: batch.removedShards,
     stats,
     warnings,
   };
@@ -246,16 +238,27 @@ export interface OutputSummary {
   skipped: SkippedRecord[];
   /** The last pack's stats.json, when there is one. */
   stats: PackStats | null;
-  /** Row counts of index.parquet, when there is one. */
-  index: { rows: number; kept: number; dropped: number } | null;
+  /** Row counts of the index (the final parts), when there is one. */
+  index: { rows: number; kept: number; dropped: number; parts: number } | null;
+  /** Parts committed but not reduced yet (a run or its workers are going, or a pack is due). */
+  pendingParts: number;
 }
 
-/** What `clipmill status` shows: live counts from the records, plus the last pack's outputs. */
+/** What `clipmill status` shows: live counts from the records, plus the index totals. */
 export async function summarizeOutput(outDir: string): Promise<OutputSummary> {
-  const { tally, skipped, rows } = await collectRecords(outDir);
-  const live = buildStats(tally, rows, { startedAt: '', finishedAt: '' }, { count: 0, bytes: 0, clips_by_bucket: {} });
-  const stats = await readStats(outDir);
-  const indexFile = path.join(outDir, INDEX_FILE);
-  const index = (await isFile(indexFile)) === undefined ? null : await readIndexCounts(indexFile);
-  return { sources: live.sources, clips: live.clips, hours: live.hours, skipped, stats, index };
+  const skipped: SkippedRecord[] = [];
+  const noShards = { count: 0, bytes: 0, clips_by_bucket: {} };
+  // One record at a time: the live figures are a sum, like the totals.
+  let live = emptyTallies();
+  for await (const record of readSourceRecords(outDir, (s) => skipped.push(s))) {
+    const one = new SourceTally();
+    one.add(record);
+    live = addTallies(live, partTallies(one, clipRows(record), noShards));
+  }
+  const { sources, clips, hours } = statsFromTallies(live, { startedAt: '', finishedAt: '' }, { unreadable: skipped.length });
+  const totals = await readTotals(outDir);
+  const c = totals.tallies.clips;
+  const index = totals.parts > 0 ? { rows: c.total, kept: c.kept, dropped: c.dropped, parts: totals.parts } : null;
+  const pendingParts = (await listParts(outDir, 'pending')).length;
+  return { sources, clips, hours, skipped, stats: await readStats(outDir), index, pendingParts };
 }

@@ -5,8 +5,8 @@
  * stream copies) and `<key>.txt` when it has a caption; the key is the clip id (characters
  * other than letters, digits, `_` and `-` become `_`, since WebDataset splits keys at dots).
  *
- * Shards live in `shards/<bucket>/shard-NNNNNN.tar` (see buckets.ts). Output is byte-identical
- * for the same rows and clip files: clips in index order, members in the order above, every
+ * Shards of a part live in `shards/<bucket>/<partId>-<k>.tar` (see buckets.ts, part-layout.ts).
+ * Output is byte-identical for the same rows and clip files: clips in index order, members in the order above, every
  * header with mtime 0, uid/gid 0, mode 0644 and no user or group names. A shard rolls over
  * before a clip whose members (thumbnail included, measured once made) would push it past
  * `shardBytes`; a clip is never split, so a clip larger than `shardBytes` gets a shard of its own.
@@ -19,12 +19,11 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { tempPathFor } from '../store/output.js';
 import { bucketName } from './buckets.js';
+import { partShardName } from './part-layout.js';
 import type { ClipRow } from './rows.js';
 import type { SampleWriter, ShardInput, WriterFactory, WriterOptions, WrittenShard } from './writer.js';
 
 export const SHARDS_DIR = 'shards';
-/** A shard, or a temporary one a killed pack left (`.tmp`, or `.<pid>.<hex>.tmp` as tempPathFor names them). */
-const SHARD_FILE = /^shard-\d{6}\.tar((\.\d+\.[0-9a-f]+)?\.tmp)?$/;
 const TAR_BLOCK = 512;
 const TAR_END_BYTES = 2 * TAR_BLOCK;
 
@@ -53,8 +52,7 @@ function clipTarBytes(input: ShardInput, jpeg: Buffer | undefined): number {
   return bytes;
 }
 
-const shardPath = (bucket: string, n: number): string =>
-  path.posix.join(SHARDS_DIR, bucket, `shard-${String(n).padStart(6, '0')}.tar`);
+const shardPath = (bucket: string, partId: string, k: number): string => path.posix.join(SHARDS_DIR, bucket, partShardName(partId, k));
 
 const header = (name: string, size: number): tar.Header => ({
   name, size, type: 'file', mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '',
@@ -136,7 +134,7 @@ class OpenShard {
 /**
  * The WebDataset sample writer: takes kept clips in index order and writes each into the open
  * shard of its bucket, rolling a shard over before it would pass `shardBytes`. Shards are numbered
- * per bucket in the order of their clips, so the bytes do not depend on how buckets interleave.
+ * per bucket (`k`) in the order of their clips, so the bytes do not depend on how buckets interleave.
  */
 export class WebDatasetWriter implements SampleWriter {
   private readonly open = new Map<string, { shard?: OpenShard; next: number }>();
@@ -159,7 +157,7 @@ export class WebDatasetWriter implements SampleWriter {
       state.shard = undefined;
       this.written.push(await full.close());
     }
-    state.shard ??= new OpenShard(this.outDir, shardPath(bucket, state.next++), bucket);
+    state.shard ??= new OpenShard(this.outDir, shardPath(bucket, this.opts.partId, state.next++), bucket);
     await state.shard.addClip(input, jpeg, bytes);
   }
 
@@ -180,22 +178,21 @@ export class WebDatasetWriter implements SampleWriter {
 }
 
 /**
- * Writes the shards of all kept clips (given in index order) with the sample writer (WebDataset
- * unless another is given) and sets each row's `shard`. Each WebDataset shard goes to a temporary
+ * Writes the shards of one part's kept clips (given in index order) with the sample writer
+ * (WebDataset unless another is given) and sets each row's `shard`. Each WebDataset shard goes to a temporary
  * name and is renamed into place once complete.
  */
 export async function writeShards(
   outDir: string,
   inputs: readonly ShardInput[],
-  shardBytes: number,
-  options: { thumbnail?: ThumbnailMaker; onClip?: () => void; makeWriter?: WriterFactory } = {},
+  options: { partId: string; shardBytes: number; thumbnail?: ThumbnailMaker; onClip?: () => void | Promise<void>; makeWriter?: WriterFactory },
 ): Promise<WrittenShard[]> {
   const makeWriter = options.makeWriter ?? ((dir, opts) => new WebDatasetWriter(dir, opts));
-  const writer = makeWriter(outDir, { shardBytes, thumbnail: options.thumbnail });
+  const writer = makeWriter(outDir, { shardBytes: options.shardBytes, partId: options.partId, thumbnail: options.thumbnail });
   try {
     for (const input of inputs) {
       await writer.write(input);
-      options.onClip?.();
+      await options.onClip?.();
     }
     return await writer.close();
   } catch (err) {
@@ -204,24 +201,23 @@ export async function writeShards(
   }
 }
 
-/** Shard files (relative paths) under `shards/`, including leftover temporary ones. */
-async function existingShardFiles(outDir: string): Promise<string[]> {
-  const root = path.join(outDir, SHARDS_DIR);
-  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile() && SHARD_FILE.test(e.name))
-    .map((e) => path.relative(outDir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
-}
-
 /**
- * Deletes shard files a previous pack wrote that this pack did not produce, and bucket folders
- * left empty. Other files under `shards/` are left alone. Returns the removed paths.
+ * Deletes the files under `shards/<bucket>/` whose name `doomed` picks (the tars of a part that
+ * never got its manifest, temporary ones included), and bucket folders left empty. Returns the
+ * removed paths, relative to the output folder.
  */
-export async function removeStaleShards(outDir: string, keep: ReadonlySet<string>): Promise<string[]> {
-  const stale = (await existingShardFiles(outDir)).filter((file) => !keep.has(file)).sort();
-  for (const file of stale) await fs.rm(path.join(outDir, file), { force: true });
-  for (const dir of new Set(stale.map((file) => path.dirname(file)))) {
-    await fs.rmdir(path.join(outDir, dir)).catch(() => {});
+export async function removeShardFiles(outDir: string, doomed: (name: string) => boolean): Promise<string[]> {
+  const root = path.join(outDir, SHARDS_DIR);
+  const removed: string[] = [];
+  for (const bucket of await fs.readdir(root).catch(() => [] as string[])) {
+    const dir = path.join(root, bucket);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    const gone = names.filter(doomed);
+    for (const name of gone) {
+      await fs.rm(path.join(dir, name), { force: true });
+      removed.push(path.posix.join(SHARDS_DIR, bucket, name));
+    }
+    if (gone.length === names.length) await fs.rmdir(dir).catch(() => {});
   }
-  return stale;
+  return removed.sort();
 }

@@ -15,7 +15,7 @@ import { UNKNOWN } from '../policy/licenses.js';
 import { licenseTotals, type LicenseTotals } from '../policy/license-totals.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipRow } from './rows.js';
-import { mixReport, type MixEntry } from './mix.js';
+import { mixFromCategories, type MixEntry } from './mix.js';
 import { captionTotals, categoryTotals, type CaptionTotals, type CategoryTotals } from './describe-totals.js';
 
 const DOWNLOAD_FAILURES = new Set<string>([
@@ -158,73 +158,162 @@ export class SourceTally {
   }
 }
 
-/** Clip counts, hours and licence totals from index rows. */
-function clipTotals(rows: readonly ClipRow[]): Pick<PackStats, 'clips' | 'licences' | 'captions' | 'categories'> & { keptSeconds: number } {
-  const clips = { total: rows.length, kept: 0, dropped: 0, dropped_by_reason: {} as Record<string, number> };
+/**
+ * The additive tallies of one part (or of many: `addTallies` sums them). Every figure is a count
+ * or a sum, and distinct-source counts are additive too because a source lies in exactly one
+ * part, so the dataset's totals are the sum of its parts' tallies and an append adds only the new
+ * parts'. Shares, throughput and the mix are derived from the sums (`statsFromTallies`).
+ */
+export interface PartTallies {
+  sources: {
+    total: number; done: number; failed: number; refused: number;
+    failed_to_download: number; failed_to_subsample: number; bytes_downloaded: number; source_seconds: number;
+    status_dict: Record<string, number>; by_error_code: Record<string, number>;
+    refused_by_reason: Record<string, number>; done_by_licence: Record<string, number>;
+  };
+  clips: { total: number; kept: number; dropped: number; kept_seconds: number; kept_with_caption: number; dropped_by_reason: Record<string, number> };
+  captions: CaptionTotals;
+  categories: Record<string, { clips: number; hours: number }>;
+  licences: Record<string, LicenseTotals>;
+  hosts: Record<string, HostTotals>;
+  timings: Record<string, number>;
+  shards: ShardTotals;
+}
+
+/** The tallies of nothing: the shape every sum starts from. */
+export function emptyTallies(): PartTallies {
+  return {
+    sources: {
+      total: 0, done: 0, failed: 0, refused: 0, failed_to_download: 0, failed_to_subsample: 0, bytes_downloaded: 0,
+      source_seconds: 0, status_dict: {}, by_error_code: {}, refused_by_reason: {}, done_by_licence: {},
+    },
+    clips: { total: 0, kept: 0, dropped: 0, kept_seconds: 0, kept_with_caption: 0, dropped_by_reason: {} },
+    captions: { captioned: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, estimated_cost: 0, by_model: {} },
+    categories: {}, licences: {}, hosts: {}, timings: {}, shards: { count: 0, bytes: 0, clips_by_bucket: {} },
+  };
+}
+
+/** Below this a float sum left by subtracting a part counts as zero (hours, costs). */
+const ZERO = 1e-9;
+
+/** Adds (or with sign -1 subtracts) every number of `b` into a copy of `a`, key by key. */
+function combine(a: unknown, b: unknown, sign: number): unknown {
+  if (typeof a === 'number' || typeof b === 'number') return ((a as number) ?? 0) + sign * ((b as number) ?? 0);
+  const out: Record<string, unknown> = {};
+  const left = (a ?? {}) as Record<string, unknown>;
+  const right = (b ?? {}) as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) out[key] = combine(left[key], right[key], sign);
+  return out;
+}
+
+/** True when every number under `value` is (about) zero. */
+const allZero = (value: unknown): boolean =>
+  typeof value === 'number' ? Math.abs(value) < ZERO : Object.values(value as Record<string, unknown>).every(allZero);
+
+/** Drops the map entries (a licence, a host, a reason) that a subtraction left at zero. */
+function pruneZeroEntries(value: unknown, depth = 0): unknown {
+  if (typeof value === 'number') return Math.abs(value) < ZERO ? 0 : value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    // Depth 0 and 1 are the fixed sections and their fields; below them every key is a map entry.
+    if (depth >= 1 && allZero(child)) continue;
+    out[key] = pruneZeroEntries(child, depth + 1);
+  }
+  return out;
+}
+
+export const addTallies = (a: PartTallies, b: PartTallies): PartTallies => combine(a, b, 1) as PartTallies;
+
+/** `a` without `b` (a part taken out of the totals, to be added again as it is rewritten). */
+export const subtractTallies = (a: PartTallies, b: PartTallies): PartTallies =>
+  combine(emptyTallies(), pruneZeroEntries(combine(a, b, -1)), 1) as PartTallies;
+
+/** The tallies of some sources (their records) and their final index rows and shards. */
+export function partTallies(tally: SourceTally, rows: readonly ClipRow[], shards: ShardTotals): PartTallies {
+  const clips = { total: rows.length, kept: 0, dropped: 0, kept_seconds: 0, kept_with_caption: 0, dropped_by_reason: {} as Record<string, number> };
   const kept: ClipRow[] = [];
-  let keptSeconds = 0;
   for (const row of rows) {
     if (row.status === 'kept') {
       clips.kept++;
-      keptSeconds += row.duration;
+      clips.kept_seconds += row.duration;
+      if (row.caption) clips.kept_with_caption++;
       kept.push(row);
     } else {
       clips.dropped++;
       bump(clips.dropped_by_reason, (row.reason ?? 'unspecified').split(':')[0]!.trim());
     }
   }
-  clips.dropped_by_reason = sortedKeys(clips.dropped_by_reason);
-  const licences = licenseTotals(kept.map((row) => ({ sourceId: row.source_id, license: row.license, duration: row.duration })));
-  return { clips, licences, captions: captionTotals(kept), categories: sortedKeys(categoryTotals(kept)), keptSeconds };
+  const categories = Object.fromEntries(Object.entries(categoryTotals(kept)).map(([c, t]) => [c, { clips: t.clips, hours: t.hours }]));
+  return {
+    sources: {
+      total: tally.total, done: tally.done, failed: tally.failed, refused: tally.refused,
+      failed_to_download: tally.failedToDownload, failed_to_subsample: tally.failedToSubsample,
+      bytes_downloaded: tally.bytesDownloaded, source_seconds: tally.sourceSeconds,
+      status_dict: { ...tally.statusDict }, by_error_code: { ...tally.byErrorCode },
+      refused_by_reason: { ...tally.refusedByReason }, done_by_licence: { ...tally.doneByLicence },
+    },
+    clips,
+    captions: captionTotals(kept),
+    categories,
+    licences: licenseTotals(kept.map((row) => ({ sourceId: row.source_id, license: row.license, duration: row.duration }))),
+    hosts: structuredClone(tally.hosts),
+    timings: { ...tally.timings },
+    shards: structuredClone(shards),
+  };
 }
 
 const perSecond = (amount: number, seconds: number): number => (seconds > 0 ? amount / seconds : 0);
 
-export function buildStats(
-  tally: SourceTally,
-  rows: readonly ClipRow[],
+/**
+ * stats.json from summed tallies. `run` is the wall time of the run that wrote it; `unreadable`
+ * the record files this pack had to skip (they are redone, so they are not part of any tally).
+ */
+export function statsFromTallies(
+  t: PartTallies,
   run: { startedAt: string; finishedAt: string },
-  shards: ShardTotals,
-  mixTargets?: Record<string, number>,
+  opts: { unreadable?: number; mixTargets?: Record<string, number> } = {},
 ): PackStats {
   const wallSec = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
-  const { clips, licences, captions, categories, keptSeconds } = clipTotals(rows);
+  const s = t.sources;
+  const keptHours = t.clips.kept_seconds / SECONDS_PER_HOUR;
+  const categories = Object.fromEntries(
+    Object.entries(t.categories).map(([c, e]) => [c, { clips: e.clips, hours: e.hours, share: keptHours > 0 ? e.hours / keptHours : 0 }]),
+  );
+  const mixTargets = opts.mixTargets;
   return {
-    count: tally.total,
-    successes: tally.done,
-    failed_to_download: tally.failedToDownload,
-    failed_to_subsample: tally.failedToSubsample,
+    count: s.total,
+    successes: s.done,
+    failed_to_download: s.failed_to_download,
+    failed_to_subsample: s.failed_to_subsample,
     duration: wallSec,
-    bytes_downloaded: tally.bytesDownloaded,
-    status_dict: sortedKeys(tally.statusDict),
+    bytes_downloaded: s.bytes_downloaded,
+    status_dict: sortedKeys(s.status_dict),
     start_time: run.startedAt,
     end_time: run.finishedAt,
     sources: {
-      total: tally.total,
-      done: tally.done,
-      failed: tally.failed,
-      refused: tally.refused,
-      unreadable: tally.unreadable,
-      by_error_code: sortedKeys(tally.byErrorCode),
-      refused_by_reason: sortedKeys(tally.refusedByReason),
-      done_by_licence: sortedKeys(tally.doneByLicence),
+      total: s.total,
+      done: s.done,
+      failed: s.failed,
+      refused: s.refused,
+      unreadable: opts.unreadable ?? 0,
+      by_error_code: sortedKeys(s.by_error_code),
+      refused_by_reason: sortedKeys(s.refused_by_reason),
+      done_by_licence: sortedKeys(s.done_by_licence),
     },
-    clips,
-    hours: { source_video_hours: tally.sourceSeconds / SECONDS_PER_HOUR, kept_clip_hours: keptSeconds / SECONDS_PER_HOUR },
-    captions,
-    categories,
-    licences,
-    hosts: sortedKeys(
-      Object.fromEntries(Object.entries(tally.hosts).map(([h, t]) => [h, { ...t, failures_by_code: sortedKeys(t.failures_by_code) }])),
-    ),
-    timings: sortedKeys(tally.timings),
+    clips: { total: t.clips.total, kept: t.clips.kept, dropped: t.clips.dropped, dropped_by_reason: sortedKeys(t.clips.dropped_by_reason) },
+    hours: { source_video_hours: s.source_seconds / SECONDS_PER_HOUR, kept_clip_hours: keptHours },
+    captions: { ...t.captions, by_model: sortedKeys(t.captions.by_model) },
+    categories: sortedKeys(categories),
+    licences: sortedKeys(t.licences),
+    hosts: sortedKeys(Object.fromEntries(Object.entries(t.hosts).map(([h, e]) => [h, { ...e, failures_by_code: sortedKeys(e.failures_by_code) }]))),
+    timings: sortedKeys(t.timings),
     throughput: {
-      sources_per_sec: perSecond(tally.total, wallSec),
-      kept_clips_per_sec: perSecond(clips.kept, wallSec),
-      video_hours_per_hour: perSecond(tally.sourceSeconds, wallSec),
-      bytes_downloaded_per_sec: perSecond(tally.bytesDownloaded, wallSec),
+      sources_per_sec: perSecond(s.total, wallSec),
+      kept_clips_per_sec: perSecond(t.clips.kept, wallSec),
+      video_hours_per_hour: perSecond(s.source_seconds, wallSec),
+      bytes_downloaded_per_sec: perSecond(s.bytes_downloaded, wallSec),
     },
-    shards: { ...shards, clips_by_bucket: sortedKeys(shards.clips_by_bucket) },
-    ...(mixTargets && Object.keys(mixTargets).length > 0 ? { mix: { targets: mixTargets, by_category: mixReport(rows.filter((r) => r.status === 'kept'), mixTargets) } } : {}),
+    shards: { ...t.shards, clips_by_bucket: sortedKeys(t.shards.clips_by_bucket) },
+    ...(mixTargets && Object.keys(mixTargets).length > 0 ? { mix: { targets: mixTargets, by_category: mixFromCategories(t.categories, mixTargets) } } : {}),
   };
 }

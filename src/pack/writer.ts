@@ -1,5 +1,5 @@
 /**
- * A sample writer, img2dataset style: one object that takes the kept clips of a pack in index
+ * A sample writer, img2dataset style: one object that takes the kept clips of one part in index
  * order and writes them into files of one format, then closes them. WebDataset tar shards are the
  * built-in one (shards.ts); another format is another class beside it.
  */
@@ -13,7 +13,7 @@ export interface ShardInput {
 
 /** One file a writer produced. */
 export interface WrittenShard {
-  /** Relative to the output directory, e.g. `shards/720p-16x9-d5-10/shard-000000.tar`. */
+  /** Relative to the output directory, e.g. `shards/720p-16x9-d5-10/20260101T120000-0a1b2c3d-000000-0.tar`. */
   path: string;
   bucket: string;
   clips: number;
@@ -33,9 +33,11 @@ export interface SampleWriter {
 export interface WriterOptions {
   /** Target file size in bytes (config `pack.shardBytes`). */
   shardBytes: number;
+  /** The part being written: file names start with it (`<partId>-<k>.tar`), so they never collide with another writer's. */
+  partId: string;
   /** Makes a JPEG of a clip file when thumbnails are on. */
   thumbnail?: (clipFile: string) => Promise<Buffer | undefined>;
 }
 
-/** Makes the writer of one pack into `outDir` (the default makes a WebDatasetWriter). */
+/** Makes the writer of one part into `outDir` (the default makes a WebDatasetWriter). */
 export type WriterFactory = (outDir: string, opts: WriterOptions) => SampleWriter;

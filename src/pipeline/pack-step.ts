@@ -1,16 +1,15 @@
 /**
- * The reduce step of every run, local or distributed: descriptions still missing, dedup across
- * sources (pixels, then embeddings), shards, index, stats, attribution, and what a person must be
- * told about it. Both executors call `packRun`, so a run
+ * The reduce step of every run, local or distributed: the sweep of sources no writer committed
+ * (descriptions still missing asked for first), dedup across sources (pixels, then embeddings),
+ * final index parts, stats, attribution, and what a person must be told about it. Both executors call `packRun`, so a run
  * reports the same warnings whichever way it ran.
  */
 import type { RunConfig } from '../config/schema.js';
-import { makeThumbnail } from '../media/thumbnail.js';
 import { pack, type PackSummary } from '../pack/index.js';
-import { markDuplicateClipRows } from '../pack/dedup.js';
+import { openDuplicateIndex } from '../pack/duplicate-index.js';
 import { markSemanticDuplicateRows } from '../pack/semantic-dedup.js';
-import { describeMissing, runAnnotators } from '../annotate/run-annotators.js';
 import { OutputDir } from '../store/output.js';
+import { partWriterOptions } from './parts.js';
 import type { WriterFactory } from '../pack/writer.js';
 import { writeAttribution } from '../policy/attribution.js';
 import { licenseWarning } from '../policy/policy.js';
@@ -21,6 +20,7 @@ export interface PackOutcome {
   clipsKept: number;
   clipsDropped: number;
   duplicates: number;
+  /** Shards of the whole dataset (an append adds to them). */
   shards: number;
   /** Sentences for the person running it: what pack had to work around, and the licence warning. */
   warnings: string[];
@@ -31,16 +31,16 @@ export interface RunTimes {
   finishedAt: string;
 }
 
-/** Packs `outDir` from its records and writes the attribution file. */
+/** Reduces `outDir` (its pending parts, after sweeping in sources no writer committed) and writes the attribution file. */
 export async function packOutput(outDir: string, cfg: RunConfig, run: RunTimes, makeWriter?: WriterFactory): Promise<PackSummary> {
-  // Captions that failed, and descriptions missing from finished records, are asked for again first.
-  await describeMissing(new OutputDir(outDir), runAnnotators(cfg, outDir));
+  // The sweep commits as a run's writers do: same tars, thumbnails, and descriptions still missing asked for first.
+  const { thumbnail, prepare } = partWriterOptions(new OutputDir(outDir), cfg, makeWriter);
   const summary = await pack(outDir, cfg.pack, run, {
     makeWriter,
-    markDuplicates: (rows) => markDuplicateClipRows(rows),
+    thumbnail,
+    prepare,
+    duplicateIndex: () => openDuplicateIndex(outDir),
     markSemanticDuplicates: cfg.embed.dedupThreshold > 0 ? (rows) => markSemanticDuplicateRows(rows, cfg.embed.dedupThreshold) : undefined,
-    // A clip whose thumbnail cannot be made is still packed, without one.
-    thumbnail: (clipFile) => makeThumbnail(clipFile).catch(() => undefined),
   });
   await writeAttribution(outDir);
   return summary;
@@ -57,14 +57,14 @@ export function packOutcome(summary: PackSummary, cfg: RunConfig): PackOutcome {
     clipsKept: summary.clips.kept,
     clipsDropped: summary.clips.dropped,
     duplicates: summary.duplicates,
-    shards: summary.shards.length,
+    shards: summary.stats.shards.count,
     warnings: packWarnings(summary, cfg),
   };
 }
 
-/** Unreadable records, clip files that went missing, pack's own warnings, then the licence warning. */
+/** Clip files that went missing, pack's own warnings (unreadable records among them), then the licence warning. */
 function packWarnings(summary: PackSummary, cfg: RunConfig): string[] {
-  const warnings = summary.skipped.map((s) => `skipped source record ${s.file} (${s.reason}): ${s.message}`);
+  const warnings: string[] = [];
   if (summary.missingFiles.length > 0) {
     warnings.push(`${summary.missingFiles.length} kept clips had no file any more and were dropped (reason missing_file)`);
   }

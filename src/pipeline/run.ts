@@ -1,6 +1,7 @@
 /**
  * The local executor: stream the pending sources from the inputs, process them with bounded
- * concurrency in this process, then pack the dataset from the records.
+ * concurrency in this process, commit the finished ones in parts as they come (pipeline/parts.ts),
+ * then reduce the parts to the dataset.
  */
 import type { RunConfig } from '../config/schema.js';
 import type { Executor } from '../executors/executor.js';
@@ -19,6 +20,7 @@ import type { WriterFactory } from '../pack/writer.js';
 import { packRun, type PackOutcome } from './pack-step.js';
 import type { SourceStage } from './stage.js';
 import type { SourceRecord } from '../types.js';
+import { partCollector } from './parts.js';
 import { processSource } from './task.js';
 
 export interface RunOptions {
@@ -30,7 +32,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The per-source stages (default: defaultStages(cfg)). */
   stages?: readonly SourceStage[];
-  /** The pack step's sample writer (default: WebDataset shards). */
+  /** The sample writer of the parts this run commits (default: WebDataset tars). */
   makeWriter?: WriterFactory;
   /** Skip the pack step (e.g. when a distributed run packs once at the end). */
   noPack?: boolean;
@@ -71,6 +73,8 @@ async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): P
   const gate = createHostGate(opts.cfg.fetch);
   const { progress } = opts;
 
+  const parts = partCollector(out, opts.cfg, opts.makeWriter);
+  let poolFailed = true;
   progress.start();
   try {
     await runPool(
@@ -80,11 +84,18 @@ async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): P
         const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, access, hwaccel: opts.hwaccel, signal, stages: opts.stages });
         await opts.onRecord?.(record);
         progress.finished(record);
+        await parts.add(record);
       },
       opts.signal,
     );
+    poolFailed = false;
   } finally {
     progress.stop();
+    // What finished is committed also when the run stops early (SIGINT/SIGTERM, a fatal error); a
+    // commit that fails then leaves its sources marked for the next reduce's sweep.
+    await parts.flush().catch((err: unknown) => {
+      if (!poolFailed) throw err;
+    });
   }
   if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
   if (opts.noPack) return {};

@@ -10,6 +10,7 @@ import type { SourceStage, SourceWork, StageContext } from './stage.js';
 import { defaultStages } from './stages/index.js';
 import { removeClipFiles } from './stages/work.js';
 import { unwritableRecord } from '../store/output.js';
+import { markPending } from '../pack/part-markers.js';
 
 export interface TaskContext extends StageContext {
   /** The stages to run (default: defaultStages(cfg)). */
@@ -73,6 +74,8 @@ export async function processSource(source: Source, ctx: TaskContext): Promise<S
   timings.total = since(t0);
   record.finishedAt = new Date().toISOString();
   try {
+    // Before the record: a finished source stays marked until a committed part holds it (part-writer.ts).
+    await markPending(ctx.out.root, record.id);
     await ctx.out.writeRecord(record);
   } catch (err) {
     if (describeError(err).code === ErrorCode.DiskFull) throw diskFull(ctx.out.root);

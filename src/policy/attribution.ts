@@ -5,10 +5,10 @@
  * Written after each pack and again after each takedown.
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../store/output.js';
+import { OutputDir, writeFileAtomic } from '../store/output.js';
 import { readSourceRecords } from '../pack/records.js';
 import type { SourceRecord } from '../types.js';
-import { readIndexIfAny } from './index-file.js';
+import { readManifests, readPartRows } from '../pack/index-parts.js';
 import { licenseTotals, type KeptClip } from './license-totals.js';
 import { UNKNOWN, licenseTerms, licenseUrl } from './licenses.js';
 
@@ -69,16 +69,31 @@ export function renderAttribution(records: readonly SourceRecord[]): string {
 }
 
 /**
- * Writes `<outDir>/ATTRIBUTION.md` from the source records. When the index exists, only clips it
- * keeps count (pack may have dropped duplicates; a takedown removed rows). Returns the file path.
+ * Each source record with the clips that count: once the dataset has final index parts, the
+ * sources of each part with the clips its rows keep (pack may have dropped duplicates; a takedown
+ * removed rows), part by part; before any, every record with its kept clips.
  */
+async function* recordsWithKeptClips(outDir: string): AsyncGenerator<SourceRecord> {
+  const out = new OutputDir(outDir);
+  let parts = 0;
+  for await (const manifest of readManifests(outDir, 'final')) {
+    parts++;
+    const rows = await readPartRows(outDir, manifest.part, 'final');
+    const kept = new Set(rows.filter((row) => row.status === 'kept').map((row) => row.clip_id));
+    for (const id of manifest.sources) {
+      const record = await out.readRecord(id);
+      if (record) yield { ...record, clips: record.clips.filter((c) => c.status === 'kept' && kept.has(c.clipId)) };
+    }
+  }
+  if (parts > 0) return;
+  for await (const record of readSourceRecords(outDir)) yield { ...record, clips: record.clips.filter((c) => c.status === 'kept') };
+}
+
+/** Writes `<outDir>/ATTRIBUTION.md` from the source records and the index (see above). Returns the file path. */
 export async function writeAttribution(outDir: string): Promise<string> {
-  const rows = await readIndexIfAny(outDir);
-  const inIndex = rows && new Set(rows.filter((row) => row.status === 'kept').map((row) => row.clip_id));
   const records: SourceRecord[] = [];
-  for await (const record of readSourceRecords(outDir)) {
-    const clips = record.clips.filter((c) => c.status === 'kept' && (inIndex === undefined || inIndex.has(c.clipId)));
-    if (record.status === 'done' && clips.length > 0) records.push({ ...record, clips, shots: undefined, transitions: undefined, probe: undefined });
+  for await (const record of recordsWithKeptClips(outDir)) {
+    if (record.status === 'done' && record.clips.length > 0) records.push({ ...record, shots: undefined, transitions: undefined, probe: undefined });
   }
   const file = path.join(outDir, ATTRIBUTION_FILE);
   await writeFileAtomic(file, renderAttribution(records));

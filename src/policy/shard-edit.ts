@@ -1,11 +1,11 @@
 /**
- * Removing WebDataset samples from finished tar shards, for takedowns. Finding which shards hold
- * a sample reads only the 512-byte member headers (seeking over the bodies), so a takedown costs
- * one small read per member, not a read of the whole dataset. Only shards that hold a removed
- * sample are rewritten (to a temporary name, then renamed); every other file stays byte-identical.
+ * Reading and editing WebDataset tar shards in place. Listing a tar's members reads only their
+ * 512-byte headers (seeking over the bodies), so finding one clip in a shard (the dashboard plays
+ * it from there) costs one small read per member. Removing samples (the reduce's verdicts, a
+ * takedown) rewrites only the tar holding them (to a temporary name, then renamed); every other
+ * file stays byte-identical.
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { tempPathFor } from '../store/output.js';
@@ -49,11 +49,18 @@ function paxPath(data: Buffer): string | undefined {
   return undefined;
 }
 
-/** Names of the regular-file members of a tar file, read from their headers only. */
-export async function tarMemberNames(file: string): Promise<string[]> {
+/** A regular-file member of a tar: its name, and where its bytes lie in the tar file. */
+export interface TarMember {
+  name: string;
+  offset: number;
+  size: number;
+}
+
+/** The regular-file members of a tar file, read from their headers only. */
+export async function tarMembers(file: string): Promise<TarMember[]> {
   const handle = await fs.open(file, 'r');
   try {
-    const names: string[] = [];
+    const members: TarMember[] = [];
     const header = Buffer.alloc(BLOCK);
     let offset = 0;
     let longName: string | undefined;
@@ -69,26 +76,17 @@ export async function tarMemberNames(file: string): Promise<string[]> {
       } else if (type === '0' || type === '\0' || type === '7') {
         const prefix = header.subarray(257, 263).toString('latin1').startsWith('ustar') ? cString(header.subarray(345, 500)) : '';
         const name = cString(header.subarray(0, 100));
-        names.push(longName ?? (prefix ? `${prefix}/${name}` : name));
+        members.push({ name: longName ?? (prefix ? `${prefix}/${name}` : name), offset: offset + BLOCK, size });
         longName = undefined;
       } else if (type !== 'g') {
         longName = undefined;
       }
       offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
     }
-    return names;
+    return members;
   } finally {
     await handle.close();
   }
-}
-
-/** Every `*.tar` file under `dir` (recursive), as absolute paths, sorted. */
-export async function listTarFiles(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.tar'))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
 }
 
 /**

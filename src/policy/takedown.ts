@@ -2,26 +2,34 @@
  * Takedown: removing every clip of some sources from a finished dataset, and keeping them out of
  * every later run into the same directory.
  *
+ * The parts holding a source's rows are found through the part manifests (each lists its
+ * sources), so a takedown reads one small file per part and rewrites only those parts: their tars
+ * holding the source's samples, their index rows and manifest; every other tar and part stays
+ * byte-identical. Pending parts (not reduced yet) are edited the same way; the reduce also drops
+ * the rows of any source in `takedowns.jsonl`, so a part committed later cannot bring them back.
+ *
  * Order matters for a takedown that is killed part way: first the `takedowns.jsonl` entry and the
  * source records (marked refused, without clips), so from then on no run admits the sources and no
- * pack puts their clips back; then the shards, the index, the clip files and the stats. Shards are
- * edited before the index, so while a shard still holds a sample the index still names its clip:
- * running the same takedown again finds what is left and finishes the job (appending one more
- * entry for what that run removed).
+ * pack puts their clips back; then each part (tars before its rows, rows before its manifest, so
+ * while a tar still holds a sample the part's rows still name its clip), the totals (journalled,
+ * see pack/totals.ts), the staged clip files and the stats. Running the same takedown again finds
+ * what is left and finishes the job (appending one more entry for what that run removed).
  */
-import { appendFile, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FatalError } from '../errors.js';
-import { refreshStats, writeIndex } from '../pack/index.js';
-import { memberKey, SHARDS_DIR } from '../pack/shards.js';
+import { readManifests, readPartRows, type PartManifest, type PartState } from '../pack/index-parts.js';
+import { partEdit, writePart } from '../pack/reduce-part.js';
+import type { ClipRow } from '../pack/rows.js';
+import { beginTotalsUpdate, finishInterruptedUpdate, finishTotalsUpdate, knownSignals, readStats, readTotals, writeTotalsFiles } from '../pack/totals.js';
 import { canonicalUri, sourceId } from '../sources/ids.js';
 import { OutputDir, writeJsonAtomic } from '../store/output.js';
 import type { SourceRecord } from '../types.js';
 import { writeAttribution, ATTRIBUTION_FILE } from './attribution.js';
-import { indexPath, readIndexIfAny } from './index-file.js';
-import { listTarFiles, rewriteTarWithout, sampleKey, tarMemberNames } from './shard-edit.js';
 
 export const TAKEDOWNS_FILE = 'takedowns.jsonl';
+/** A takedown under way: written before its first change, removed after its last; a pack finishes one a crash left. */
+const IN_PROGRESS_FILE = '.takedown-in-progress.json';
 const SOURCE_ID = /^[0-9a-f]{16}$/;
 
 /** One line of `takedowns.jsonl`. */
@@ -36,6 +44,8 @@ export interface TakedownEntry {
   reason: string;
   /** Shard files rewritten (or deleted when emptied), relative to the output directory. */
   shards: string[];
+  /** Index parts rewritten. */
+  parts?: string[];
 }
 
 export interface TakedownResult extends TakedownEntry {
@@ -95,35 +105,51 @@ export async function loadTakedowns(outDir: string): Promise<Set<string>> {
 
 const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
 
-/** The shards holding any of `keys` (relative paths), and how many of those samples they hold. */
-async function shardsHolding(outDir: string, keys: ReadonlySet<string>): Promise<{ shards: string[]; samples: number }> {
-  const shards: string[] = [];
-  const samples = new Set<string>();
-  for (const file of await listTarFiles(path.join(outDir, SHARDS_DIR))) {
-    const hits = (await tarMemberNames(file)).map(sampleKey).filter((key) => keys.has(key));
-    if (hits.length === 0) continue;
-    hits.forEach((key) => samples.add(key));
-    shards.push(path.relative(outDir, file).split(path.sep).join('/'));
-  }
-  return { shards, samples: samples.size };
+/** A part holding rows of the sources taken down, with all its rows as they are now. */
+interface HitPart {
+  state: PartState;
+  manifest: PartManifest;
+  rows: ClipRow[];
 }
 
-/** Rewrites the given shards without `keys`; returns those deleted because nothing was left. */
-async function pruneShards(outDir: string, shards: readonly string[], keys: ReadonlySet<string>): Promise<string[]> {
-  const deleted: string[] = [];
-  for (const rel of shards) {
-    const file = path.join(outDir, rel);
-    if ((await rewriteTarWithout(file, keys)) === 0) {
-      deleted.push(rel);
-      await rmdir(path.dirname(file)).catch(() => {}); // the bucket folder, when it is now empty
+/**
+ * The parts (final and pending) whose rows include any of the sources `ids`, or that hold one of
+ * the sources in `remarked` (its record changes now, so the part's source figures do too).
+ */
+async function partsHolding(outDir: string, ids: ReadonlySet<string>, remarked: ReadonlySet<string>): Promise<HitPart[]> {
+  const hits: HitPart[] = [];
+  for (const state of ['final', 'pending'] as const) {
+    for await (const manifest of readManifests(outDir, state)) {
+      if (!manifest.sources.some((id) => ids.has(id))) continue;
+      const rows = await readPartRows(outDir, manifest.part, state);
+      // A part whose rows of these sources are already gone (an earlier takedown) is left as it is.
+      if (rows.some((row) => ids.has(row.source_id)) || manifest.sources.some((id) => remarked.has(id))) hits.push({ state, manifest, rows });
     }
   }
+  return hits;
+}
+
+/** Rewrites the parts without the rows of `ids` (and their tars without their samples); returns the tars deleted as emptied. */
+async function pruneParts(outDir: string, hits: readonly HitPart[], ids: ReadonlySet<string>): Promise<string[]> {
+  const finals = hits.filter((h) => h.state === 'final').map((h) => h.manifest.part);
+  const journal = finals.length > 0 ? await beginTotalsUpdate(outDir, finals) : undefined;
+  const deleted: string[] = [];
+  const signals = knownSignals(await readTotals(outDir));
+  for (const hit of hits) {
+    const gone = new Set(hit.rows.filter((row) => ids.has(row.source_id)).map((row) => row.clip_id));
+    const wasShard = new Map(hit.rows.map((row) => [row.clip_id, row.shard]));
+    const rewritten = await writePart(outDir, hit.manifest, { ...partEdit(hit.rows, gone, wasShard), signals }, hit.state);
+    deleted.push(...rewritten.deleted);
+  }
+  if (journal) await finishTotalsUpdate(outDir, journal);
   return deleted;
 }
 
+const isTakenDown = (record: SourceRecord): boolean => record.status === 'refused' && record.error?.code === ErrorCode.RefusedTakedown;
+
 /** Marks a source record refused by takedown, without clips, so a rerun skips the source; a record already so marked keeps its message. */
 async function markRecord(out: OutputDir, record: SourceRecord, message: string): Promise<void> {
-  if (record.status === 'refused' && record.error?.code === ErrorCode.RefusedTakedown) return;
+  if (isTakenDown(record)) return;
   await writeJsonAtomic(out.recordPath(record.id), {
     ...record,
     status: 'refused',
@@ -135,7 +161,7 @@ async function markRecord(out: OutputDir, record: SourceRecord, message: string)
 /**
  * Takes sources (ids, URLs or paths) down from the dataset in `outDir`: an entry is appended to
  * `takedowns.jsonl`; their records become `refused` / `refused_takedown`; their samples leave the
- * shards (only the shards holding them are rewritten) and their rows leave the index; their clip
+ * shards and their rows the index (only the parts and tars holding them are rewritten); their clip
  * files are deleted; `stats.json` and ATTRIBUTION.md, when present, are written again without
  * them. Safe to run again after being killed at any point (see the order above).
  */
@@ -152,19 +178,27 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
     const record = await out.readRecord(id);
     if (record) records.set(id, record);
   }
+  // A crash may have left a change of the totals unfinished: finished first, so this one starts from them.
+  await finishInterruptedUpdate(outDir);
+  const remarked = new Set([...records.values()].filter((r) => !isTakenDown(r)).map((r) => r.id));
+  const hits = await partsHolding(outDir, idSet, remarked);
   const clipIds = new Set<string>([...records.values()].flatMap((r) => r.clips.map((c) => c.clipId)));
-  const rows = await readIndexIfAny(outDir);
-  for (const row of rows ?? []) if (idSet.has(row.source_id)) clipIds.add(row.clip_id);
-  const keys = new Set([...clipIds].map(memberKey));
-  const { shards, samples } = await shardsHolding(outDir, keys);
+  const shards = new Set<string>();
+  let samples = 0;
+  for (const { rows } of hits) {
+    for (const row of rows.filter((r) => idSet.has(r.source_id))) {
+      clipIds.add(row.clip_id);
+      if (row.shard) shards.add(row.shard), samples++;
+    }
+  }
 
-  const entry: TakedownEntry = { time, sources: ids, clips: clipIds.size, samples, reason, shards };
+  const parts = hits.map((h) => h.manifest.part);
+  const entry: TakedownEntry = { time, sources: ids, clips: clipIds.size, samples, reason, shards: [...shards].sort(), parts };
+  await writeJsonAtomic(path.join(outDir, IN_PROGRESS_FILE), { sources: ids, reason });
   await appendFile(path.join(outDir, TAKEDOWNS_FILE), JSON.stringify(entry) + '\n');
   for (const record of records.values()) await markRecord(out, record, `Taken down on ${time}: ${reason}`);
 
-  const deleted = await pruneShards(outDir, shards, keys);
-  const remaining = rows?.filter((row) => !idSet.has(row.source_id));
-  if (rows && remaining && remaining.length !== rows.length) await writeIndex(indexPath(outDir), remaining);
+  const deleted = await pruneParts(outDir, hits, idSet);
 
   // The clip folder holds every clip file of a source, also after its record lost the clip list.
   for (const id of ids) await rm(path.join(outDir, out.clipsDirRel(id)), { recursive: true, force: true });
@@ -175,8 +209,28 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
       if (file) await rm(file, { force: true });
     }
   }
-  // Clip, licence and shard figures follow the edited index; refusals follow the marked records.
-  if (remaining) await refreshStats(outDir, remaining);
+  // Clip, licence and shard figures follow the edited parts, refusals the marked records; the run's times stay.
+  const previous = await readStats(outDir);
+  if (previous) {
+    const run = { startedAt: previous.start_time, finishedAt: previous.end_time };
+    await writeTotalsFiles(outDir, await readTotals(outDir), run, { unreadable: previous.sources.unreadable, mixTargets: previous.mix?.targets });
+  }
   if (await exists(path.join(outDir, ATTRIBUTION_FILE))) await writeAttribution(outDir);
+  await rm(path.join(outDir, IN_PROGRESS_FILE), { force: true });
   return { ...entry, deletedShards: deleted, unknownSources: ids.filter((id) => !records.has(id)) };
+}
+
+/**
+ * Runs again a takedown that a crash interrupted (final parts are edited only by a takedown, so
+ * only this brings it to its end); nothing when none was. Returns its result.
+ */
+export async function resumeTakedown(outDir: string): Promise<TakedownResult | undefined> {
+  let interrupted: { sources: string[]; reason: string };
+  try {
+    interrupted = JSON.parse(await readFile(path.join(outDir, IN_PROGRESS_FILE), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return takedown(outDir, interrupted.sources, interrupted.reason);
 }

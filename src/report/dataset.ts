@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ClipRow, PackStats } from '../pack/index.js';
 import { sourcesDir } from '../pack/records.js';
-import { indexPath, readIndexIfAny } from '../policy/index-file.js';
+import { listParts, partFiles, readPartRows } from '../pack/index-parts.js';
 import { UNKNOWN } from '../policy/licenses.js';
 import type { ClipRecord, SourceRecord } from '../types.js';
 
@@ -44,7 +44,7 @@ export interface DatasetSnapshot {
   recordById: Map<string, SourceRecord>;
   clipById: Map<string, ClipView>;
   stats: PackStats | null;
-  /** True once pack has written index.parquet. */
+  /** True once pack has written a final index part. */
   packed: boolean;
 }
 
@@ -116,7 +116,7 @@ function applyIndex(clips: ClipView[], index: readonly ClipRow[] | undefined): v
   }
 }
 
-/** A file's identity for the cache: records and the index are replaced by rename, never edited in place. */
+/** A file's identity for the cache: records and index parts are replaced by rename, never edited in place. */
 interface Stamp {
   mtimeMs: number;
   size: number;
@@ -139,7 +139,8 @@ const isRecord = (value: unknown): value is SourceRecord => {
  */
 export class DatasetReader {
   private readonly records = new Map<string, { stamp: Stamp; record: SourceRecord | undefined }>();
-  private index: { stamp: Stamp; rows: ClipRow[] | undefined } | undefined;
+  /** Rows of each final index part, by part id, with the stamp of its Parquet file. */
+  private readonly parts = new Map<string, { stamp: Stamp; rows: ClipRow[] }>();
 
   constructor(readonly root: string) {}
 
@@ -165,11 +166,19 @@ export class DatasetReader {
     this.records.set(name, { stamp, record: isRecord(parsed) ? parsed : undefined });
   }
 
+  /** The index rows (all final parts), reading again only the parts that changed or are new. */
   private async readIndex(): Promise<ClipRow[] | undefined> {
-    const stamp = await stampOf(indexPath(this.root));
-    if (!stamp) return (this.index = undefined);
-    if (!this.index || !sameStamp(this.index.stamp, stamp)) this.index = { stamp, rows: await readIndexIfAny(this.root).catch(() => undefined) };
-    return this.index.rows;
+    const ids = await listParts(this.root, 'final');
+    const seen = new Set(ids);
+    for (const id of this.parts.keys()) if (!seen.has(id)) this.parts.delete(id);
+    for (const id of ids) {
+      const stamp = await stampOf(partFiles(this.root, id, 'final').parquet);
+      if (!stamp) continue;
+      if (sameStamp(this.parts.get(id)?.stamp, stamp)) continue;
+      const rows = await readPartRows(this.root, id, 'final').catch(() => undefined);
+      if (rows) this.parts.set(id, { stamp, rows });
+    }
+    return ids.length === 0 ? undefined : ids.flatMap((id) => this.parts.get(id)?.rows ?? []);
   }
 
   /** The folder as it is now (a run may be writing records meanwhile). */

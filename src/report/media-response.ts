@@ -1,10 +1,12 @@
 /**
- * Sends a file with HTTP Range support, so a <video> element can seek and browsers can play
- * clips without reading them whole. Only ever called with a path that fileInside() returned.
+ * Sends a file, or a span of one (a clip inside a tar shard), with HTTP Range support, so a <video>
+ * element can seek and browsers can play clips without reading them whole. Only ever called with
+ * a path that fileInside() returned.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { ByteSpan } from './clip-bytes.js';
 
 const TYPES: Record<string, string> = {
   '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
@@ -29,9 +31,9 @@ export function parseRange(header: string, size: number): { start: number; end: 
   return start <= end && start < size ? { start, end } : null;
 }
 
-export async function sendFile(req: IncomingMessage, res: ServerResponse, file: string): Promise<void> {
-  const { size } = await fs.stat(file);
-  const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+export function sendSpan(req: IncomingMessage, res: ServerResponse, span: ByteSpan): void {
+  const { size } = span;
+  const type = TYPES[path.extname(span.name).toLowerCase()] ?? 'application/octet-stream';
   const headers = { 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
   const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
   if (range === null) {
@@ -49,5 +51,5 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     res.end();
     return;
   }
-  createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
+  createReadStream(span.file, { start: span.start + start, end: span.start + end }).on('error', () => res.destroy()).pipe(res);
 }

@@ -1,6 +1,6 @@
 /**
  * A still picture of a clip, made on demand with ffmpeg: for a kept clip, a representative frame
- * of its file in the dataset folder; for a dropped clip (never encoded), the frame in the middle of
+ * of its file in the dataset folder (staged, or in its shard); for a dropped clip (never encoded), the frame in the middle of
  * its span in the source, when the source is a local file that is still there. Remote sources are
  * never fetched again, so their dropped clips have no picture.
  */
@@ -11,7 +11,7 @@ import { FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipView } from './dataset.js';
-import { fileInside } from './files.js';
+import { clipBytes, withClipFile } from './clip-bytes.js';
 
 const MAX_WIDTH = 320;
 
@@ -32,8 +32,8 @@ const isLocalFile = (file: string): Promise<boolean> => fs.stat(file).then((s) =
 
 /** A JPEG of the clip, or undefined when there is nothing to take it from. */
 export async function clipPicture(root: string, clip: ClipView, source: SourceRecord | undefined): Promise<Buffer | undefined> {
-  const file = clip.file ? await fileInside(root, clip.file) : undefined;
-  if (file) return makeThumbnail(file, MAX_WIDTH).catch(() => undefined);
+  const span = clip.status === 'kept' ? await clipBytes(root, clip) : undefined;
+  if (span) return withClipFile(span, (file) => makeThumbnail(file, MAX_WIDTH)).catch(() => undefined);
   if (source?.kind === 'file' && (await isLocalFile(source.uri))) {
     return frameAt(source.uri, (clip.start + clip.end) / 2).catch(() => undefined);
   }

@@ -12,8 +12,8 @@ import { queueStatus, runIdFor, type QueueStatus } from '../executors/bullmq.js'
 import type { SourceRecord } from '../types.js';
 import { admit } from './access.js';
 import { DatasetReader, type ClipView, type DatasetSnapshot } from './dataset.js';
-import { fileInside } from './files.js';
-import { sendFile } from './media-response.js';
+import { sendSpan } from './media-response.js';
+import { clipBytes } from './clip-bytes.js';
 import { overviewOf } from './overview.js';
 import { ASSETS, dashboardPage } from './page.js';
 import { clipPicture, PictureCache } from './pictures.js';
@@ -145,9 +145,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       }
       case 'media': {
         const found = await findClip(name);
-        const file = found?.clip.file ? await fileInside(root, found.clip.file) : undefined;
-        if (!file) return notFound(res);
-        return sendFile(req, res, file);
+        const span = found && (await clipBytes(root, found.clip));
+        if (!span) return notFound(res);
+        return sendSpan(req, res, span);
       }
       default:
         return notFound(res);

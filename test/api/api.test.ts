@@ -26,7 +26,7 @@ describe('library API', () => {
     assert.deepEqual(result.shots.map((s) => [s.startFrame, s.endFrame]), [[0, 59], [60, 134]]);
   });
 
-  it('run makes a dataset and reports what the CLI prints; pack repacks it', async () => {
+  it('run makes a dataset and reports what the CLI prints; pack again changes nothing', async () => {
     const out = dir.file('out');
     const report = await run({ inputs: [video], out, config: { segment: { minClipSec: 1, maxClipSec: 4 } } });
     assert.equal(report.cancelled, false);
@@ -41,17 +41,19 @@ describe('library API', () => {
     assert.deepEqual(again, report.pack);
   });
 
-  it('pack takes another sample writer: one class with write and close', async () => {
+  it('run takes another sample writer: one class with write and close', async () => {
     const out = dir.file('jsonl');
-    await run({ inputs: [video], out, config: { segment: { minClipSec: 1, maxClipSec: 4 } } });
-    const outcome = await pack(out, {}, { makeWriter: (root) => new JsonlWriter(root) });
-    assert.equal(outcome.shards, 1);
-    assert.deepEqual(await listShards(out), [], 'the WebDataset shards of the run were replaced');
-    const lines = (await readFile(path.join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { clip_id: string; file: string });
+    const report = await run({ inputs: [video], out, config: { segment: { minClipSec: 1, maxClipSec: 4 } }, makeWriter: (root, opts) => new JsonlWriter(root, opts.partId) });
+    assert.equal(report.pack?.shards, 1);
+    assert.deepEqual(await listShards(out), [], 'no WebDataset shard was written');
+    const index = await queryIndex(out, (t) => `SELECT DISTINCT shard FROM ${t}`);
+    assert.equal(index.length, 1);
+    const file = index[0]!.shard as string;
+    assert.match(file, /^samples-.+\.jsonl$/, 'one file of the part, named after it');
+    const lines = (await readFile(path.join(out, file), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { clip_id: string; file: string });
     const [record] = await readRecords(out);
     assert.deepEqual(lines.map((l) => l.clip_id), record!.clips.map((c) => c.clipId));
-    const index = await queryIndex(out, (t) => `SELECT DISTINCT shard FROM ${t}`);
-    assert.deepEqual(index.map((r) => r.shard), ['samples.jsonl']);
+    assert.deepEqual(await pack(out), report.pack, 'a pack after the run has nothing left to write');
   });
 
   it('rejects a misspelt setting with the field named', async () => {
@@ -59,18 +61,21 @@ describe('library API', () => {
   });
 });
 
-/** A second output format: one JSON line per kept clip, in one file. */
+/** A second output format: one JSON line per kept clip, in one file per part. */
 class JsonlWriter implements SampleWriter {
   private lines: string[] = [];
-  constructor(private readonly root: string) {}
+  private readonly name: string;
+  constructor(private readonly root: string, partId: string) {
+    this.name = `samples-${partId}.jsonl`;
+  }
   async write(sample: ShardInput): Promise<void> {
-    sample.row.shard = 'samples.jsonl';
+    sample.row.shard = this.name;
     this.lines.push(JSON.stringify({ clip_id: sample.row.clip_id, file: sample.row.file }));
   }
   async close(): Promise<WrittenShard[]> {
     const body = this.lines.join('\n') + '\n';
-    await writeFile(path.join(this.root, 'samples.jsonl'), body);
-    return [{ path: 'samples.jsonl', bucket: 'all', clips: this.lines.length, bytes: Buffer.byteLength(body), sha256: '' }];
+    await writeFile(path.join(this.root, this.name), body);
+    return [{ path: this.name, bucket: 'all', clips: this.lines.length, bytes: Buffer.byteLength(body), sha256: '' }];
   }
   async abort(): Promise<void> {}
 }

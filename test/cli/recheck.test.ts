@@ -140,6 +140,13 @@ async function snapshot(root: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** Shard hashes by bucket folder (each bucket has one tar here: one part, small clips). */
+function byBucket(shards: Record<string, string>): Record<string, string> {
+  const buckets = Object.keys(shards).map((file) => path.dirname(file));
+  assert.equal(new Set(buckets).size, buckets.length, 'one tar per bucket');
+  return Object.fromEntries(Object.entries(shards).map(([file, hash]) => [path.dirname(file), hash]));
+}
+
 describe('clipmill recheck', () => {
   let ids: Record<string, string>;
   let shardsBefore: Record<string, string>;
@@ -186,10 +193,11 @@ describe('clipmill recheck', () => {
     const rows = await queryIndex(dir.file('ds'), (t) => `SELECT DISTINCT source_id FROM ${t}`);
     assert.deepEqual(rows.map((r) => r.source_id).sort(), [ids.unchanged, ids.slow].sort());
 
-    const shards = await snapshot(dir.file('ds/shards'));
-    assert.deepEqual(Object.keys(shards).sort(), ['144p-16x9-d2-5/shard-000000.tar', 'lt144p-16x9-d2-5/shard-000000.tar']);
-    assert.equal(shards['lt144p-16x9-d2-5/shard-000000.tar'], shardsBefore['lt144p-16x9-d2-5/shard-000000.tar'], 'the untouched shard is byte-identical');
-    assert.notEqual(shards['144p-16x9-d2-5/shard-000000.tar'], shardsBefore['144p-16x9-d2-5/shard-000000.tar'], 'the shared shard was rewritten');
+    const shards = byBucket(await snapshot(dir.file('ds/shards')));
+    const before = byBucket(shardsBefore);
+    assert.deepEqual(Object.keys(shards).sort(), ['144p-16x9-d2-5', 'lt144p-16x9-d2-5']);
+    assert.equal(shards['lt144p-16x9-d2-5'], before['lt144p-16x9-d2-5'], 'the untouched shard is byte-identical');
+    assert.notEqual(shards['144p-16x9-d2-5'], before['144p-16x9-d2-5'], 'the shared shard was rewritten');
     assert.equal((await listShards(dir.file('ds'))).length, 2);
 
     const ledger = (await readFile(dir.file('ds/takedowns.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readIndex } from '../../src/pack/index-parquet.js';
+import { readIndex } from '../../src/pack/index-parts.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { listShards, tarMembers } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
@@ -49,7 +49,7 @@ describe('clipmill run --caption-endpoint', () => {
     const out = dir.file('out');
     const res = await runCli(args(out), { CLIPMILL_CAPTION_API_KEY: API_KEY });
     assert.equal(res.code, 0, res.stderr);
-    const kept = (await readIndex(path.join(out, 'index.parquet'))).filter((r) => r.status === 'kept');
+    const kept = ((await readIndex(out)) ?? []).filter((r) => r.status === 'kept');
     assert.ok(kept.length >= 3, `kept ${kept.length}`);
     for (const row of kept) {
       assert.match(row.caption ?? '', /^frames: \w+ \w+$/, row.clip_id);
@@ -99,7 +99,7 @@ describe('clipmill run --caption-endpoint', () => {
     assert.equal(res.code, 0, res.stderr);
     const again = server.bodies.slice(3);
     for (const body of answered) assert.ok(!again.includes(body), 'a captioned clip was asked again');
-    const kept = (await readIndex(path.join(out, 'index.parquet'))).filter((r) => r.status === 'kept');
+    const kept = ((await readIndex(out)) ?? []).filter((r) => r.status === 'kept');
     assert.ok(kept.every((r) => r.caption_model === 'test-vlm'));
     assert.equal(new Set(server.bodies).size, kept.length, 'every kept clip asked about, each once apart from the one cut off');
   });
@@ -130,15 +130,21 @@ describe('clipmill run --caption-endpoint', () => {
     server.behaviour = 'server-error';
     const res = await runCli([...args(out), '--retries', '0'], {});
     assert.equal(res.code, 0, res.stderr);
-    let kept = (await readIndex(path.join(out, 'index.parquet'))).filter((r) => r.status === 'kept');
+    let kept = ((await readIndex(out)) ?? []).filter((r) => r.status === 'kept');
     assert.ok(kept.length >= 3);
     assert.ok(kept.every((r) => /HTTP 500/.test(r.caption_error ?? '')), 'every kept clip says why it has no caption');
     server.behaviour = 'ok';
     server.requests = 0;
     const rerun = await runCli(args(out));
     assert.equal(rerun.code, 0, rerun.stderr);
-    kept = (await readIndex(path.join(out, 'index.parquet'))).filter((r) => r.status === 'kept');
+    kept = ((await readIndex(out)) ?? []).filter((r) => r.status === 'kept');
     assert.equal(server.requests, kept.length, 'the rerun asks once for each failed clip');
     assert.ok(kept.every((r) => r.caption_model === 'test-vlm' && r.caption_error === null));
+    // The captions reach the samples too (the part's tars were written again), and no clip stays staged.
+    const names = (await Promise.all((await listShards(out)).map(tarMembers))).flat().map((m) => m.name);
+    assert.deepEqual(names.filter((n) => n.endsWith('.txt')).sort(), kept.map((r) => `${r.clip_id}.txt`).sort());
+    assert.deepEqual(await readdir(path.join(out, 'clips')).catch(() => []), []);
+    const stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8'));
+    assert.deepEqual([stats.captions.errors, stats.captions.captioned], [0, kept.length]);
   });
 });

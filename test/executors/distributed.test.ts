@@ -1,24 +1,27 @@
 /**
  * A distributed run end to end, through the real command line: videos served over loopback HTTP,
- * `clipmill worker` processes and `clipmill run --queue`. The same input gives the clips, shards,
- * index, warnings and exit status of a local run; the per-host rate holds across two workers as the server sees it; a
- * rerun skips everything; a worker killed mid-run (SIGKILL) still leaves a complete dataset; a
- * cancelled run does nothing until the same command resumes it.
+ * `clipmill worker` processes and `clipmill run --queue`. The same input gives the clips, shard
+ * samples, index, warnings and exit status of a local run (the parts the samples were cut into
+ * differ: each worker commits its own); the per-host rate holds across two workers as the server
+ * sees it; a rerun skips everything; a worker killed mid-run (SIGKILL) still leaves a complete
+ * dataset, and so do two workers killed at random points while they commit parts; a worker stopped
+ * by SIGTERM commits what it finished; a cancelled run does nothing until the same command resumes it.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import tar from 'tar-stream';
 import { queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
+import { checkParts, type PartsView } from '../helpers/parts.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
 
 const VIDEOS = 6;
@@ -28,8 +31,11 @@ const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10'];
 const RUN_FLAGS = ['--min-clip', '1', '--max-clip', '4', '--host-rps', String(RPS), '--host-concurrency', '2'];
 /** Queued runs are signed with this shared secret; workers refuse runs without it. */
 const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'distributed-test-shared-secret' };
-/** The one field that legitimately differs between two runs of the same input: when a source was fetched. */
-const VOLATILE = new Set(['retrieved_at']);
+/**
+ * What legitimately differs between two runs of the same input: when a source was fetched, and the
+ * tar (of which part) a clip went into.
+ */
+const VOLATILE = new Set(['retrieved_at', 'shard']);
 
 describe('distributed run (clipmill worker processes)', () => {
   let redis: TestRedis;
@@ -82,7 +88,7 @@ describe('distributed run (clipmill worker processes)', () => {
     assert.ok(warnings(localRun).some((w) => w.includes('No intended use was declared')), localRun.stderr);
     assert.equal(local.sources.filter((s) => s.endsWith(' done')).length, VIDEOS);
     assert.ok(local.clips.filter((c) => c.endsWith(' kept')).length >= VIDEOS, `the local run kept clips: ${local.clips.join(', ')}`);
-    assert.ok(local.shardMembers.some((m) => m.includes('.mp4 ')), 'the local run packed clips into shards');
+    assert.ok(local.parts.members.some((m) => m.includes('.mp4 ')), 'the local run packed clips into shards');
   });
   afterEach(stopWorkers);
   after(async () => {
@@ -137,6 +143,43 @@ describe('distributed run (clipmill worker processes)', () => {
     assert.deepEqual(await readDataset(outDir), local);
   });
 
+  it('two workers killed at random points, while they commit parts too, still give every source once, no partial shard and the local clip ids', async () => {
+    const outDir = dir.file('random-kills');
+    // A part per source with kept clips (shard size 1 byte), so commits happen all through the run.
+    const run = runOnQueue(outDir, [...RUN_FLAGS, '--host-concurrency', '8', '--shard-size', '1']);
+    const first = startWorker();
+    const second = startWorker();
+    const firstDelay = Math.floor(Math.random() * 400);
+    const secondDelay = Math.floor(Math.random() * 60);
+    const when = `killed ${firstDelay} ms after the first record, then ${secondDelay} ms after a part was started`;
+    await until(async () => (await recordCount(outDir)) > 0, 60_000, 10);
+    await sleep(firstDelay);
+    first.kill('SIGKILL');
+    startWorker();
+    await until(async () => (await readdir(path.join(outDir, 'index', 'pending')).catch(() => [])).length > 0, 60_000, 5);
+    await sleep(secondDelay);
+    second.kill('SIGKILL');
+    startWorker();
+    expectExit(await run.done, 0);
+    assert.deepEqual(await readDataset(outDir), local, when);
+  });
+
+  it('a worker stopped by SIGTERM commits what it finished before it exits; another finishes the run', async () => {
+    const outDir = dir.file('stopped');
+    const run = runOnQueue(outDir);
+    const stopped = startWorker();
+    await until(async () => (await recordCount(outDir)) > 0, 60_000, 20);
+    await stopWorker(stopped);
+    const recorded = await recordCount(outDir);
+    assert.ok(recorded < VIDEOS, `stopped mid-run (${recorded} records)`);
+    const committed = (await readdir(path.join(outDir, 'index', 'pending'))).filter((n) => n.endsWith('.json'));
+    assert.ok(committed.length > 0, 'the stopped worker committed a part');
+    assert.deepEqual(await readdir(path.join(outDir, 'pending')), [], 'no finished source left marked');
+    startWorker();
+    expectExit(await run.done, 0);
+    assert.deepEqual(await readDataset(outDir), local);
+  });
+
   it('clipmill cancel stops a queued run; the same run command resumes it', async () => {
     const outDir = dir.file('cancelled');
     const runId = runIdFor(outDir);
@@ -177,7 +220,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 async function recordCount(outDir: string): Promise<number> {
-  return (await readdir(path.join(outDir, 'sources')).catch(() => [])).filter((n) => n.endsWith('.json')).length;
+  return (await readdir(path.join(outDir, 'sources'), { recursive: true }).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length;
 }
 
 interface Dataset {
@@ -185,54 +228,22 @@ interface Dataset {
   sources: string[];
   /** `<clip id> <status>` from the records. */
   clips: string[];
-  /** Clip files left on disk, relative to the output directory. */
-  clipFiles: string[];
-  /** `<shard>/<member> <digest>` for every member of every shard (see memberDigests). */
-  shardMembers: string[];
+  /** The samples and rows of the committed parts, checked consistent (every source once, no stray tar, nothing staged). */
+  parts: PartsView;
   /** sha256 of every index row, by clip id. */
   indexRows: string[];
 }
 
-/** What must match between runs of the same input: outcomes, files, shard bytes and index rows. */
+/** What must match between runs of the same input: outcomes, shard samples and index rows. */
 async function readDataset(outDir: string): Promise<Dataset> {
   const records = await readRecords(outDir);
-  const clipFiles = (await readdir(path.join(outDir, 'clips'), { recursive: true }))
-    .filter((n) => n.endsWith('.mp4')).sort();
-  const shardMembers: string[] = [];
-  for (const shard of await listShards(outDir)) {
-    const rel = path.relative(outDir, shard);
-    for (const [name, digest] of await memberDigests(shard)) shardMembers.push(`${rel}/${name} ${digest}`);
-  }
   const rows = await queryIndex(outDir, (t) => `SELECT * FROM ${t} ORDER BY clip_id`);
   return {
     sources: records.map((r) => `${r.id} ${r.status}`),
     clips: records.flatMap((r) => r.clips.map((c) => `${c.clipId} ${c.status}`)).sort(),
-    clipFiles,
-    shardMembers,
+    parts: await checkParts(outDir, ['final']),
     indexRows: rows.map((row) => `${String(row.clip_id)} ${sha256(stableJson(row))}`),
   };
-}
-
-/** Every member of a tar, in order, with a digest: the sha256 of a JSON member's stable fields, or of a clip's bytes. */
-async function memberDigests(file: string): Promise<[string, string][]> {
-  const members: [string, Buffer][] = [];
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c) => chunks.push(c as Buffer));
-    stream.on('end', () => {
-      members.push([header.name, Buffer.concat(chunks)]);
-      next();
-    });
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  createReadStream(file).pipe(extract);
-  await done;
-  return members.map(([name, body]): [string, string] =>
-    [name, name.endsWith('.json') ? sha256(stableJson(JSON.parse(body.toString('utf8')))) : sha256(body)]);
 }
 
 function stableJson(value: Record<string, unknown>): string {

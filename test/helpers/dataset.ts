@@ -1,4 +1,4 @@
-/** Readers for a finished output directory: tar members, the Parquet index through DuckDB, records. */
+/** Readers for a finished output directory: tar members, the Parquet index parts through DuckDB, records. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -40,7 +40,7 @@ export async function queryIndex(outDir: string, sql: (table: string) => string)
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    const table = `read_parquet('${path.join(outDir, 'index.parquet').replace(/'/g, "''")}')`;
+    const table = `read_parquet('${path.join(outDir, 'index', 'parts', '*.parquet').replace(/'/g, "''")}')`;
     const reader = await conn.runAndReadAll(sql(table));
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   } finally {

@@ -1,6 +1,8 @@
 /**
  * A fake output directory for pack tests: hand-written source records (done, failed, refused),
- * real little MP4 clips made by ffmpeg, a partial `.tmp` record and a broken one.
+ * real little MP4 clips made by ffmpeg, a partial `.tmp` record and a broken one. Every source is
+ * marked pending (`pending/<id>`), as a run leaves sources whose part its writer never committed,
+ * so pack's sweep commits them into parts first.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -8,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import tar from 'tar-stream';
+import { markPending } from '../../src/pack/part-markers.js';
 import type { KeptClip, SourceRecord } from '../../src/types.js';
 
 export interface ClipSpec {
@@ -102,6 +105,7 @@ export async function makeOutDir(clipCache: string): Promise<string> {
   }
   await fs.writeFile(path.join(out, 'sources', 'src-f.json.tmp'), '{"version":1,"id":"src-f"');
   await fs.writeFile(path.join(out, 'sources', 'src-g.json'), '{"version":1,');
+  for (const id of [...RECORDS.map((r) => r.id), 'src-f', 'src-g']) await markPending(out, id);
   for (const clipId of Object.keys(CLIP_FILES)) {
     const sourceId = clipId.split('-').slice(0, 2).join('-');
     await fs.mkdir(path.join(out, 'clips', sourceId), { recursive: true });
@@ -157,3 +161,9 @@ export async function readTar(file: string): Promise<TarMember[]> {
   await done;
   return members;
 }
+
+/** A signature of four 64-bit hashes; `flip` changes the low bits of each, so 0 and 1 are near-duplicates and 0 and 0xffff not. */
+export const signature = (seed: number, flip = 0): string =>
+  Array.from({ length: 4 }, (_, i) => ((BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(i) * 0x632be59bd9b4e019n) ^ BigInt(flip)) & 0xffffffffffffffffn)
+    .map((h) => h.toString(16).padStart(16, '0'))
+    .join('');

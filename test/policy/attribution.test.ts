@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { PackConfig } from '../../src/config/schema.js';
 import { pack } from '../../src/pack/index.js';
-import { readIndex, writeIndex } from '../../src/pack/index-parquet.js';
+import type { DedupRow } from '../../src/pack/dedup.js';
+import { partFiles } from '../../src/pack/index-parts.js';
+import { readIndexFile, writeIndexFile } from '../../src/pack/index-parquet.js';
 import { keptClipsOf, renderAttribution, writeAttribution } from '../../src/policy/attribution.js';
 import { licenseTotals } from '../../src/policy/license-totals.js';
 import type { ClipRecord, SourceRecord } from '../../src/types.js';
-import { buildFixture } from './dataset-fixture.js';
+import { buildFixture, PARTS } from './dataset-fixture.js';
 
 function record(id: string, license: string | undefined, metadata: Record<string, unknown>, clipSeconds: number[], status: SourceRecord['status'] = 'done'): SourceRecord {
   const clips: ClipRecord[] = clipSeconds.map((sec, i) => ({
@@ -56,11 +57,11 @@ test('the attribution lists, per licence requiring credit, sources, rights holde
 test('writeAttribution leaves out sources whose clips the index no longer keeps', async () => {
   const f = await buildFixture();
   try {
-    const file = path.join(f.dir, 'index.parquet');
+    const file = partFiles(f.dir, PARTS.abc, 'final').parquet;
     const b = f.sources.b!;
     // Pack dropped both clips of b as duplicates.
-    const rows = (await readIndex(file)).map((r) => (r.source_id === b.id ? { ...r, status: 'dropped' as const, reason: 'duplicate', shard: null } : r));
-    await writeIndex(file, rows);
+    const rows = (await readIndexFile(file)).map((r) => (r.source_id === b.id ? { ...r, status: 'dropped' as const, reason: 'duplicate', shard: null } : r));
+    await writeIndexFile(file, rows);
     const md = await readFile(await writeAttribution(f.dir), 'utf8');
     assert.match(md, /by Uploader A/);
     assert.doesNotMatch(md, /Uploader B/);
@@ -72,13 +73,14 @@ test('writeAttribution leaves out sources whose clips the index no longer keeps'
 });
 
 test('stats.json and ATTRIBUTION.md give the same licence totals, also when pack drops every clip of a source', async () => {
-  const f = await buildFixture();
+  const f = await buildFixture({ pending: true });
   try {
     const { a, b } = f.sources;
     // Pack drops both clips of b as copies of a's first clip: b is done but has nothing in the dataset.
     const duplicates = new Map(b!.clipIds.map((id) => [id, a!.clipIds[0]!]));
+    const index = { findDuplicates: async (_batch: DedupRow[]) => duplicates, add: async () => {}, close: async () => {} };
     const summary = await pack(f.dir, PackConfig.parse({}), { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:00:01.000Z' }, {
-      markDuplicates: () => duplicates,
+      duplicateIndex: async () => index,
     });
     assert.equal(summary.duplicates, 2);
     const md = await readFile(await writeAttribution(f.dir), 'utf8');

@@ -1,7 +1,8 @@
 /**
- * A finished output directory built by hand for takedown tests: five sources with records, real
- * MP4 clip files (one tiny ffmpeg clip, copied), WebDataset shards written with tar-stream and an
- * index written with the pack's index writer. Which clip sits in which shard is fixed here.
+ * A finished output directory (layout v2) built by hand for takedown tests: five sources with
+ * records, real MP4 clip files (one tiny ffmpeg clip, copied), three final parts whose WebDataset
+ * tars are written with tar-stream and whose index rows and manifests with the pack's own writers,
+ * and the dataset totals. Which clip sits in which part and tar is fixed here.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -10,8 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { writeIndex } from '../../src/pack/index-parquet.js';
-import { clipRows } from '../../src/pack/rows.js';
+import { partFiles, writeManifest } from '../../src/pack/index-parts.js';
+import { writeIndexFile } from '../../src/pack/index-parquet.js';
+import { shardTotals } from '../../src/pack/reduce-part.js';
+import { clipRows, type ClipRow } from '../../src/pack/rows.js';
+import { partTallies, SourceTally } from '../../src/pack/stats.js';
+import { beginTotalsUpdate, finishTotalsUpdate } from '../../src/pack/totals.js';
 import { canonicalUri, sourceId } from '../../src/sources/ids.js';
 import { OUTPUT_MARKER } from '../../src/store/output.js';
 import type { ClipRecord, SourceRecord } from '../../src/types.js';
@@ -32,6 +37,16 @@ export interface Fixture {
   shards: Record<string, string[]>;
   clipBytes: number;
 }
+
+/** The three final parts: a, b and c; d; e. */
+export const PARTS = { abc: '20240101T000000-0000000a-000000', d: '20240101T000000-0000000a-000001', e: '20240101T000000-0000000a-000002' };
+/** Their tars: a and b's first clip, b's second and c, d, e. */
+export const SHARD = {
+  ab: `shards/90p-16x9-d0-2/${PARTS.abc}-0.tar`,
+  bc: `shards/90p-16x9-d0-2/${PARTS.abc}-1.tar`,
+  d: `shards/other/${PARTS.d}-0.tar`,
+  e: `shards/solo/${PARTS.e}-0.tar`,
+};
 
 const LICENSES: Record<string, string> = { a: 'CC-BY-4.0', b: 'CC-BY-4.0', c: 'CC-BY-SA-4.0', d: 'CC0-1.0', e: 'CC-BY-NC-4.0' };
 const CLIPS_PER_SOURCE = 2;
@@ -79,10 +94,12 @@ export async function sha256(file: string): Promise<string> {
 }
 
 /**
- * Shard layout: shard 0 of bucket 90p holds a, b[0]; shard 1 holds b[1], c; bucket other holds
- * d; bucket solo holds e only (so taking e down empties it).
+ * Shard layout: tar 0 of part abc (bucket 90p) holds a, b[0]; its tar 1 holds b[1], c; part d's
+ * tar (bucket other) holds d; part e's (bucket solo) holds e only (so taking e down empties it).
  */
-export async function buildFixture(): Promise<Fixture> {
+export async function buildFixture(opts: { pending?: boolean } = {}): Promise<Fixture> {
+  // Pending: the parts as their writers committed them, before any reduce (no totals yet).
+  const state = opts.pending ? 'pending' : 'final';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'clipmill-takedown-'));
   await writeFile(path.join(dir, OUTPUT_MARKER), '');
   const clip = await lavfiVideo(path.join(dir, 'clip.mp4'), 'testsrc2=s=160x90:r=25', 1);
@@ -90,22 +107,13 @@ export async function buildFixture(): Promise<Fixture> {
   const sources = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, makeSource(n)]));
   const { a, b, c, d, e } = sources as Record<string, FixtureSource>;
   const shards: Record<string, string[]> = {
-    'shards/90p-16x9-d0-2/shard-000000.tar': [...a!.clipIds, b!.clipIds[0]!],
-    'shards/90p-16x9-d0-2/shard-000001.tar': [b!.clipIds[1]!, ...c!.clipIds],
-    'shards/other/shard-000000.tar': [...d!.clipIds],
-    'shards/solo/shard-000000.tar': [...e!.clipIds],
+    [SHARD.ab]: [...a!.clipIds, b!.clipIds[0]!],
+    [SHARD.bc]: [b!.clipIds[1]!, ...c!.clipIds],
+    [SHARD.d]: [...d!.clipIds],
+    [SHARD.e]: [...e!.clipIds],
   };
+  const partSources: Record<string, FixtureSource[]> = { [PARTS.abc]: [a!, b!, c!], [PARTS.d]: [d!], [PARTS.e]: [e!] };
   const shardOf = new Map(Object.entries(shards).flatMap(([shard, ids]) => ids.map((id) => [id, shard] as const)));
-  const rows = [];
-  for (const s of Object.values(sources)) {
-    const record = recordOf(s, clipData.length);
-    await mkdir(path.join(dir, 'sources'), { recursive: true });
-    await writeFile(path.join(dir, 'sources', `${s.id}.json`), JSON.stringify(record, null, 2));
-    await mkdir(path.join(dir, 'clips', s.id), { recursive: true });
-    for (const clipId of s.clipIds) await copyFile(clip, path.join(dir, 'clips', s.id, `${clipId}.mp4`));
-    for (const row of clipRows(record)) rows.push({ ...row, shard: shardOf.get(row.clip_id) ?? null });
-  }
-  await writeIndex(path.join(dir, 'index.parquet'), rows);
   for (const [shard, ids] of Object.entries(shards)) {
     const members = ids.flatMap((id) => [
       { name: `${id}.json`, data: Buffer.from(JSON.stringify({ key: id })) },
@@ -114,5 +122,29 @@ export async function buildFixture(): Promise<Fixture> {
     ]);
     await writeTar(path.join(dir, shard), members);
   }
+  // As a reduce does: the totals update is journalled before the parts become final.
+  const journal = opts.pending ? undefined : await beginTotalsUpdate(dir, Object.values(PARTS));
+  for (const [part, members] of Object.entries(partSources)) {
+    const rows: ClipRow[] = [];
+    const tally = new SourceTally();
+    for (const s of members) {
+      const record = recordOf(s, clipData.length);
+      await mkdir(path.join(dir, 'sources'), { recursive: true });
+      await writeFile(path.join(dir, 'sources', `${s.id}.json`), JSON.stringify(record, null, 2));
+      await mkdir(path.join(dir, 'clips', s.id), { recursive: true });
+      for (const clipId of s.clipIds) await copyFile(clip, path.join(dir, 'clips', s.id, `${clipId}.mp4`));
+      for (const row of clipRows(record)) rows.push({ ...row, shard: shardOf.get(row.clip_id) ?? null });
+      tally.add(record);
+    }
+    const partShards = await Promise.all(
+      Object.entries(shards).filter(([shard]) => shard.includes(part)).map(async ([shard, ids]) => ({
+        path: shard, bucket: path.posix.basename(path.posix.dirname(shard)), clips: ids.length,
+        bytes: (await readFile(path.join(dir, shard))).length, sha256: await sha256(path.join(dir, shard)),
+      })),
+    );
+    await writeIndexFile(partFiles(dir, part, state).parquet, rows);
+    await writeManifest(dir, { version: 1, part, sources: members.map((s) => s.id), shards: partShards, stats: partTallies(tally, rows, shardTotals(partShards)) }, state);
+  }
+  if (journal) await finishTotalsUpdate(dir, journal);
   return { dir, sources, shards, clipBytes: clipData.length };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PackConfig, PolicyConfig } from '../../src/config/schema.js';
 import { ErrorCode } from '../../src/errors.js';
@@ -11,7 +11,7 @@ import { decideAdmission } from '../../src/policy/policy.js';
 import { loadTakedowns, takedown, TAKEDOWNS_FILE } from '../../src/policy/takedown.js';
 import type { Source, SourceRecord } from '../../src/types.js';
 import { listShards, queryIndex, tarMembers } from '../helpers/dataset.js';
-import { buildFixture, sha256, type Fixture } from './dataset-fixture.js';
+import { buildFixture, PARTS, sha256, SHARD, type Fixture } from './dataset-fixture.js';
 
 async function shardHashes(dir: string): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
@@ -38,13 +38,14 @@ test('takedown removes clips from shards and index, leaves other shards byte-ide
     assert.deepEqual(result.sources, [a!.id, c!.id].sort());
     assert.equal(result.clips, 5, 'a: 2 kept + 1 dropped, c: 2 kept');
     assert.equal(result.samples, 4);
-    assert.deepEqual(result.shards, ['shards/90p-16x9-d0-2/shard-000000.tar', 'shards/90p-16x9-d0-2/shard-000001.tar']);
+    assert.deepEqual(result.shards, [SHARD.ab, SHARD.bc]);
+    assert.deepEqual(result.parts, [PARTS.abc], 'only the part holding a and c is rewritten');
     assert.deepEqual(result.deletedShards, []);
 
     // Untouched shards are byte-identical; the two rewritten ones changed.
     const after = await shardHashes(f.dir);
-    assert.equal(after.get('shards/other/shard-000000.tar'), before.get('shards/other/shard-000000.tar'));
-    assert.equal(after.get('shards/solo/shard-000000.tar'), before.get('shards/solo/shard-000000.tar'));
+    assert.equal(after.get(SHARD.d), before.get(SHARD.d));
+    assert.equal(after.get(SHARD.e), before.get(SHARD.e));
     for (const shard of result.shards) assert.notEqual(after.get(shard), before.get(shard));
 
     // No member of a or c in any tar; every other sample intact, with its bytes.
@@ -56,8 +57,8 @@ test('takedown removes clips from shards and index, leaves other shards byte-ide
       for (const m of members.filter((m) => m.name.endsWith('.mp4'))) assert.equal(m.size, f.clipBytes);
       remaining[path.relative(f.dir, file).split(path.sep).join('/')] = members.map((m) => m.name);
     }
-    assert.deepEqual(remaining['shards/90p-16x9-d0-2/shard-000000.tar'], [`${b!.clipIds[0]}.json`, `${b!.clipIds[0]}.mp4`, `${b!.clipIds[0]}.txt`]);
-    assert.deepEqual(remaining['shards/90p-16x9-d0-2/shard-000001.tar'], [`${b!.clipIds[1]}.json`, `${b!.clipIds[1]}.mp4`, `${b!.clipIds[1]}.txt`]);
+    assert.deepEqual(remaining[SHARD.ab], [`${b!.clipIds[0]}.json`, `${b!.clipIds[0]}.mp4`, `${b!.clipIds[0]}.txt`]);
+    assert.deepEqual(remaining[SHARD.bc], [`${b!.clipIds[1]}.json`, `${b!.clipIds[1]}.mp4`, `${b!.clipIds[1]}.txt`]);
 
     // The index (read by DuckDB) has no rows of a or c, and all rows of the others.
     const bySource = await queryIndex(f.dir, (t) => `SELECT source_id, count(*)::INTEGER AS n FROM ${t} GROUP BY source_id ORDER BY source_id`);
@@ -120,7 +121,7 @@ test('a shard left empty by a takedown is deleted', async () => {
   try {
     const e = f.sources.e!;
     const result = await takedown(f.dir, [e.uri], 'opted out');
-    assert.deepEqual(result.deletedShards, ['shards/solo/shard-000000.tar']);
+    assert.deepEqual(result.deletedShards, [SHARD.e]);
     assert.equal(await exists(path.join(f.dir, 'shards/solo')), false, 'the emptied bucket folder is removed');
     assert.equal((await listShards(f.dir)).length, 3);
   } finally {
@@ -130,13 +131,15 @@ test('a shard left empty by a takedown is deleted', async () => {
 
 /**
  * A takedown killed right after its first step: the entry is logged and the records are marked,
- * but shards, index and clip files are as before (put back from a copy taken beforehand).
+ * but shards, index parts and clip files are as before (put back from a copy taken beforehand),
+ * and its in-progress note is still there.
  */
 async function killedAfterMarking(f: Fixture, ref: string): Promise<void> {
   const saved = `${f.dir}-saved`;
-  for (const part of ['shards', 'clips', 'index.parquet']) await cp(path.join(f.dir, part), path.join(saved, part), { recursive: true });
+  for (const part of ['shards', 'clips', 'index']) await cp(path.join(f.dir, part), path.join(saved, part), { recursive: true });
   await takedown(f.dir, [ref], 'first attempt');
-  for (const part of ['shards', 'clips', 'index.parquet']) {
+  await writeFile(path.join(f.dir, '.takedown-in-progress.json'), JSON.stringify({ sources: [ref], reason: 'first attempt' }));
+  for (const part of ['shards', 'clips', 'index']) {
     await rm(path.join(f.dir, part), { recursive: true, force: true });
     await cp(path.join(saved, part), path.join(f.dir, part), { recursive: true });
   }
@@ -170,7 +173,7 @@ test('a takedown killed after marking the records: running it again completes it
   }
 });
 
-test('a takedown killed after marking the records: a later pack does not put the clips back', async () => {
+test('a takedown killed after marking the records: a later pack finishes it, and does not put the clips back', async () => {
   const f = await buildFixture();
   try {
     const { a, b } = f.sources;

@@ -6,12 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
 import type { PackStats } from '../../src/pack/index.js';
@@ -30,7 +29,6 @@ import { startServe, type Served } from './serve.js';
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1'
   ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs')
   : (process.env.CLIPMILL_TEST_ARTIFACTS ?? path.join(os.tmpdir(), 'clipmill-test-artifacts'));
-const exec = promisify(execFile);
 
 describe('a finished dataset: dashboard, report and dataset card', { timeout: 900_000 }, () => {
   let dir: TempDir;
@@ -134,7 +132,9 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     const [row] = await queryIndex(out, (t) => `SELECT clip_id, bytes FROM ${t} WHERE status = 'kept' LIMIT 1`);
     const res = await fetch(new URL(`media/${row!.clip_id}`, served.base), { headers: { range: 'bytes=0-99' } });
     assert.equal(res.status, 206);
-    assert.equal((await res.arrayBuffer()).byteLength, 100);
+    const head = Buffer.from(await res.arrayBuffer());
+    assert.equal(head.byteLength, 100);
+    assert.equal(head.subarray(4, 8).toString('latin1'), 'ftyp', 'the clip itself, served from inside its shard');
     assert.match(res.headers.get('content-range') ?? '', /^bytes 0-99\/\d+$/);
     // A page elsewhere cannot reach the loopback dashboard through DNS rebinding.
     const rebound = await new Promise<number>((resolve, reject) =>
@@ -216,7 +216,7 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     assert.deepEqual([card.license].flat(), licences);
     assert.deepEqual(card.size_categories, ['n<1K']);
     const configs = Object.fromEntries(card.configs.map((c) => [c.config_name, c.data_files[0]!.path]));
-    assert.equal(configs.index, 'index.parquet');
+    assert.equal(configs.index, 'index/parts/*.parquet');
     const shards = (await listShards(out)).map((s) => path.relative(out, s));
     const glob = new RegExp(`^${configs.default!.split('*').map((part) => part.replace(/[.]/g, '\\.')).join('[^/]*')}$`);
     assert.ok(shards.length > 0 && shards.every((s) => glob.test(s)), `${configs.default} matches ${shards}`);
@@ -224,9 +224,11 @@ describe('a finished dataset: dashboard, report and dataset card', { timeout: 90
     const croissant = JSON.parse(await readFile(path.join(out, 'croissant.json'), 'utf8'));
     assert.equal(croissant['@type'], 'sc:Dataset');
     assert.equal(croissant.conformsTo, 'http://mlcommons.org/croissant/1.0');
-    const indexFile = croissant.distribution.find((d: { '@id': string }) => d['@id'] === 'index.parquet');
-    const { stdout: sha } = await exec('sha256sum', [path.join(out, 'index.parquet')]);
-    assert.equal(indexFile.sha256, sha.split(' ')[0]);
+    const index = croissant.distribution.find((d: { '@id': string }) => d['@id'] === 'index');
+    assert.equal(index['@type'], 'cr:FileSet');
+    assert.equal(index.includes, 'index/parts/*.parquet');
+    const parts = (await readdir(path.join(out, 'index/parts'))).filter((n) => n.endsWith('.parquet'));
+    assert.ok(parts.length > 0, 'the glob names the index parts');
     const columns = (await queryIndex(out, (t) => `DESCRIBE SELECT * FROM ${t}`)).map((r) => r.column_name);
     assert.deepEqual(croissant.recordSet[0].field.map((f: { name: string }) => f.name), columns);
   });
