@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { RunConfig } from '../config/schema.js';
+import { readSourceRecords } from '../pack/records.js';
 import type { OutputDir } from '../store/output.js';
 import { Captioner } from './captioner.js';
 import { describeClips, needsDescribing, type Annotators } from './describe-clips.js';
@@ -25,9 +26,8 @@ export function runAnnotators(cfg: RunConfig, outRoot: string): Annotators {
 export async function describeMissing(out: OutputDir, annotators: Annotators, signal?: AbortSignal): Promise<number> {
   if (!annotators.captioner && !annotators.embedder) return 0;
   let changed = 0;
-  for (const id of await out.recordedIds()) {
-    const record = await out.readRecord(id);
-    if (!record || record.status !== 'done' || !record.clips.some((c) => needsDescribing(c, annotators))) continue;
+  for await (const record of readSourceRecords(out.root)) {
+    if (record.status !== 'done' || !record.clips.some((c) => needsDescribing(c, annotators))) continue;
     if (await describeClips(record, out.root, annotators, signal)) {
       await out.writeRecord(record);
       changed++;

@@ -6,7 +6,7 @@
 import type { RunProgress } from '../cli/progress.js';
 import type { RunConfig } from '../config/schema.js';
 import { isRowError, readInputs } from '../sources/index.js';
-import { needsRedo, type OutputDir } from '../store/output.js';
+import type { OutputDir } from '../store/output.js';
 import type { RowError, Source } from '../types.js';
 
 /** What reading the inputs is reported to (a RunProgress). */
@@ -32,7 +32,6 @@ export async function* pendingSources(
   events?: InputEvents,
   tally: PendingTally = { seen: 0, skipped: 0, badRows: 0 },
 ): AsyncGenerator<Source> {
-  const recorded = await out.recordedIds();
   for await (const item of readRunInputs(inputs, cfg)) {
     if (isRowError(item)) {
       tally.badRows++;
@@ -41,7 +40,7 @@ export async function* pendingSources(
     }
     tally.seen++;
     events?.sourceSeen();
-    if (recorded.has(item.id) && !needsRedo(await out.readRecord(item.id))) {
+    if (await out.records.isFinished(item.id)) {
       tally.skipped++;
       events?.skipped();
       continue;

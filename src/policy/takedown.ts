@@ -15,7 +15,7 @@ import { ErrorCode, FatalError } from '../errors.js';
 import { refreshStats, writeIndex } from '../pack/index.js';
 import { memberKey, SHARDS_DIR } from '../pack/shards.js';
 import { canonicalUri, sourceId } from '../sources/ids.js';
-import { OutputDir, writeJsonAtomic } from '../store/output.js';
+import { OutputDir } from '../store/output.js';
 import type { SourceRecord } from '../types.js';
 import { writeAttribution, ATTRIBUTION_FILE } from './attribution.js';
 import { indexPath, readIndexIfAny } from './index-file.js';
@@ -124,7 +124,7 @@ async function pruneShards(outDir: string, shards: readonly string[], keys: Read
 /** Marks a source record refused by takedown, without clips, so a rerun skips the source; a record already so marked keeps its message. */
 async function markRecord(out: OutputDir, record: SourceRecord, message: string): Promise<void> {
   if (record.status === 'refused' && record.error?.code === ErrorCode.RefusedTakedown) return;
-  await writeJsonAtomic(out.recordPath(record.id), {
+  await out.writeRecord({
     ...record,
     status: 'refused',
     clips: [],

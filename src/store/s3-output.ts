@@ -21,6 +21,7 @@ import type { SourceRecord } from '../types.js';
 import { deleteObject, downloadObject, listObjects, type ListedObject } from './s3.js';
 import { holdsFile, uploadFile, type UploadOptions } from './s3-upload.js';
 import { joinKey, parseS3Uri, type S3Location } from './s3-uri.js';
+import { needsRedo, recordRelPath, retryRelPath } from './record-store.js';
 
 const PARALLEL_TRANSFERS = 4;
 /** Written after everything else: once they change, readers are sent to the new shards. */
@@ -76,7 +77,9 @@ export class S3Output {
 
   /** Publishes one finished source: its clip files, then its record. Failures are left to the final sync. */
   readonly publishSource = async (record: SourceRecord): Promise<void> => {
-    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), path.posix.join('sources', `${record.id}.json`)];
+    // A transient failure's retry marker goes before its record, as on disk.
+    const marker = needsRedo(record) ? [retryRelPath(record.id)] : [];
+    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), ...marker, recordRelPath(record.id)];
     try {
       for (const rel of files) await uploadFile(path.join(this.staging, rel), this.locationOf(rel), this.upload);
     } catch (err) {

@@ -17,7 +17,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
 import { queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
-import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
+import { listShards, queryIndex, readRecords, recordFiles } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
 
@@ -177,7 +177,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 async function recordCount(outDir: string): Promise<number> {
-  return (await readdir(path.join(outDir, 'sources')).catch(() => [])).filter((n) => n.endsWith('.json')).length;
+  return (await recordFiles(outDir)).length;
 }
 
 interface Dataset {
