@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ErrorCode } from '../../src/errors.js';
 import { readSourceRecords, type SkippedRecord } from '../../src/pack/records.js';
 import { OutputDir } from '../../src/store/output.js';
 import { recordRelPath, RecordStore, retryRelPath } from '../../src/store/record-store.js';
@@ -18,7 +19,7 @@ const record = (id: string, over: Partial<SourceRecord> = {}): SourceRecord => (
   metadata: {}, clips: [], timings: {}, startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:00:01.000Z', ...over,
 });
 const transientFailure = (id: string) =>
-  record(id, { status: 'failed', error: { code: 'network', message: 'reset', transient: true } } as Partial<SourceRecord>);
+  record(id, { status: 'failed', error: { code: ErrorCode.NetworkError, message: 'reset', transient: true } });
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
@@ -147,7 +148,7 @@ describe('record store', () => {
     for (let i = 0; i < COUNT; i += 500) {
       await Promise.all(
         ids.slice(i, i + 500).map((id, j) => {
-          const r = (i + j) % 10 === 0 ? record(id, { status: 'failed', error: { code: 'http_not_found', message: 'gone', transient: false } } as Partial<SourceRecord>) : record(id);
+          const r = (i + j) % 10 === 0 ? record(id, { status: 'failed', error: { code: ErrorCode.HttpNotFound, message: 'gone', transient: false } }) : record(id);
           return writeRaw(root, recordRelPath(id), r);
         }),
       );
