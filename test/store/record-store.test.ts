@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ErrorCode } from '../../src/errors.js';
 import { readSourceRecords, type SkippedRecord } from '../../src/pack/records.js';
+import { loadDataset } from '../../src/report/dataset.js';
 import { OutputDir } from '../../src/store/output.js';
 import { recordRelPath, RecordStore, retryRelPath } from '../../src/store/record-store.js';
 import type { SourceRecord } from '../../src/types.js';
@@ -91,6 +92,8 @@ describe('record store', () => {
       ['sources/dd00000000000004.json.4242.0a1b2c3d.tmp', 'partial'],
       ['sources/ee00000000000005.json', 'unreadable'],
     ]);
+    const dashboard = await loadDataset(root);
+    assert.deepEqual(dashboard.records.map((r) => r.id), ids, 'the dashboard and report see the same records');
     assert.equal(await out.records.isFinished('aa00000000000001'), true);
     assert.equal(await out.records.isFinished('bb00000000000002'), false, 'a flat transient failure is retried');
     assert.equal(await out.records.isFinished('cc00000000000003'), true);
