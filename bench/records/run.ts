@@ -3,30 +3,35 @@
  * ids) written once in the flat layout of earlier versions (`sources/<id>.json`) and once sharded
  * (`sources/<id[0:2]>/<id>.json`); then, each in its own process so that peak RSS is its own:
  *  - list:   every record file's name, in record order (RecordStore.files)
- *  - resume: "is this source finished?" for every source, in input order (RecordStore.isFinished)
- *  - resume-previous: the previous version's resume (a Set of all names, then each record read)
+ *  - resume: a rerun's pendingSources over a URL list of all N sources (all finished, all skipped)
+ *  - resume-previous: the same with the previous version's lookup (a Set of all names, then each record read)
  *  - read:   every record read and parsed (readSourceRecords, what pack and status do)
  * Prints wall time and peak RSS per operation; the page cache is warm (files just written).
- * Run: node --import tsx bench/records/run.ts [--counts 100000,1000000] [--dir /work/cache/records-bench] [--keep]
+ * Run: node --import tsx bench/records/run.ts [--counts 100000,1000000] [--dir /work/cache/records-bench] [--ops list,resume,...] [--keep]
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RunConfig } from '../../src/config/schema.js';
+import { pendingSources, readRunInputs } from '../../src/executors/pending.js';
 import { readSourceRecords } from '../../src/pack/records.js';
-import { needsRedo, recordRelPath, RecordStore, flatRecordRelPath } from '../../src/store/record-store.js';
+import { canonicalUri, isRowError, sourceId } from '../../src/sources/index.js';
+import { OutputDir } from '../../src/store/output.js';
+import { flatRecordRelPath, needsRedo, recordRelPath, RecordStore } from '../../src/store/record-store.js';
 import type { SourceRecord } from '../../src/types.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 
-const idOf = (i: number): string => createHash('sha256').update(`https://example.test/v/${i}.mp4`).digest('hex').slice(0, 16);
+const uriOf = (i: number): string => `https://example.test/v/${i}.mp4`;
+/** The run's input: a URL list naming every source, in an order unrelated to their ids. */
+const inputList = (dir: string): string => path.join(dir, 'list.txt');
 
 function record(i: number): SourceRecord {
-  const id = idOf(i);
+  const uri = canonicalUri(uriOf(i));
   return {
-    version: 1, id, uri: `https://example.test/v/${i}.mp4`, kind: 'http', status: i % 50 === 0 ? 'failed' : 'done',
+    version: 1, id: sourceId(uri), uri, kind: 'http', status: i % 50 === 0 ? 'failed' : 'done',
     origin: { input: 'list.txt', line: i + 1 }, metadata: {}, clips: [], timings: { total: 1 },
     startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:00:01.000Z',
     ...(i % 50 === 0 ? { error: { code: 'http_not_found', message: 'gone', transient: false } } : {}),
@@ -55,25 +60,28 @@ async function writeRecords(dir: string, count: number, layout: 'flat' | 'sharde
       }),
     );
   }
+  await writeFile(inputList(dir), Array.from({ length: count }, (_, i) => uriOf(i)).join('\n') + '\n');
   await writeFile(done, '');
 }
 
 type Operation = 'list' | 'resume' | 'resume-previous' | 'read';
 
-/** One operation over one folder, in this process: returns how many records it saw. */
-async function measure(op: Operation, dir: string, count: number): Promise<number> {
+/** One operation over one folder, in this process: returns how many finished records it saw. */
+async function measure(op: Operation, dir: string): Promise<number> {
   const store = new RecordStore(dir);
   let n = 0;
   if (op === 'list') {
     for await (const entry of store.files()) if (entry.kind === 'record') n++;
   } else if (op === 'resume') {
-    for (let i = 0; i < count; i++) if (await store.isFinished(idOf(i))) n++;
+    const tally = { seen: 0, skipped: 0, badRows: 0 };
+    for await (const _ of pendingSources(new OutputDir(dir), [inputList(dir)], RunConfig.parse({}), undefined, tally)) n--;
+    n += tally.skipped;
   } else if (op === 'resume-previous') {
+    // What pendingSources did before the store was sharded: every name, then each finished record read.
     const names = new Set((await readdir(path.join(dir, 'sources'))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)));
-    for (let i = 0; i < count; i++) {
-      const id = idOf(i);
-      if (!names.has(id)) continue;
-      const r = JSON.parse(await readFile(path.join(dir, 'sources', `${id}.json`), 'utf8')) as SourceRecord;
+    for await (const item of readRunInputs([inputList(dir)], RunConfig.parse({}))) {
+      if (isRowError(item) || !names.has(item.id)) continue;
+      const r = JSON.parse(await readFile(path.join(dir, 'sources', `${item.id}.json`), 'utf8')) as SourceRecord;
       if (!needsRedo(r)) n++;
     }
   } else {
@@ -82,35 +90,37 @@ async function measure(op: Operation, dir: string, count: number): Promise<numbe
   return n;
 }
 
-interface Result {
-  count: number;
-  layout: string;
-  op: Operation;
+
+interface Measured {
   seconds: number;
   peakRssMb: number;
+  growthMb: number;
   seen: number;
 }
 
-function runChild(op: Operation, dir: string, count: number): { seconds: number; peakRssMb: number; seen: number } {
+function runChild(op: Operation, dir: string): Measured {
   const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--measure', op, dir, String(count)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--measure', op, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (child.status !== 0) throw new Error(`${op} on ${dir} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; peakRssMb: number; seen: number };
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Measured;
 }
 
 async function main(): Promise<void> {
   if (args[0] === '--measure') {
-    const [, op, dir, count] = args as [string, Operation, string, string];
+    const [, op, dir] = args as [string, Operation, string];
+    const startRss = process.memoryUsage().rss;
     const t0 = performance.now();
-    const seen = await measure(op, dir, Number(count));
+    const seen = await measure(op, dir);
     const seconds = (performance.now() - t0) / 1000;
-    // maxRSS includes Node and tsx themselves (the baseline printed last).
-    process.stdout.write(JSON.stringify({ seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, seen }) + '\n');
+    // Peak RSS of the whole process (Node and tsx included), and how far it rose above the RSS the
+    // operation started at: the operation's own memory.
+    const peak = process.resourceUsage().maxRSS * 1024;
+    process.stdout.write(JSON.stringify({ seconds, peakRssMb: peak / 2 ** 20, growthMb: Math.max(0, peak - startRss) / 2 ** 20, seen }) + '\n');
     return;
   }
   const counts = (option('--counts') ?? '100000,1000000').split(',').map(Number);
   const root = option('--dir') ?? '/work/cache/records-bench';
-  const results: Result[] = [];
+  const only = option('--ops')?.split(',');
   for (const count of counts) {
     for (const layout of ['flat', 'sharded'] as const) {
       const dir = path.join(root, `${layout}-${count}`);
@@ -118,15 +128,17 @@ async function main(): Promise<void> {
       await writeRecords(dir, count, layout);
       console.error(`${layout} ${count}: ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const ops: Operation[] = layout === 'flat' ? ['list', 'resume', 'resume-previous', 'read'] : ['list', 'resume', 'read'];
-      for (const op of ops) {
-        const r = { count, layout, op, ...runChild(op, dir, count) };
-        results.push(r);
-        console.log(`${String(count).padStart(8)} ${layout.padEnd(8)} ${op.padEnd(16)} ${r.seconds.toFixed(2).padStart(8)} s ${r.peakRssMb.toFixed(0).padStart(6)} MB peak RSS  (${r.seen} records)`);
+      for (const op of ops.filter((o) => !only || only.includes(o))) {
+        const r = runChild(op, dir);
+        console.log(
+          `${String(count).padStart(8)} ${layout.padEnd(8)} ${op.padEnd(16)} ${r.seconds.toFixed(2).padStart(8)} s ` +
+            `${r.peakRssMb.toFixed(0).padStart(6)} MB peak RSS, +${r.growthMb.toFixed(0)} MB during the operation  (${r.seen} records)`,
+        );
       }
       if (!args.includes('--keep')) await rm(dir, { recursive: true, force: true });
     }
   }
-  const empty = runChild('list', path.join(root, 'none'), 0);
+  const empty = runChild('list', path.join(root, 'none'));
   console.log(`baseline: a process that lists an empty store peaks at ${empty.peakRssMb.toFixed(0)} MB RSS`);
 }
 

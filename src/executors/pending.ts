@@ -24,6 +24,12 @@ export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<
   return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
 }
 
+/**
+ * Sources looked up in the record store at once: a resume over millions of sources waits on many
+ * file checks together instead of one after another (on network storage, one round trip each).
+ */
+const LOOKUP_BATCH = 64;
+
 /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
 export async function* pendingSources(
   out: OutputDir,
@@ -32,6 +38,18 @@ export async function* pendingSources(
   events?: InputEvents,
   tally: PendingTally = { seen: 0, skipped: 0, badRows: 0 },
 ): AsyncGenerator<Source> {
+  let batch: Source[] = [];
+  async function* unfinished(): AsyncGenerator<Source> {
+    const finished = await Promise.all(batch.map((s) => out.records.isFinished(s.id)));
+    for (const [i, source] of batch.entries()) {
+      if (!finished[i]) yield source;
+      else {
+        tally.skipped++;
+        events?.skipped();
+      }
+    }
+    batch = [];
+  }
   for await (const item of readRunInputs(inputs, cfg)) {
     if (isRowError(item)) {
       tally.badRows++;
@@ -40,12 +58,9 @@ export async function* pendingSources(
     }
     tally.seen++;
     events?.sourceSeen();
-    if (await out.records.isFinished(item.id)) {
-      tally.skipped++;
-      events?.skipped();
-      continue;
-    }
-    yield item;
+    batch.push(item);
+    if (batch.length === LOOKUP_BATCH) yield* unfinished();
   }
+  yield* unfinished();
   events?.inputsExhausted();
 }

@@ -136,9 +136,8 @@ export class RecordStore {
    * is read only when a retry marker lies beside it; a flat one is read, as older versions did.
    */
   async isFinished(id: string): Promise<boolean> {
-    if (await exists(this.path(id))) {
-      return !(await exists(path.join(this.root, retryRelPath(id)))) || !needsRedo(await this.read(id));
-    }
+    const [recorded, retry] = await Promise.all([exists(this.path(id)), exists(path.join(this.root, retryRelPath(id)))]);
+    if (recorded) return !retry || !needsRedo(await this.read(id));
     if (!(await this.hasFlatRecords())) return false;
     return !needsRedo(await this.readAt(flatRecordRelPath(id)).catch(() => undefined));
   }
