@@ -14,7 +14,6 @@
  * - Listing streams one shard folder at a time, in record order (see recordKey), the same on
  *   every machine; partial writes (`*.tmp`, from a writer killed mid-write) are listed as such.
  */
-import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceRecord } from '../types.js';
@@ -60,24 +59,29 @@ export interface RecordFile {
 
 /**
  * The order of records: by shard folder, then by name (plain code units, locale-independent). For
- * ids whose first two characters are lower case or digits (every hashed id) this is id order.
+ * ids whose first two characters are lower case or digits (every hashed id) this is id order. A
+ * flat file sorts among the shard folder its id would have (a partial's id ends at its first dot).
+ * A listing holds only these keys (`<shard>/<name>`, a shard has no '/'), one short string a file.
  */
-const recordKey = (shard: string, name: string): string => `${shard}/${name}`;
-const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const recordKey = (shard: string, name: string): string => `${shard || shardOf(name.split('.')[0]!)}/${name}`;
+const nameOf = (key: string): string => key.slice(key.indexOf('/') + 1);
 
-interface Listed extends RecordFile {
-  key: string;
+/** Keys of the records and partial writes among a folder's names, sorted; markers and stray files left out. */
+function sortedKeys(shard: string, names: readonly string[]): string[] {
+  const listed = names.filter((n) => n.endsWith(RECORD_SUFFIX) || n.includes('.tmp'));
+  return listed.map((n) => recordKey(shard, n)).sort();
 }
 
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
 const removeIfAny = (file: string): Promise<void> => rm(file, { force: true });
 
-async function entriesOf(dir: string): Promise<Dirent[]> {
+/** Names in a folder; none when it is missing (or is a stray file where a shard folder would be). */
+async function namesOf(dir: string): Promise<string[]> {
   try {
-    return await readdir(dir, { withFileTypes: true });
+    return await readdir(dir);
   } catch (err) {
-    if (isMissing(err)) return [];
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw err;
   }
 }
@@ -100,7 +104,7 @@ export class RecordStore {
    * the flat file. Found once per store (a run never writes flat records).
    */
   private hasFlatRecords(): Promise<boolean> {
-    this.flatLayout ??= entriesOf(this.dir).then((entries) => entries.some((e) => !e.isDirectory() && e.name.endsWith(RECORD_SUFFIX)));
+    this.flatLayout ??= namesOf(this.dir).then((names) => names.some((n) => n.endsWith(RECORD_SUFFIX)));
     return this.flatLayout;
   }
 
@@ -144,43 +148,29 @@ export class RecordStore {
 
   /**
    * Every record file and partial write, in record order, sharded and flat merged (a flat file
-   * whose source also has a sharded record is left out). Holds one shard folder's names at a time.
+   * whose source also has a sharded record is left out). Holds one shard folder's names at a time
+   * (and, in an output of the old layout, the flat names).
    */
   async *files(): AsyncGenerator<RecordFile> {
-    const top = await entriesOf(this.dir);
-    const flat = listedFiles(this.root, '', top).sort(byKey);
-    // Not "isDirectory": some file systems do not report entry types, and a record's name has a dot.
-    const shards = top.filter((e) => !e.isFile() && SHARD_FOLDER.test(e.name)).map((e) => e.name).sort();
+    // Told apart by name: a shard folder's has no dot, every record's and partial's has one.
+    const top = await namesOf(this.dir);
+    const flat = sortedKeys('', top);
+    const shards = top.filter((n) => SHARD_FOLDER.test(n)).sort();
     let i = 0;
-    for await (const entry of this.shardFiles(shards)) {
-      while (i < flat.length && flat[i]!.key < entry.key) yield withoutKey(flat[i++]!);
-      if (i < flat.length && flat[i]!.key === entry.key) i++; // superseded by the sharded copy
-      yield withoutKey(entry);
+    for (const shard of shards) {
+      for (const key of sortedKeys(shard, await namesOf(path.join(this.dir, shard)))) {
+        while (i < flat.length && flat[i]! < key) yield this.entry('', flat[i++]!);
+        if (flat[i] === key) i++; // superseded by the sharded copy
+        yield this.entry(shard, key);
+      }
     }
-    while (i < flat.length) yield withoutKey(flat[i++]!);
+    while (i < flat.length) yield this.entry('', flat[i++]!);
   }
 
-  private async *shardFiles(shards: readonly string[]): AsyncGenerator<Listed> {
-    for (const shard of shards) yield* listedFiles(this.root, shard, await entriesOf(path.join(this.dir, shard))).sort(byKey);
+  private entry(shard: string, key: string): RecordFile {
+    const name = nameOf(key);
+    const rel = path.posix.join(SOURCES_DIR, shard, name);
+    const record = name.endsWith(RECORD_SUFFIX);
+    return { kind: record ? 'record' : 'partial', id: record ? name.slice(0, -RECORD_SUFFIX.length) : name, rel, file: path.join(this.root, rel) };
   }
 }
-
-/**
- * The records and partial writes among a folder's entries (`shard` '' for the flat layout);
- * retry markers and stray files are not the listing's business.
- */
-function listedFiles(root: string, shard: string, entries: readonly Dirent[]): Listed[] {
-  const found: Listed[] = [];
-  for (const e of entries) {
-    if (e.isDirectory()) continue;
-    const kind = e.name.endsWith(RECORD_SUFFIX) ? 'record' : e.name.includes('.tmp') ? 'partial' : undefined;
-    if (!kind) continue;
-    const rel = path.posix.join(SOURCES_DIR, shard, e.name);
-    const id = kind === 'record' ? e.name.slice(0, -RECORD_SUFFIX.length) : e.name;
-    // A flat file sorts among the shard folder its id would have (a partial's id ends at its first dot).
-    found.push({ kind, id, rel, file: path.join(root, rel), key: recordKey(shard || shardOf(e.name.split('.')[0]!), e.name) });
-  }
-  return found;
-}
-
-const withoutKey = ({ key: _key, ...file }: Listed): RecordFile => file;
