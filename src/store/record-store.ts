@@ -20,7 +20,7 @@ import type { SourceRecord } from '../types.js';
 import { writeJsonAtomic } from './atomic-file.js';
 import { SOURCES_DIR } from './layout.js';
 
-export const RECORD_SUFFIX = '.json';
+const RECORD_SUFFIX = '.json';
 const RETRY_SUFFIX = '.retry';
 /** A source id is a plain file name: it names the record and the clip folder, so it must not be a path. */
 export const SAFE_ID = /^[A-Za-z0-9_-]+$/;
@@ -28,7 +28,7 @@ export const SAFE_ID = /^[A-Za-z0-9_-]+$/;
 const SHARD_FOLDER = /^[a-z0-9_-]{1,2}$/;
 
 /** The shard folder of a source id. */
-export const shardOf = (id: string): string => id.slice(0, 2).toLowerCase();
+const shardOf = (id: string): string => id.slice(0, 2).toLowerCase();
 
 /** Where a source's record lies, relative to the output directory (POSIX, as in an S3 key). */
 export const recordRelPath = (id: string): string => path.posix.join(SOURCES_DIR, shardOf(id), `${id}${RECORD_SUFFIX}`);
