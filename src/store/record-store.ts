@@ -152,10 +152,7 @@ export class RecordStore {
    * (and, in an output of the old layout, the flat names).
    */
   async *files(): AsyncGenerator<RecordFile> {
-    // Told apart by name: a shard folder's has no dot, every record's and partial's has one.
-    const top = await namesOf(this.dir);
-    const flat = sortedKeys('', top);
-    const shards = top.filter((n) => SHARD_FOLDER.test(n)).sort();
+    const { flat, shards } = await this.topLevel();
     let i = 0;
     for (const shard of shards) {
       for (const key of sortedKeys(shard, await namesOf(path.join(this.dir, shard)))) {
@@ -165,6 +162,12 @@ export class RecordStore {
       }
     }
     while (i < flat.length) yield this.entry('', flat[i++]!);
+  }
+
+  /** The flat files' keys and the shard folders, told apart by name: a shard folder's has no dot, every file's has one. */
+  private async topLevel(): Promise<{ flat: string[]; shards: string[] }> {
+    const names = await namesOf(this.dir);
+    return { flat: sortedKeys('', names), shards: names.filter((n) => SHARD_FOLDER.test(n)).sort() };
   }
 
   private entry(shard: string, key: string): RecordFile {
