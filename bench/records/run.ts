@@ -7,7 +7,7 @@
  *  - resume-previous: the same with the previous version's lookup (a Set of all names, then each record read)
  *  - read:   every record read and parsed (readSourceRecords, what pack and status do)
  * Prints wall time and peak RSS per operation; the page cache is warm (files just written).
- * Run: node --import tsx bench/records/run.ts [--counts 100000,1000000] [--dir /work/cache/records-bench] [--ops list,resume,...] [--keep]
+ * Run: node --import tsx bench/records/run.ts [--counts 100000,1000000] [--dir /work/cache/records-bench] [--layouts flat,sharded] [--ops list,resume,...] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -45,17 +45,15 @@ async function writeRecords(dir: string, count: number, layout: 'flat' | 'sharde
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.join(dir, 'sources'), { recursive: true });
   const relOf = layout === 'flat' ? flatRecordRelPath : recordRelPath;
-  const made = new Set<string>();
+  const folders = new Map<string, Promise<unknown>>();
   for (let i = 0; i < count; i += 256) {
     const batch = Array.from({ length: Math.min(256, count - i) }, (_, j) => record(i + j));
     await Promise.all(
       batch.map(async (r) => {
         const file = path.join(dir, relOf(r.id));
         const folder = path.dirname(file);
-        if (!made.has(folder)) {
-          made.add(folder);
-          await mkdir(folder, { recursive: true });
-        }
+        if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
+        await folders.get(folder);
         await writeFile(file, JSON.stringify(r));
       }),
     );
@@ -121,8 +119,9 @@ async function main(): Promise<void> {
   const counts = (option('--counts') ?? '100000,1000000').split(',').map(Number);
   const root = option('--dir') ?? '/work/cache/records-bench';
   const only = option('--ops')?.split(',');
+  const layouts = (option('--layouts') ?? 'flat,sharded').split(',') as ('flat' | 'sharded')[];
   for (const count of counts) {
-    for (const layout of ['flat', 'sharded'] as const) {
+    for (const layout of layouts) {
       const dir = path.join(root, `${layout}-${count}`);
       const t0 = performance.now();
       await writeRecords(dir, count, layout);
