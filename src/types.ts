@@ -172,7 +172,7 @@ export type ClipRecord = KeptClip | DroppedClip;
 
 export type SourceStatus = 'done' | 'failed' | 'refused';
 
-/** The one record a per-source task writes (atomically, last) to sources/<id>.json. */
+/** The one record a per-source task writes (atomically, last) to sources/<id[0:2]>/<id>.json. */
 export interface SourceRecord {
   version: 1;
   id: string;

@@ -6,7 +6,7 @@
 import type { RunProgress } from '../cli/progress.js';
 import type { RunConfig } from '../config/schema.js';
 import { isRowError, readInputs } from '../sources/index.js';
-import { needsRedo, type OutputDir } from '../store/output.js';
+import type { OutputDir } from '../store/output.js';
 import type { RowError, Source } from '../types.js';
 
 /** What reading the inputs is reported to (a RunProgress). */
@@ -24,6 +24,12 @@ export function readRunInputs(inputs: string[], cfg: RunConfig): AsyncGenerator<
   return readInputs(inputs, { urlColumn: cfg.urlColumn, preset: cfg.preset, licenseColumn: cfg.policy.licenseColumn });
 }
 
+/**
+ * Sources looked up in the record store at once: a resume over millions of sources waits on many
+ * file checks together instead of one after another (on network storage, one round trip each).
+ */
+const LOOKUP_BATCH = 64;
+
 /** Sources still to do: unseen ones, and earlier failures that may succeed on a retry. */
 export async function* pendingSources(
   out: OutputDir,
@@ -32,7 +38,18 @@ export async function* pendingSources(
   events?: InputEvents,
   tally: PendingTally = { seen: 0, skipped: 0, badRows: 0 },
 ): AsyncGenerator<Source> {
-  const recorded = await out.recordedIds();
+  let batch: Source[] = [];
+  async function* unfinished(): AsyncGenerator<Source> {
+    const finished = await Promise.all(batch.map((s) => out.records.isFinished(s.id)));
+    for (const [i, source] of batch.entries()) {
+      if (!finished[i]) yield source;
+      else {
+        tally.skipped++;
+        events?.skipped();
+      }
+    }
+    batch = [];
+  }
   for await (const item of readRunInputs(inputs, cfg)) {
     if (isRowError(item)) {
       tally.badRows++;
@@ -41,12 +58,9 @@ export async function* pendingSources(
     }
     tally.seen++;
     events?.sourceSeen();
-    if (recorded.has(item.id) && !needsRedo(await out.readRecord(item.id))) {
-      tally.skipped++;
-      events?.skipped();
-      continue;
-    }
-    yield item;
+    batch.push(item);
+    if (batch.length === LOOKUP_BATCH) yield* unfinished();
   }
+  yield* unfinished();
   events?.inputsExhausted();
 }

@@ -6,13 +6,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MARKERS_DIR } from './part-layout.js';
+import { SAFE_ID } from '../store/record-store.js';
 
 /**
- * A source id is a plain file name (the rule of records.ts): it names the marker, the record and
+ * A source id is a plain file name (the record store's SAFE_ID): it names the marker, the record and
  * the clip folder, so an id like "../x" would lead a commit's deletes out of the output folder.
  */
-const SAFE_SOURCE_ID = /^[A-Za-z0-9_-]+$/;
-export const isSafeSourceId = (id: unknown): id is string => typeof id === 'string' && SAFE_SOURCE_ID.test(id);
+export const isSafeSourceId = (id: unknown): id is string => typeof id === 'string' && SAFE_ID.test(id);
 
 /** Refuses an id that is not a plain file name, before anything is deleted under it. */
 export function assertSafeSourceId(id: string): void {

@@ -21,7 +21,9 @@
  * once every worker's staged sources are committed or its lease lapsed.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { OutputDir } from '../store/output.js';
+import { flatRecordRelPath, recordRelPath } from '../store/record-store.js';
 import type { SourceRecord } from '../types.js';
 import { listParts, partFiles, readManifest, type PartState } from './index-parts.js';
 import { adoptFlatLayout } from './part-adopt.js';
@@ -65,13 +67,17 @@ async function pendingSourceTimes(outDir: string): Promise<Map<string, number>> 
 type MarkedRecord = { record: SourceRecord } | { gone: true } | { problem: string };
 
 async function readMarkedRecord(out: OutputDir, sourceId: string): Promise<MarkedRecord> {
-  let text: string;
-  try {
-    text = await fs.readFile(out.recordPath(sourceId), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { gone: true };
-    return { problem: `its record could not be read: ${(err as Error).message}` };
+  let text: string | undefined;
+  // Its shard folder first, then the flat layout of earlier versions.
+  for (const rel of [recordRelPath(sourceId), flatRecordRelPath(sourceId)]) {
+    try {
+      text = await fs.readFile(path.join(out.root, rel), 'utf8');
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { problem: `its record could not be read: ${(err as Error).message}` };
+    }
   }
+  if (text === undefined) return { gone: true };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,13 +1,13 @@
 /**
- * Reads the per-source result records of an output directory (`<out>/sources/<id>.json`) in
- * source-id order, one at a time, so that a pack over millions of sources never holds them all.
- * Partial writes (`*.tmp`, left by a task killed mid-write) and files that do not parse as a
- * record are skipped and reported, never fatal: the run that owns them redoes those sources.
+ * Reads the per-source result records of an output directory (the record store,
+ * store/record-store.ts) in record order, a few at a time, so that a pack over millions of
+ * sources never holds them all. Partial writes (`*.tmp`, left by a task killed mid-write) and
+ * files that do not parse as a record are skipped and reported, never fatal: the run that owns
+ * them redoes those sources.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { SourceRecord } from '../types.js';
-import { SOURCES_DIR } from '../store/layout.js';
+import { flatRecordRelPath, recordRelPath, RecordStore, SAFE_ID, type RecordFile } from '../store/record-store.js';
 
 export interface SkippedRecord {
   /** Path relative to the output directory. */
@@ -16,60 +16,57 @@ export interface SkippedRecord {
   message: string;
 }
 
-const RECORD_SUFFIX = '.json';
+/** Record files read at once, ahead of the one yielded: keeps the disk busy, holds few records. */
+const READ_AHEAD = 32;
 
-export const sourcesDir = (outDir: string): string => path.join(outDir, SOURCES_DIR);
-
-/** Record file names sorted by plain code-unit order (locale-independent, so every machine agrees). */
-async function recordFileNames(dir: string): Promise<string[]> {
-  try {
-    const names = await fs.readdir(dir);
-    return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-/** A source id is a plain file name: it names the record and the clip folder, so it must not be a path. */
-const SAFE_ID = /^[A-Za-z0-9_-]+$/;
-
-/** A version 1 record whose id is its own file name (an id like "../x" would lead pack out of the dataset). */
-function isSourceRecord(value: unknown, name: string): value is SourceRecord {
+/** A version 1 record lying where its id says (an id like "../x" would lead pack out of the dataset). */
+function isSourceRecord(value: unknown, rel: string): value is SourceRecord {
   const r = value as Partial<SourceRecord> | null;
   return (
     typeof r === 'object' && r !== null && r.version === 1 && typeof r.id === 'string' &&
-    SAFE_ID.test(r.id) && `${r.id}${RECORD_SUFFIX}` === name &&
+    SAFE_ID.test(r.id) && (rel === recordRelPath(r.id) || rel === flatRecordRelPath(r.id)) &&
     typeof r.uri === 'string' && typeof r.status === 'string' && Array.isArray(r.clips)
   );
 }
 
+interface Pending {
+  entry: RecordFile;
+  text: Promise<string | Error> | undefined;
+}
+
+/** The record a listed file holds, or the reason it is skipped. */
+async function settle({ entry, text }: Pending): Promise<{ record: SourceRecord } | { skipped: SkippedRecord }> {
+  const skip = (reason: SkippedRecord['reason'], message: string) => ({ skipped: { file: entry.rel, reason, message } });
+  if (!text) return skip('partial', 'an interrupted write; the source will be redone by the next run');
+  const read = await text;
+  if (read instanceof Error) return skip('unreadable', read.message);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read);
+  } catch (err) {
+    return skip('unreadable', (err as Error).message);
+  }
+  return isSourceRecord(parsed, entry.rel) ? { record: parsed } : skip('unreadable', 'not a version 1 source record lying where its id says');
+}
+
 /**
- * Yields every readable source record, sorted by source id (file name). `onSkip` hears about
- * each partial or unreadable file.
+ * Yields every readable source record, in record order (source-id order for hashed ids, the
+ * same on every machine). `onSkip` hears about each partial or unreadable file, in that order too.
  */
 export async function* readSourceRecords(
   outDir: string,
   onSkip: (skipped: SkippedRecord) => void = () => {},
 ): AsyncGenerator<SourceRecord> {
-  const dir = sourcesDir(outDir);
-  for (const name of await recordFileNames(dir)) {
-    const file = path.join(SOURCES_DIR, name);
-    if (!name.endsWith(RECORD_SUFFIX)) {
-      if (name.includes('.tmp')) onSkip({ file, reason: 'partial', message: 'an interrupted write; the source will be redone by the next run' });
-      continue;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8'));
-    } catch (err) {
-      onSkip({ file, reason: 'unreadable', message: (err as Error).message });
-      continue;
-    }
-    if (!isSourceRecord(parsed, name)) {
-      onSkip({ file, reason: 'unreadable', message: 'not a version 1 source record named after its id' });
-      continue;
-    }
-    yield parsed;
+  const queue: Pending[] = [];
+  async function* next(): AsyncGenerator<SourceRecord> {
+    const result = await settle(queue.shift()!);
+    if ('record' in result) yield result.record;
+    else onSkip(result.skipped);
   }
+  for await (const entry of new RecordStore(outDir).files()) {
+    const text = entry.kind === 'record' ? fs.readFile(entry.file, 'utf8').catch((err: Error) => err) : undefined;
+    queue.push({ entry, text });
+    if (queue.length > READ_AHEAD) yield* next();
+  }
+  while (queue.length > 0) yield* next();
 }

@@ -26,7 +26,7 @@ export interface StageContext {
 /** One source in the making: its record (filled stage by stage) and what earlier stages produced. */
 export interface SourceWork extends StageContext {
   readonly source: Source;
-  /** Becomes `sources/<id>.json` when the last stage has run (or one has failed). */
+  /** Becomes the source's record (`sources/<id[0:2]>/<id>.json`) when the last stage has run (or one has failed). */
   readonly record: SourceRecord;
   /** Scratch folder of this source (the download); removed when the task ends. */
   readonly workDir: string;

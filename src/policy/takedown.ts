@@ -150,7 +150,7 @@ const isTakenDown = (record: SourceRecord): boolean => record.status === 'refuse
 /** Marks a source record refused by takedown, without clips, so a rerun skips the source; a record already so marked keeps its message. */
 async function markRecord(out: OutputDir, record: SourceRecord, message: string): Promise<void> {
   if (isTakenDown(record)) return;
-  await writeJsonAtomic(out.recordPath(record.id), {
+  await out.writeRecord({
     ...record,
     status: 'refused',
     clips: [],

@@ -7,9 +7,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ClipRow, PackStats } from '../pack/index.js';
-import { sourcesDir } from '../pack/records.js';
 import { listParts, partFiles, readPartRows } from '../pack/index-parts.js';
 import { UNKNOWN } from '../policy/licenses.js';
+import { RecordStore } from '../store/record-store.js';
 import type { ClipRecord, SourceRecord } from '../types.js';
 
 /** One clip, flattened for tables, filters and charts. */
@@ -145,25 +145,23 @@ export class DatasetReader {
   constructor(readonly root: string) {}
 
   private async readRecords(): Promise<SourceRecord[]> {
-    const dir = sourcesDir(this.root);
-    const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const seen = new Set(names);
-    for (const name of this.records.keys()) if (!seen.has(name)) this.records.delete(name);
-    for (let i = 0; i < names.length; i += READ_BATCH) {
-      await Promise.all(names.slice(i, i + READ_BATCH).map((name) => this.refresh(dir, name)));
+    const files: string[] = [];
+    for await (const entry of new RecordStore(this.root).files()) if (entry.kind === 'record') files.push(entry.file);
+    const seen = new Set(files);
+    for (const file of this.records.keys()) if (!seen.has(file)) this.records.delete(file);
+    for (let i = 0; i < files.length; i += READ_BATCH) {
+      await Promise.all(files.slice(i, i + READ_BATCH).map((file) => this.refresh(file)));
     }
-    return names.flatMap((name) => this.records.get(name)?.record ?? []);
+    return files.flatMap((file) => this.records.get(file)?.record ?? []);
   }
 
   /** Parses one record file again when it changed (or is new); forgets it when it is gone. */
-  private async refresh(dir: string, name: string): Promise<void> {
-    const file = path.join(dir, name);
+  private async refresh(file: string): Promise<void> {
     const stamp = await stampOf(file);
-    if (!stamp) return void this.records.delete(name);
-    if (sameStamp(this.records.get(name)?.stamp, stamp)) return;
+    if (!stamp) return void this.records.delete(file);
+    if (sameStamp(this.records.get(file)?.stamp, stamp)) return;
     const parsed: unknown = await fs.readFile(file, 'utf8').then(JSON.parse).catch(() => undefined);
-    this.records.set(name, { stamp, record: isRecord(parsed) ? parsed : undefined });
+    this.records.set(file, { stamp, record: isRecord(parsed) ? parsed : undefined });
   }
 
   /** The index rows (all final parts), reading again only the parts that changed or are new. */

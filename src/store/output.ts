@@ -3,11 +3,15 @@
  * written atomically and last, so a killed run resumes by skipping what has a record.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FatalError } from '../errors.js';
 import type { SourceRecord } from '../types.js';
-import { CLIPS_DIR, SOURCES_DIR } from './layout.js';
+import { CLIPS_DIR } from './layout.js';
+import { RecordStore } from './record-store.js';
+
+export { tempPathFor, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
+export { needsRedo } from './record-store.js';
 
 /** A file in every output directory, so directory inputs never read a dataset's clips back as sources. */
 export const OUTPUT_MARKER = '.clipmill-output';
@@ -22,14 +26,13 @@ export async function requireMarkedOutput(dir: string): Promise<void> {
 }
 
 export class OutputDir {
-  constructor(readonly root: string) {}
+  /** One record per source (where they lie: store/record-store.ts). */
+  readonly records: RecordStore;
 
-  get sourcesDir(): string {
-    return path.join(this.root, SOURCES_DIR);
+  constructor(readonly root: string) {
+    this.records = new RecordStore(root);
   }
-  recordPath(sourceId: string): string {
-    return path.join(this.sourcesDir, `${sourceId}.json`);
-  }
+
   /** Kept clip files of one source, relative to the root (as stored in ClipRecord.file). */
   clipsDirRel(sourceId: string): string {
     return path.join(CLIPS_DIR, sourceId);
@@ -63,7 +66,7 @@ export class OutputDir {
   async prepare(opts: { force?: boolean } = {}): Promise<void> {
     if (!opts.force) await this.refuseForeignFolder();
     try {
-      await makeDirs(this.sourcesDir);
+      await makeDirs(this.records.dir);
       await writeFile(path.join(this.root, OUTPUT_MARKER), 'This directory is a clipmill output; directory inputs skip it.\n');
       const probe = path.join(this.root, `.write-test-${randomBytes(4).toString('hex')}`);
       await writeFile(probe, 'ok');
@@ -82,27 +85,12 @@ export class OutputDir {
     );
   }
 
-  async readRecord(sourceId: string): Promise<SourceRecord | undefined> {
-    try {
-      return JSON.parse(await readFile(this.recordPath(sourceId), 'utf8')) as SourceRecord;
-    } catch {
-      return undefined;
-    }
+  readRecord(sourceId: string): Promise<SourceRecord | undefined> {
+    return this.records.read(sourceId);
   }
 
-  async writeRecord(record: SourceRecord): Promise<void> {
-    await writeJsonAtomic(this.recordPath(record.id), record);
-  }
-
-  /** Ids of sources that have a record, i.e. finished in an earlier or the current run. */
-  async recordedIds(): Promise<Set<string>> {
-    let names: string[] = [];
-    try {
-      names = await readdir(this.sourcesDir);
-    } catch {
-      return new Set();
-    }
-    return new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
+  writeRecord(record: SourceRecord): Promise<void> {
+    return this.records.write(record);
   }
 }
 
@@ -134,25 +122,3 @@ export function unwritableRecord(record: SourceRecord, err: unknown): SourceReco
   };
 }
 
-/**
- * A source is (re)done when it has no record, or only a transient failure (network, rate limit)
- * that a later run may get past; done, refused and permanently failed sources are not redone.
- */
-export function needsRedo(record: SourceRecord | undefined): boolean {
-  return !record || (record.status === 'failed' && record.error?.transient === true);
-}
-
-/** A temporary name next to `file`, unique per process and call, so concurrent writers never share one. */
-export const tempPathFor = (file: string): string => `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-
-/** Writes to a temporary name in the same directory and renames it, so readers never see half a file. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = tempPathFor(file);
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
-
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
-}

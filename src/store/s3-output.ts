@@ -24,6 +24,7 @@ import { deleteObject, downloadObject, headObject, isNotFound, listObjects, type
 import { isCommittedShard, isRecord, isScratch, isStaging, neededForReduce, partsWithManifest, prunable, publishGroups } from './s3-layout.js';
 import { holdsFile, uploadFile, type UploadOptions } from './s3-upload.js';
 import { joinKey, parseS3Uri, type S3Location } from './s3-uri.js';
+import { needsRedo, recordRelPath, retryRelPath } from './record-store.js';
 
 const PARALLEL_TRANSFERS = 4;
 
@@ -111,7 +112,9 @@ export class S3Output {
 
   /** Publishes one finished source of a local run: its clip files, then its record. Failures are left to the final sync. */
   readonly publishSource = async (record: SourceRecord): Promise<void> => {
-    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), this.recordRel(record.id)];
+    // A transient failure's retry marker goes before its record, as on disk.
+    const marker = needsRedo(record) ? [retryRelPath(record.id)] : [];
+    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), ...marker, recordRelPath(record.id)];
     try {
       for (const rel of files) await uploadFile(path.join(this.staging, rel), this.locationOf(rel), this.upload);
     } catch (err) {
@@ -121,7 +124,7 @@ export class S3Output {
 
   /** A source's record, relative to the staging folder (the record store decides where records go). */
   recordRel(sourceId: string): string {
-    return path.relative(this.staging, new OutputDir(this.staging).recordPath(sourceId)).split(path.sep).join('/');
+    return recordRelPath(sourceId);
   }
 
   /**

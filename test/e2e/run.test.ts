@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, startCli } from '../helpers/cli.js';
-import { listShards, queryIndex, readRecords, tarMembers } from '../helpers/dataset.js';
+import { listShards, queryIndex, readRecords, recordFiles, tarMembers } from '../helpers/dataset.js';
 import { cutVideo, ffmpeg, lavfiVideo, tempDir, type TempDir } from '../helpers/media.js';
 
 /** Serves files of `dir`; /stall.mp4 sends headers then never a byte; anything missing is a 404. */
@@ -191,11 +191,9 @@ describe('a run killed with SIGKILL and started again', () => {
     const args = (out: string) => ['run', dir.file('in'), '--out', out, '--workers', '1', '--min-clip', '1'];
     const resumed = dir.file('in/resumed');
     const killed = startCli(args(resumed));
-    const recordsDir = path.join(resumed, 'sources');
     // Kill as soon as the first source has its record.
     for (;;) {
-      const names = await readdir(recordsDir).catch(() => [] as string[]);
-      if (names.some((n) => n.endsWith('.json'))) break;
+      if ((await recordFiles(resumed)).length > 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     killed.child.kill('SIGKILL');

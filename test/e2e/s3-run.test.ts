@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sourceId } from '../../src/sources/ids.js';
 import { downloadObject, headObject, listObjects, putObject } from '../../src/store/s3.js';
+import { recordRelPath } from '../../src/store/record-store.js';
 import { uploadFile } from '../../src/store/s3-upload.js';
 import type { SourceRecord } from '../../src/types.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -72,17 +73,17 @@ describe('clipmill run with inputs and output in S3', () => {
 
     const keys = new Set<string>();
     for await (const o of listObjects({ bucket: 'datasets', key: 'runs/first/' })) keys.add(o.key.slice('runs/first/'.length));
-    for (const id of Object.values(ids)) assert.ok(keys.has(`sources/${id}.json`), `record of ${id} is in the bucket`);
+    for (const id of Object.values(ids)) assert.ok(keys.has(recordRelPath(id)), `record of ${id} is in the bucket`);
     for (const name of ['index.parquet', 'stats.json', 'ATTRIBUTION.md', '.clipmill-output']) assert.ok(keys.has(name), name);
     assert.ok(![...keys].some((k) => k.startsWith('.work/') || k.endsWith('.tmp')), 'no scratch files are published');
 
-    const record = JSON.parse(await readFile(await fetchBack(`sources/${ids.a}.json`), 'utf8')) as SourceRecord;
+    const record = JSON.parse(await readFile(await fetchBack(recordRelPath(ids.a)), 'utf8')) as SourceRecord;
     const object = await headObject({ bucket: 'inputs', key: 'videos/a.mp4' });
     assert.equal(record.kind, 's3');
     assert.equal(record.provenance?.finalUri, 's3://inputs/videos/a.mp4');
     assert.equal(record.provenance?.bytes, object?.size);
     assert.equal(record.provenance?.headers?.etag, `"${object?.etag}"`);
-    const missing = JSON.parse(await readFile(await fetchBack(`sources/${ids.missing}.json`), 'utf8')) as SourceRecord;
+    const missing = JSON.parse(await readFile(await fetchBack(recordRelPath(ids.missing)), 'utf8')) as SourceRecord;
     assert.equal(missing.status, 'failed');
     assert.equal(missing.error?.code, 'http_not_found');
 

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
-import { listShards, queryIndex, readRecords } from '../helpers/dataset.js';
+import { listShards, queryIndex, readRecords, recordFiles } from '../helpers/dataset.js';
 import { cutVideo, tempDir, type TempDir } from '../helpers/media.js';
 import { checkParts, type PartsView } from '../helpers/parts.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
@@ -220,7 +220,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 async function recordCount(outDir: string): Promise<number> {
-  return (await readdir(path.join(outDir, 'sources'), { recursive: true }).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length;
+  return (await recordFiles(outDir)).length;
 }
 
 interface Dataset {

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import tar from 'tar-stream';
+import { RecordStore } from '../../src/store/record-store.js';
 import type { SourceRecord } from '../../src/types.js';
 
 export async function listShards(outDir: string): Promise<string[]> {
@@ -48,8 +49,13 @@ export async function queryIndex(outDir: string, sql: (table: string) => string)
   }
 }
 
+/** Absolute paths of the record files of an output directory, in record order. */
+export async function recordFiles(outDir: string): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of new RecordStore(outDir).files()) if (entry.kind === 'record') files.push(entry.file);
+  return files;
+}
+
 export async function readRecords(outDir: string): Promise<SourceRecord[]> {
-  const dir = path.join(outDir, 'sources');
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(dir, n), 'utf8')) as SourceRecord));
+  return Promise.all((await recordFiles(outDir)).map(async (file) => JSON.parse(await readFile(file, 'utf8')) as SourceRecord));
 }

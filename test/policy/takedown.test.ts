@@ -9,6 +9,7 @@ import { writeAttribution } from '../../src/policy/attribution.js';
 import { loadPolicyContext } from '../../src/policy/context.js';
 import { decideAdmission } from '../../src/policy/policy.js';
 import { loadTakedowns, takedown, TAKEDOWNS_FILE } from '../../src/policy/takedown.js';
+import { RecordStore } from '../../src/store/record-store.js';
 import type { Source, SourceRecord } from '../../src/types.js';
 import { listShards, queryIndex, tarMembers } from '../helpers/dataset.js';
 import { buildFixture, PARTS, sha256, SHARD, type Fixture } from './dataset-fixture.js';
@@ -20,7 +21,7 @@ async function shardHashes(dir: string): Promise<Map<string, string>> {
 }
 
 const readRecord = async (f: Fixture, name: string): Promise<SourceRecord> =>
-  JSON.parse(await readFile(path.join(f.dir, 'sources', `${f.sources[name]!.id}.json`), 'utf8')) as SourceRecord;
+  (await new RecordStore(f.dir).read(f.sources[name]!.id))!;
 
 const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
 

@@ -4,12 +4,13 @@
  * showing the packed dataset. The run's own metrics endpoint parses strictly while it goes.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { PackStats } from '../../src/pack/index.js';
 import { startCli } from '../helpers/cli.js';
+import { recordFiles } from '../helpers/dataset.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { cardValue, launchBrowser, sourcesCharted, waitReady, watchedPage } from './browser.js';
 import { inputAccess, makeInputs } from './fixture.js';
@@ -78,7 +79,7 @@ describe('the dashboard of a run in progress', { timeout: 900_000 }, () => {
     await page.waitForFunction((n) => document.querySelector('[data-total="kept"]')?.getAttribute('data-value') === String(n), stats.clips.kept);
     assert.equal(await cardValue(page, 'sources'), SOURCES);
     assert.equal(await sourcesCharted(page), SOURCES);
-    assert.equal((await readdir(path.join(out(), 'sources'))).length, SOURCES);
+    assert.equal((await recordFiles(out())).length, SOURCES);
     assert.deepEqual(problems, []);
   });
 });

@@ -9,6 +9,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { recordRelPath } from '../../src/store/record-store.js';
 import { runCli } from '../helpers/cli.js';
 import { listShards, readRecords, tarMembers } from '../helpers/dataset.js';
 import { cutVideo, lavfiVideo, tempDir, type TempDir } from '../helpers/media.js';
@@ -29,7 +30,7 @@ describe('records pointing outside their clip folder', () => {
     const first = await runCli(['run', dir.file('in'), '--out', out(), ...RUN_FLAGS]);
     assert.equal(first.code, 0, first.stderr);
     const [record] = await readRecords(out());
-    const recordFile = path.join(out(), 'sources', `${record!.id}.json`);
+    const recordFile = path.join(out(), recordRelPath(record!.id));
     for (const clip of record!.clips) if (clip.file) clip.file = path.relative(out(), secret);
     assert.ok(record!.clips.some((c) => c.status === 'kept'), 'the run kept clips to point elsewhere');
     await writeFile(recordFile, JSON.stringify(record));

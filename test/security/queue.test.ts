@@ -17,6 +17,7 @@ import { signRun } from '../../src/executors/job-trust.js';
 import { redisOptions, runKey, SOURCES_QUEUE } from '../../src/executors/redis.js';
 import { canonicalUri, sourceId } from '../../src/sources/ids.js';
 import { OUTPUT_MARKER } from '../../src/store/output.js';
+import { recordRelPath } from '../../src/store/record-store.js';
 import { startCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
@@ -95,7 +96,7 @@ describe('a worker and an untrusted Redis', () => {
     const res = await settle(`${runId}.${s.id}`, { runId, source: s });
     assert.equal(res.state, 'completed', res.reason);
     assert.equal(await exists(pwned()), false, 'the configured program never ran');
-    assert.ok(await exists(path.join(outDir, 'sources', `${s.id}.json`)), 'the source has its record');
+    assert.ok(await exists(path.join(outDir, recordRelPath(s.id))), 'the source has its record');
   });
 
   it('refuses path-like ids and ids that are not the id of their URI', async () => {
