@@ -83,7 +83,7 @@ const RAMP_SLOWDOWN = 0.25;
  * level and separates the two sides in structure, where brightness and contrast jumping from frame
  * to frame keep the plain step from standing out. Same picture-share and flash checks as a cut.
  */
-const STRUCTURE_MEDIAN_FACTOR = 2.5;
+const STRUCTURE_MEDIAN_FACTOR = 2;
 const STRUCTURE_MAD_FACTOR = 2;
 const STRUCTURE_SEPARATION = 1.5;
 
