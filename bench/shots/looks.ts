@@ -204,13 +204,14 @@ function flashFilter(shot: ShotSpec): string {
   return f.style === 'white' ? `,drawbox=x=0:y=0:w=iw:h=ih:color=white@0.9:t=fill:${when}` : `,eq=brightness=0.4:${when}`;
 }
 
-/** Old-film damage (see ShotSpec.damage); a pseudo-random function of the frame number per seed. */
-function damageFilter(shot: ShotSpec, c: Canvas): string {
-  const d = shot.damage;
-  if (!d) return '';
+/**
+ * Old-film damage of a shot of `frames` frames (see ShotSpec.damage), as filters to append to its
+ * chain (starting with a comma); a pseudo-random function of the frame number per seed.
+ */
+export function oldFilmDamage(d: { seed: number; burn?: number }, frames: number, c: Canvas): string {
   const k = 1 + (d.seed % 7) / 3;
   const jitter = `crop=iw-8:ih-8:x='4+4*sin(n*${(7.3 * k).toFixed(2)})':y='4+4*cos(n*${(5.1 * k).toFixed(2)})',scale=${c.width}:${c.height}`;
-  const burn = d.burn ? `+0.45*gte(n,${shot.frames - d.burn})` : '';
+  const burn = d.burn ? `+0.45*gte(n,${frames - d.burn})` : '';
   const flicker = `eq=brightness='0.14*sin(n*${(2.7 * k).toFixed(2)})*cos(n*${(1.3 * k).toFixed(2)})${burn}':contrast='1+0.25*sin(n*${(3.1 * k).toFixed(2)})':eval=frame`;
   const speed = (x: number) => Math.round(x * c.fps * k);
   const scratch = (v: number, o: number, colour: string) => `drawbox=x='mod(t*${speed(v)}+${o},iw)':y=0:w=2:h=ih:color=${colour}:t=fill`;
@@ -224,6 +225,6 @@ export function shotChain(shot: ShotSpec, i: number, input: number, c: Canvas): 
   const tb = `settb=1/${c.fps}`;
   return (
     `${lookChain(shot, input, c)},trim=end_frame=${shot.frames},${tb},setpts=N/(${c.fps}*TB),fps=${c.fps}` +
-    `${damageFilter(shot, c)}${grain}${flashFilter(shot)},format=yuv420p,setsar=1[s${i}]`
+    `${shot.damage ? oldFilmDamage(shot.damage, shot.frames, c) : ''}${grain}${flashFilter(shot)},format=yuv420p,setsar=1[s${i}]`
   );
 }
