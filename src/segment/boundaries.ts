@@ -5,7 +5,7 @@
  * scales them all (lower finds more).
  */
 import type { Transition } from '../types.js';
-import { CUT_COLOUR_SEPARATION, CUT_MIN, CUT_SEPARATION, STRUCTURE_CUT_MIN } from './cut-candidates.js';
+import { CUT_COLOUR_SEPARATION, CUT_MIN, CUT_SEPARATION, STRUCTURE_CUT_MIN, STRUCTURE_SEPARATION } from './cut-candidates.js';
 import { windowMedianMad } from './stats.js';
 
 export interface BoundarySeries {
@@ -85,7 +85,6 @@ const RAMP_SLOWDOWN = 0.25;
  */
 const STRUCTURE_MEDIAN_FACTOR = 2;
 const STRUCTURE_MAD_FACTOR = 2;
-const STRUCTURE_SEPARATION = 1.5;
 
 export function findCuts(series: BoundarySeries, params: BoundaryParams): number[] {
   const cuts = findPlainCuts(series, params);

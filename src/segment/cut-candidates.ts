@@ -41,6 +41,8 @@ export const CUT_SEPARATION = 1.5;
 export const CUT_COLOUR_SEPARATION = 2.5;
 /** A structure step a cut candidate needs (a cut's is near 1: the shapes are unrelated). */
 export const STRUCTURE_CUT_MIN = 0.3;
+/** Two-sided separation in structure that a cut under flicker needs (see findCuts). */
+export const STRUCTURE_SEPARATION = 1.5;
 /** Structure distances within a side below this count as this much (a still side is not infinitely calm). */
 const STRUCTURE_FLOOR = 0.05;
 /** Steps at least this share of the candidate's belong to the same short transition. */
@@ -130,7 +132,8 @@ export class CutCandidates {
       this.histSeparation.set(c, sep.colour);
       this.structureSeparation.set(c, sep.structure);
       this.changed.set(c, changedShare(this.src.sig(c - 1), this.src.sig(c)));
-      this.checkFlash(c, last);
+      // The structure flash check is costly (shifted distances) and read only where the structure separates.
+      this.checkFlash(c, last, sep.structure >= STRUCTURE_SEPARATION);
       if (byStep && !separates(sep)) this.checkShortTransition(c, last);
     }
   }
@@ -142,7 +145,7 @@ export class CutCandidates {
    * the layout may not match again, but the colours do: where the colours jump at c, also how far
    * they come back.
    */
-  private checkFlash(c: number, last: number): void {
+  private checkFlash(c: number, last: number, structure: boolean): void {
     const { sig, flashFrames: f } = this.src;
     let min = Infinity;
     let minHist = Infinity;
@@ -150,12 +153,12 @@ export class CutCandidates {
     for (let a = 1; a <= f && c - a >= 0; a++) {
       for (let b = 0; a + b <= f && c + b <= last; b++) {
         min = Math.min(min, frameDistance(sig(c - a), sig(c + b)));
-        minStructure = Math.min(minStructure, structureDistance(sig(c - a), sig(c + b)));
+        if (structure) minStructure = Math.min(minStructure, structureDistance(sig(c - a), sig(c + b)));
         if (b > 0) minHist = Math.min(minHist, histDistance(sig(c - a), sig(c + b)));
       }
     }
     this.across.set(c, min);
-    this.structureAcross.set(c, minStructure);
+    if (structure) this.structureAcross.set(c, minStructure);
     const colourJump = histDistance(sig(c - 1), sig(c));
     this.colourReturn.set(c, colourJump >= FLASH_COLOUR_JUMP ? minHist / colourJump : Number.NaN);
   }
