@@ -133,7 +133,7 @@ export class CutCandidates {
       this.structureSeparation.set(c, sep.structure);
       this.changed.set(c, changedShare(this.src.sig(c - 1), this.src.sig(c)));
       // The structure flash check is costly (shifted distances) and read only where the structure separates.
-      this.checkFlash(c, last, sep.structure >= STRUCTURE_SEPARATION);
+      this.checkFlash(c, last, Math.fround(sep.structure) >= STRUCTURE_SEPARATION);
       if (byStep && !separates(sep)) this.checkShortTransition(c, last);
     }
   }
