@@ -11,7 +11,9 @@
 # $CACHE/debs so a rerun works offline. The manifest ($CACHE/manifest.tsv) lists, one a line,
 #   kind  package  version  path-inside-package  local-path  sha256
 # kind is `photo` (a real photograph), `art` (an illustration: flat colour, gradients, graphics) or
-# `video` (a real video file). Nothing here is committed; the benchmarks read the manifest.
+# `video` (a real video file) or `dev-video` (a real video added for the development split only, after
+# the split by hash was fixed: a kind of its own, so adding it moves no other file between splits).
+# Nothing here is committed; the benchmarks read the manifest.
 set -euo pipefail
 
 CACHE="${CLIPMILL_MEDIA_CACHE:-/work/cache/media}"
@@ -84,6 +86,12 @@ video psychtoolbox-3-common /usr/share/psychtoolbox-3/PsychDemos/MovieDemos/Dual
 video gem-doc /usr/share/gem/examples/data/anim-1.mov
 video janus-demos /usr/share/janus/demos/surround/ChID-BLITS-EBU.mp4
 video openboard-common /usr/share/openboard/library/videos/wannaworktogether.mp4
+dev-video tupi-data /usr/share/tupi/data/help/examples/example.avi
+dev-video gem-doc /usr/share/gem/examples/data/homer.avi
+dev-video planetblupi-common /usr/share/planetblupi/movie/play101.mkv
+dev-video planetblupi-common /usr/share/planetblupi/movie/play103.mkv
+dev-video planetblupi-common /usr/share/planetblupi/movie/play107.mkv
+dev-video planetblupi-common /usr/share/planetblupi/movie/play110.mkv
 '
 
 mkdir -p "$CACHE/debs" "$CACHE/files"

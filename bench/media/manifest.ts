@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type MediaKind = 'photo' | 'art' | 'video';
+/** `dev-video`: real videos added later for the development split only (annotated in bench/shots/truth). */
+export type MediaKind = 'photo' | 'art' | 'video' | 'dev-video';
 export type Split = 'dev' | 'heldout';
 
 export interface MediaEntry {

@@ -14,10 +14,14 @@ export type Look =
   | { kind: 'fastzoom'; image: string; at: number }
   | { kind: 'flyin'; image: string; object: string; at: number }
   | { kind: 'typography'; image: string; words: string[] }
+  /** Icon swaps: a large picture over a drifting backdrop replaced in one frame by another, at `at[i]`. */
+  | { kind: 'swaps'; image: string; objects: string[]; at: number[] }
   | { kind: 'morph'; image: string }
   | { kind: 'life'; rate: number; seed: number }
   | { kind: 'video'; file: string; start: number; step: number; hold: number }
-  | { kind: 'flat'; from: number; to: number };
+  | { kind: 'flat'; from: number; to: number }
+  /** TV snow: every frame fresh random grey noise (a tuner with no signal). */
+  | { kind: 'snow'; seed: number };
 
 /**
  * Exact repeats: `r` shows each picture r times on average (2: on twos, 3: on threes, 1.5: 16.7 fps
@@ -35,6 +39,12 @@ export interface ShotSpec {
   blur?: number;
   /** Frames [at, at+frames) turned white or brightened: a distractor, not a boundary. */
   flash?: { at: number; frames: number; style: 'white' | 'bright' };
+  /**
+   * Old-film damage, from this seed: monochrome, gate jitter, heavy flicker of brightness and
+   * contrast, vertical scratches and dust that move every frame, coarse grain. `burn` over-exposes
+   * the shot's last frames (the end of a take before a splice).
+   */
+  damage?: { seed: number; burn?: number };
 }
 
 export interface Canvas {
@@ -117,6 +127,25 @@ export function lookChain(shot: ShotSpec, input: number, c: Canvas): string {
       const y = `H/2-h/2+H/4*sin((${n}-${look.at})/${len}*PI)`;
       return `${bg};${obj};[bg${input}][ob${input}]overlay=x='${x}':y='${y}':eval=frame:shortest=1`;
     }
+    case 'swaps': {
+      // Objects half the frame wide, centred, each replaced by the next in one frame: most of the
+      // picture changes, but the backdrop around them stays (one shot, as in motion graphics).
+      const ow = 2 * Math.round(W / 4);
+      const oh = 2 * Math.round(H / 4);
+      const bg = `${still(input, c, 1.3)},crop=${W}:${H}:x='${clamp(`${Math.round(0.3 * W)}*${n}/${F}`, Math.round(0.3 * W))}':y=${Math.round(0.1 * H)}[bg${input}]`;
+      const bounds = [0, ...look.at, F];
+      let chain = bg;
+      let last = `bg${input}`;
+      look.objects.forEach((_, k) => {
+        const j = input + 1 + k;
+        chain += `;[${j}:v]scale=${ow}:${oh}:force_original_aspect_ratio=increase,crop=${ow}:${oh},format=yuva420p,loop=loop=-1:size=1,setpts=N/(${fps}*TB)[ob${j}]`;
+        const next = `sw${j}`;
+        const y = `H/2-h/2+H/12*sin(${n}/${Math.round(fps)})`;
+        chain += `;[${last}][ob${j}]overlay=x='W/2-w/2':y='${y}':eval=frame:shortest=1:enable='between(n,${bounds[k]},${bounds[k + 1] - 1})'[${next}]`;
+        last = next;
+      });
+      return `${chain};[${last}]null`;
+    }
     case 'typography': {
       // One word at a time slides in from the right and settles, over a slowly drifting picture.
       const per = Math.max(8, Math.floor(F / look.words.length));
@@ -143,6 +172,8 @@ export function lookChain(shot: ShotSpec, input: number, c: Canvas): string {
       const repeat = typeof shot.cadence === 'number' && shot.cadence > 1 ? `,fps=${fps}/${shot.cadence},fps=${fps}` : '';
       return `[${input}:v]fps=${fps}${pick}${repeat},scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,tpad=stop=-1:stop_mode=clone`;
     }
+    case 'snow':
+      return `color=c=gray:s=${W}x${H}:r=${fps},format=yuv420p,noise=alls=100:allf=t+u:all_seed=${look.seed},hue=s=0`;
     case 'flat':
       return `color=c=black:s=${W}x${H}:r=${fps},format=yuv420p,geq=lum='${look.from}+${look.to - look.from}*N/${Math.max(1, F - 1)}':cb=128:cr=128`;
   }
@@ -153,10 +184,13 @@ export function lookInputs(look: Look): { file: string; video: boolean; start?: 
   switch (look.kind) {
     case 'flyin':
       return [{ file: look.image, video: false }, { file: look.object, video: false }];
+    case 'swaps':
+      return [{ file: look.image, video: false }, ...look.objects.map((file) => ({ file, video: false }))];
     case 'video':
       return [{ file: look.file, video: true, start: look.start }];
     case 'life':
     case 'flat':
+    case 'snow':
       return [];
     default:
       return [{ file: look.image, video: false }];
@@ -170,12 +204,27 @@ function flashFilter(shot: ShotSpec): string {
   return f.style === 'white' ? `,drawbox=x=0:y=0:w=iw:h=ih:color=white@0.9:t=fill:${when}` : `,eq=brightness=0.4:${when}`;
 }
 
+/**
+ * Old-film damage of a shot of `frames` frames (see ShotSpec.damage), as filters to append to its
+ * chain (starting with a comma); a pseudo-random function of the frame number per seed.
+ */
+export function oldFilmDamage(d: { seed: number; burn?: number }, frames: number, c: Canvas): string {
+  const k = 1 + (d.seed % 7) / 3;
+  const jitter = `crop=iw-8:ih-8:x='4+4*sin(n*${(7.3 * k).toFixed(2)})':y='4+4*cos(n*${(5.1 * k).toFixed(2)})',scale=${c.width}:${c.height}`;
+  const burn = d.burn ? `+0.45*gte(n,${frames - d.burn})` : '';
+  const flicker = `eq=brightness='0.14*sin(n*${(2.7 * k).toFixed(2)})*cos(n*${(1.3 * k).toFixed(2)})${burn}':contrast='1+0.25*sin(n*${(3.1 * k).toFixed(2)})':eval=frame`;
+  const speed = (x: number) => Math.round(x * c.fps * k);
+  const scratch = (v: number, o: number, colour: string) => `drawbox=x='mod(t*${speed(v)}+${o},iw)':y=0:w=2:h=ih:color=${colour}:t=fill`;
+  const dust = `drawbox=x='mod(t*${speed(131)},iw)':y='mod(t*${speed(89)},ih)':w=6:h=4:color=black@0.8:t=fill`;
+  return `,hue=s=0,${jitter},${flicker},${scratch(97, 40, 'white@0.6')},${scratch(53, 150, 'black@0.5')},${dust},noise=alls=28:allf=t`;
+}
+
 /** The whole chain of shot `i` (its media at ffmpeg input `input`), ending in label [s<i>]. */
 export function shotChain(shot: ShotSpec, i: number, input: number, c: Canvas): string {
   const grain = shot.noise ? `,noise=alls=${shot.noise}:allf=t` : '';
   const tb = `settb=1/${c.fps}`;
   return (
     `${lookChain(shot, input, c)},trim=end_frame=${shot.frames},${tb},setpts=N/(${c.fps}*TB),fps=${c.fps}` +
-    `${grain}${flashFilter(shot)},format=yuv420p,setsar=1[s${i}]`
+    `${shot.damage ? oldFilmDamage(shot.damage, shot.frames, c) : ''}${grain}${flashFilter(shot)},format=yuv420p,setsar=1[s${i}]`
   );
 }

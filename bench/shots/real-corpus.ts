@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadMedia, splitByHash, type MediaEntry, type Split } from '../media/manifest.js';
+import { annotatedVideos } from './real-truth.js';
 import { rng } from './corpus.js';
 import { lookInputs, shotChain, type Canvas, type Look, type ShotSpec } from './looks.js';
 import { joinScenes, runFfmpeg, type Join, type Truth } from './synth.js';
@@ -86,6 +87,11 @@ interface Pools {
   art: MediaEntry[];
   textures: MediaEntry[];
   videos: (MediaEntry & { duration: number })[];
+  /**
+   * Every real video of the split annotated as one shot with no transition (bench/shots/truth),
+   * for the recipes added later (the older ones keep `videos`, so their videos do not change).
+   */
+  unbroken: { file: string; duration: number }[];
 }
 
 function durationOf(file: string): number {
@@ -105,6 +111,9 @@ function pools(split: Split): Pools {
     videos: of('video')
       .filter((m) => SINGLE_SHOT_VIDEOS.test(m.inside))
       .map((m) => ({ ...m, duration: durationOf(m.file) })),
+    unbroken: annotatedVideos(split)
+      .filter((v) => v.truth.cuts.length === 0 && v.truth.gradual.length === 0)
+      .map((v) => ({ file: v.file, duration: durationOf(v.file) })),
   };
 }
 
@@ -116,6 +125,7 @@ const WIPES = ['wipeleft', 'wiperight', 'wipeup', 'wipedown', 'slideleft', 'slid
 class Chooser {
   readonly random: () => number;
   readonly used = new Map<string, MediaEntry>();
+  private lastFootage: { file: string; duration: number } | undefined;
 
   constructor(
     seed: number,
@@ -184,6 +194,26 @@ class Chooser {
     const needed = (frames * step) / hold / this.canvas.fps + 0.5;
     const start = Math.max(0, this.between(0, v.duration - needed));
     return { kind: 'video', file: v.file, start: +start.toFixed(2), step, hold };
+  }
+
+  /**
+   * A shot of a real unbroken video from a random point; `again` takes it from the video of the
+   * previous call (a splice within one take: same framing on both sides).
+   */
+  footage(frames: number, again = false): Look {
+    const v = again && this.lastFootage ? this.lastFootage : this.pick(this.pools.unbroken);
+    this.lastFootage = v;
+    const entry = loadMedia().find((m) => m.file === v.file);
+    if (entry) this.used.set(v.file, entry);
+    const start = Math.max(0, this.between(0, v.duration - frames / this.canvas.fps - 0.5));
+    return { kind: 'video', file: v.file, start: +start.toFixed(2), step: 1, hold: 1 };
+  }
+
+  /** Icon swaps over a backdrop: 2-4 large pictures, each replaced by the next in one frame. */
+  swaps(frames: number): Look {
+    const count = 2 + Math.floor(this.random() * 3);
+    const at = Array.from({ length: count - 1 }, (_, k) => Math.round(((k + 1) * frames) / count));
+    return { kind: 'swaps', image: this.media(this.pools.art), objects: Array.from({ length: count }, () => this.media([...this.pools.art, ...this.pools.photos])), at };
   }
 
   join(cutShare: number, gradual: readonly string[] = DISSOLVES): Join {
@@ -291,6 +321,32 @@ const RECIPES: Recipe[] = [
     name: 'trailer-fast-cuts', canvas: { width: 1280, height: 720, fps: 24 }, codec: 'h264', gop: 48, classes: ['camera', 'graphics', 'flash'], seconds: 16, clean: [0.7, 2],
     shot: (c, f, i) => ({ look: (i % 4 === 2 && c.video(f)) || (i % 5 === 4 ? c.graphics(f) : c.camera(c.pools.photos, f)), frames: f, flash: c.flash(f) }),
     join: (c) => c.join(0.85, [...DISSOLVES, 'fadeblack']),
+  },
+  // Added after the recipes above (their seeds and media do not move): the classes that failed on
+  // the annotated real videos.
+  {
+    // Splices in old film: takes of one fixed-camera video cut together (same framing on both sides),
+    // under heavy flicker, jitter, scratches and grain; some takes end over-exposed.
+    name: 'old-film-splices', canvas: { width: 320, height: 240, fps: 16 }, codec: 'theora', gop: 64, classes: ['splice'], seconds: 18, clean: [1.2, 3],
+    shot: (c, f, i) => ({
+      look: i % 4 === 3 ? c.camera(c.pools.photos, f) : c.footage(f, i % 4 !== 0),
+      frames: f,
+      damage: { seed: i, burn: c.random() < 0.3 ? 1 + Math.floor(c.random() * 2) : undefined },
+    }),
+    join: (c) => c.join(0.9, ['fadeblack']),
+  },
+  {
+    // Cuts to and from TV snow (fresh noise every frame: within the snow every frame differs a lot).
+    name: 'tv-snow-cuts', canvas: { width: 640, height: 480, fps: 25 }, codec: 'h264', gop: 50, classes: ['snow'], seconds: 18, clean: [1, 3],
+    shot: (c, f, i) => ({ look: i % 2 === 1 ? { kind: 'snow', seed: i } : i % 4 === 0 ? c.footage(f) : c.camera(c.pools.photos, f), frames: f }),
+    join: (c) => c.join(0.85, ['fade']),
+  },
+  {
+    // Motion graphics in long shots: icon swaps, typography, fly-ins, zooms on one backdrop each,
+    // few transitions between them.
+    name: 'graphics-long-shots', canvas: { width: 480, height: 352, fps: 30 }, codec: 'h264', gop: 250, classes: ['graphics'], seconds: 24, clean: [4, 7],
+    shot: (c, f, i) => ({ look: i % 2 === 0 ? c.swaps(f) : c.graphics(f), frames: f }),
+    join: (c) => c.join(0.5, [...DISSOLVES, 'slideleft']),
   },
 ];
 

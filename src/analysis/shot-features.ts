@@ -5,6 +5,8 @@
  * detector can keep a window of them instead of whole frames.
  */
 
+/** Contrast (mean absolute grid value) below which a shape is not scaled up further: flat frames stay flat. */
+const SHAPE_MIN_CONTRAST = 4;
 /** Cells across the coarse luma grid; rows follow the frame's aspect ratio. */
 const GRID_COLS = 32;
 const Y_BINS = 16;
@@ -18,6 +20,11 @@ export interface ShotSignature {
   rows: number;
   /** Block-mean luma (0..255) minus the frame's mean luma, row-major. */
   grid: Float32Array;
+  /**
+   * The grid over its contrast: the picture's structure, blind to brightness and contrast, which
+   * flicker (old film, strobing light, auto-exposure) moves from frame to frame.
+   */
+  shape: Float32Array;
   /** Normalised histogram: Y_BINS luma bins, then C_BINS for each chroma axis (each part sums to 1). */
   hist: Float32Array;
   meanLuma: number;
@@ -31,7 +38,7 @@ function gridRows(width: number, height: number): number {
 
 export function newSignature(width: number, height: number): ShotSignature {
   const rows = gridRows(width, height);
-  return { cols: GRID_COLS, rows, grid: new Float32Array(GRID_COLS * rows), hist: new Float32Array(HIST_BINS), meanLuma: 0, contrast: 0 };
+  return { cols: GRID_COLS, rows, grid: new Float32Array(GRID_COLS * rows), shape: new Float32Array(GRID_COLS * rows), hist: new Float32Array(HIST_BINS), meanLuma: 0, contrast: 0 };
 }
 
 /**
@@ -137,6 +144,8 @@ export function computeSignature(rgb: Buffer, width: number, height: number, sig
     grid[i] = pixelsInCell[i] ? sums[i] / pixelsInCell[i] - mean : 0;
     contrast += Math.abs(grid[i]);
   }
+  const scale = 1 / Math.max(SHAPE_MIN_CONTRAST, contrast / grid.length);
+  for (let i = 0; i < grid.length; i++) sig.shape[i] = grid[i] * scale;
   hist.fill(0);
   foldSoft(counts, 0, Y_SOFT, hist, pixels);
   foldSoft(counts, 256, U_SOFT, hist, pixels);
@@ -147,6 +156,7 @@ export function computeSignature(rgb: Buffer, width: number, height: number, sig
 
 export function copySignature(from: ShotSignature, to: ShotSignature): void {
   to.grid.set(from.grid);
+  to.shape.set(from.shape);
   to.hist.set(from.hist);
   to.meanLuma = from.meanLuma;
   to.contrast = from.contrast;
@@ -161,7 +171,11 @@ export function histDistance(a: ShotSignature, b: ShotSignature): number {
 
 /** Mean absolute grid difference (0..1) with `b` shifted by (dx, dy) cells, over the overlap. */
 function shiftedGridDiff(a: ShotSignature, b: ShotSignature, dx: number, dy: number): number {
-  const { cols, rows } = a;
+  return shiftedCellDiff(a.grid, b.grid, a.cols, a.rows, dx, dy) / 255;
+}
+
+/** Mean absolute difference of two cell arrays with `b` shifted by (dx, dy) cells, over the overlap. */
+function shiftedCellDiff(a: Float32Array, b: Float32Array, cols: number, rows: number, dx: number, dy: number): number {
   let sum = 0;
   let n = 0;
   const y0 = Math.max(0, -dy);
@@ -171,10 +185,23 @@ function shiftedGridDiff(a: ShotSignature, b: ShotSignature, dx: number, dy: num
   for (let y = y0; y < y1; y++) {
     const ra = y * cols;
     const rb = (y + dy) * cols + dx;
-    for (let x = x0; x < x1; x++) sum += Math.abs(a.grid[ra + x] - b.grid[rb + x]);
+    for (let x = x0; x < x1; x++) sum += Math.abs(a[ra + x] - b[rb + x]);
     n += x1 - x0;
   }
-  return n ? sum / (n * 255) : 0;
+  return n ? sum / n : 0;
+}
+
+/**
+ * Structure distance: mean absolute difference of the two shapes (grids over their contrast),
+ * the best of small global shifts (camera motion, gate jitter). Flicker leaves it near the
+ * picture's own change; a cut moves it to about 1 whatever the light does.
+ */
+export function structureDistance(a: ShotSignature, b: ShotSignature, radius = 2): number {
+  let best = Infinity;
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) best = Math.min(best, shiftedCellDiff(a.shape, b.shape, a.cols, a.rows, dx, dy));
+  }
+  return best;
 }
 
 /** Cell luma difference (0..255) above which a cell counts as changed in `changedShare`. */

@@ -5,12 +5,18 @@
  * scales them all (lower finds more).
  */
 import type { Transition } from '../types.js';
-import { CUT_COLOUR_SEPARATION, CUT_MIN, CUT_SEPARATION } from './cut-candidates.js';
+import { CUT_COLOUR_SEPARATION, CUT_MIN, CUT_SEPARATION, STRUCTURE_CUT_MIN, STRUCTURE_SEPARATION } from './cut-candidates.js';
 import { windowMedianMad } from './stats.js';
 
 export interface BoundarySeries {
   /** Motion-compensated distance of frame i to frame i-1. */
   step: Float32Array;
+  /** Structure distance (brightness and contrast removed) of frame i to frame i-1; NaN on a repeat. */
+  structureStep: Float32Array;
+  /** Two-sided separation in structure at a cut candidate (NaN elsewhere). */
+  structureSeparation: Float32Array;
+  /** Smallest structure distance across a candidate over a short window (NaN elsewhere). */
+  structureAcross: Float32Array;
   /** Smallest distance across frame i's boundary over a short window (NaN: not measured, no flash). */
   across: Float32Array;
   /** How much each frame's picture varies (near 0 for black, white and flat frames). */
@@ -72,7 +78,39 @@ const RAMP_STEP = 1.01;
 /** A fade ramp ends where the contrast rises by less than this share of its average rise so far. */
 const RAMP_SLOWDOWN = 0.25;
 
+/**
+ * Cuts under flicker (old film, strobing light): the structure step stands out from its own local
+ * level and separates the two sides in structure, where brightness and contrast jumping from frame
+ * to frame keep the plain step from standing out. Same picture-share and flash checks as a cut.
+ */
+const STRUCTURE_MEDIAN_FACTOR = 2;
+const STRUCTURE_MAD_FACTOR = 2;
+
 export function findCuts(series: BoundarySeries, params: BoundaryParams): number[] {
+  const cuts = findPlainCuts(series, params);
+  for (const c of findStructureCuts(series, params)) {
+    if (!cuts.some((k) => Math.abs(k - c) <= 2)) cuts.push(c);
+  }
+  return cuts.sort((a, b) => a - b);
+}
+
+function findStructureCuts(series: BoundarySeries, params: BoundaryParams): number[] {
+  const s = series.structureStep;
+  const window = Math.max(6, Math.round(params.fps));
+  const cuts: number[] = [];
+  for (let i = 1; i < s.length; i++) {
+    const v = s[i];
+    if (!(v >= STRUCTURE_CUT_MIN * params.threshold) || !isLocalMax(s, i, 2)) continue;
+    if (!(series.structureSeparation[i] >= STRUCTURE_SEPARATION) || !(series.changed[i] >= CUT_CHANGED_SHARE)) continue;
+    const { median, mad } = windowMedianMad(s, i - window, i + window + 1, i - 1, i + 2);
+    if (v < params.threshold * (STRUCTURE_MEDIAN_FACTOR * median + STRUCTURE_MAD_FACTOR * mad)) continue;
+    if (series.structureAcross[i] < FLASH_RATIO * v) continue;
+    cuts.push(i);
+  }
+  return cuts;
+}
+
+function findPlainCuts(series: BoundarySeries, params: BoundaryParams): number[] {
   const { step, across } = series;
   const window = Math.max(6, Math.round(params.fps));
   const cuts: number[] = [];

@@ -17,6 +17,7 @@ import {
   histDistance,
   mixResidual,
   motionCompensatedDistance,
+  structureDistance,
   type ShotSignature,
   type SignatureDistance,
 } from '../analysis/shot-features.js';
@@ -38,6 +39,12 @@ const SIDE_PICTURES = 3;
  */
 export const CUT_SEPARATION = 1.5;
 export const CUT_COLOUR_SEPARATION = 2.5;
+/** A structure step a cut candidate needs (a cut's is near 1: the shapes are unrelated). */
+export const STRUCTURE_CUT_MIN = 0.3;
+/** Two-sided separation in structure that a cut under flicker needs (see findCuts). */
+export const STRUCTURE_SEPARATION = 1.5;
+/** Structure distances within a side below this count as this much (a still side is not infinitely calm). */
+const STRUCTURE_FLOOR = 0.05;
 /** Steps at least this share of the candidate's belong to the same short transition. */
 const RAISED_SHARE = 0.4;
 /** Raised steps in a short transition: at least two frames mixing the shots (one could be a dropped frame). */
@@ -52,6 +59,8 @@ const SHORT_MIX_RESIDUAL = 0.3;
 export interface CandidateInputs {
   /** Motion-compensated step of frame i from the frame before (NaN: a repeat of it). */
   step: FloatSeries;
+  /** Structure step of frame i (NaN on a repeat): flicker barely moves it. */
+  structureStep: FloatSeries;
   sig: (i: number) => ShotSignature;
   /** Longest flash, frames. */
   flashFrames: number;
@@ -67,11 +76,17 @@ export class CutCandidates {
   readonly colourReturn = new FloatSeries();
   readonly separation = new FloatSeries();
   readonly histSeparation = new FloatSeries();
+  /** Two-sided separation in structure (brightness and contrast removed). */
+  readonly structureSeparation = new FloatSeries();
+  /** Smallest structure distance across the candidate over a short window (a flash comes back). */
+  readonly structureAcross = new FloatSeries();
   readonly changed = new FloatSeries();
   /** Short transitions found (runs of raised steps separating two shots). */
   readonly shortTransitions: Transition[] = [];
-  private pending: number[] = [];
+  /** Frames to check, and whether the plain step raised them (only those may be part of a short transition). */
+  private pending: { frame: number; byStep: boolean }[] = [];
   private recentSteps: number[] = [];
+  private recentStructureSteps: number[] = [];
 
   constructor(private readonly src: CandidateInputs) {}
 
@@ -87,7 +102,12 @@ export class CutCandidates {
 
   /** Notes frame n's (non-repeat) step; checks every candidate whose later frames are in, given frames up to `last`. */
   push(n: number, stepValue: number, last: number): void {
-    if (Number.isFinite(stepValue) && this.standsOut(stepValue)) this.pending.push(n);
+    if (Number.isFinite(stepValue)) {
+      // Both gates see every step (each keeps its recent level); either may raise a candidate.
+      const raised = this.standsOut(stepValue, this.recentSteps, CUT_MIN);
+      const structureRaised = this.standsOut(this.src.structureStep.at(n), this.recentStructureSteps, STRUCTURE_CUT_MIN);
+      if (raised || structureRaised) this.pending.push({ frame: n, byStep: raised });
+    }
     this.check(last, false);
   }
 
@@ -96,24 +116,25 @@ export class CutCandidates {
   }
 
   /** Cheap test of whether a step is worth checking: above the recent typical step (only checked frames can be cuts). */
-  private standsOut(value: number): boolean {
-    const recent = this.recentSteps;
+  private standsOut(value: number, recent: number[], min: number): boolean {
     const typical = recent.length ? medianOf(recent) : 0;
     recent.push(value);
     if (recent.length > GATE_FRAMES) recent.shift();
-    return value >= CUT_MIN * this.src.threshold && value > typical;
+    return value >= min * this.src.threshold && value > typical;
   }
 
   private check(last: number, final: boolean): void {
-    while (this.pending.length && (final || this.pending[0] + this.ahead - 1 <= last)) {
-      const c = this.pending.shift()!;
+    while (this.pending.length && (final || this.pending[0].frame + this.ahead - 1 <= last)) {
+      const { frame: c, byStep } = this.pending.shift()!;
       if (c < 1) continue;
       const sep = this.separationBetween(c - 1, c, last);
       this.separation.set(c, sep.layout);
       this.histSeparation.set(c, sep.colour);
+      this.structureSeparation.set(c, sep.structure);
       this.changed.set(c, changedShare(this.src.sig(c - 1), this.src.sig(c)));
-      this.checkFlash(c, last);
-      if (!separates(sep)) this.checkShortTransition(c, last);
+      // The structure flash check is costly (shifted distances) and read only where the structure separates.
+      this.checkFlash(c, last, Math.fround(sep.structure) >= STRUCTURE_SEPARATION);
+      if (byStep && !separates(sep)) this.checkShortTransition(c, last);
     }
   }
 
@@ -124,17 +145,20 @@ export class CutCandidates {
    * the layout may not match again, but the colours do: where the colours jump at c, also how far
    * they come back.
    */
-  private checkFlash(c: number, last: number): void {
+  private checkFlash(c: number, last: number, structure: boolean): void {
     const { sig, flashFrames: f } = this.src;
     let min = Infinity;
     let minHist = Infinity;
+    let minStructure = Infinity;
     for (let a = 1; a <= f && c - a >= 0; a++) {
       for (let b = 0; a + b <= f && c + b <= last; b++) {
         min = Math.min(min, frameDistance(sig(c - a), sig(c + b)));
+        if (structure) minStructure = Math.min(minStructure, structureDistance(sig(c - a), sig(c + b)));
         if (b > 0) minHist = Math.min(minHist, histDistance(sig(c - a), sig(c + b)));
       }
     }
     this.across.set(c, min);
+    if (structure) this.structureAcross.set(c, minStructure);
     const colourJump = histDistance(sig(c - 1), sig(c));
     this.colourReturn.set(c, colourJump >= FLASH_COLOUR_JUMP ? minHist / colourJump : Number.NaN);
   }
@@ -186,7 +210,7 @@ export class CutCandidates {
    * within each side do (nearest picture to the next one or two). Measured on layout
    * (motion-compensated) and on colours alone.
    */
-  private separationBetween(before: number, after: number, last: number): { layout: number; colour: number } {
+  private separationBetween(before: number, after: number, last: number): { layout: number; colour: number; structure: number } {
     const { sig } = this.src;
     const b = this.sidePictures(before, -1, last);
     const a = this.sidePictures(after, 1, last);
@@ -197,8 +221,8 @@ export class CutCandidates {
       if (a.length > 1) m = Math.min(m, d(sig(b[0]), sig(a[1])));
       return m;
     };
-    const ratio = (d: SignatureDistance) => across(d) / Math.max(0.01, within(b, d), within(a, d));
-    return { layout: ratio(motionCompensatedDistance), colour: ratio(histDistance) };
+    const ratio = (d: SignatureDistance, floor = 0.01) => across(d) / Math.max(floor, within(b, d), within(a, d));
+    return { layout: ratio(motionCompensatedDistance), colour: ratio(histDistance), structure: ratio(structureDistance, STRUCTURE_FLOOR) };
   }
 }
 

@@ -13,6 +13,7 @@ import {
   histDistance,
   motionCompensatedDistance,
   newSignature,
+  structureDistance,
   type ShotSignature,
 } from '../analysis/shot-features.js';
 import { FrameTimes } from '../media/frame-times.js';
@@ -54,6 +55,8 @@ export class ShotDetector {
   private current: ShotSignature | undefined;
   private count = 0;
   private readonly step = new FloatSeries();
+  /** Structure step to the previous picture (blind to flicker; NaN on a repeat). */
+  private readonly structureStep = new FloatSeries();
   private readonly long = new FloatSeries();
   /** Colour-histogram part of `long`: blind to layout, so fast motion barely moves it. */
   private readonly longHist = new FloatSeries();
@@ -70,6 +73,7 @@ export class ShotDetector {
     this.flashFrames = Math.max(3, Math.round(FLASH_SEC * this.fps));
     this.candidates = new CutCandidates({
       step: this.step,
+      structureStep: this.structureStep,
       sig: (i) => this.sig(i),
       flashFrames: this.flashFrames,
       maxShort: this.span,
@@ -97,6 +101,7 @@ export class ShotDetector {
     const repeat = n > 0 && frameDistance(this.sig(n - 1), sig) < REPEAT_MAX;
     const stepValue = n === 0 ? 0 : repeat ? Number.NaN : motionCompensatedDistance(this.sig(n - 1), sig);
     this.step.set(n, stepValue);
+    this.structureStep.set(n, n === 0 ? 0 : repeat ? Number.NaN : structureDistance(this.sig(n - 1), sig));
     this.long.set(n, n >= this.span ? frameDistance(this.sig(n - this.span), sig) : Number.NaN);
     this.longHist.set(n, n >= this.span ? histDistance(this.sig(n - this.span), sig) : Number.NaN);
     this.contrast.set(n, sig.contrast);
@@ -113,6 +118,9 @@ export class ShotDetector {
     this.gradual.advance(this.count - 1, true);
     const series: BoundarySeries = {
       step: this.step.view(),
+      structureStep: this.structureStep.view(),
+      structureSeparation: this.candidates.structureSeparation.view(),
+      structureAcross: this.candidates.structureAcross.view(),
       across: this.candidates.across.view(),
       colourReturn: this.candidates.colourReturn.view(),
       separation: this.candidates.separation.view(),
