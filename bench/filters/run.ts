@@ -21,7 +21,6 @@ import { analyseVideo } from '../../src/pipeline/analyse.js';
 import { planClips } from '../../src/segment/plan.js';
 import { MEDIA_CACHE, SPLITS, copiesOf, locate, mediaIndex, slideshows, type Copy, type Expect, type Split } from './footage.js';
 import { coveredShare, runPeers, spanMedians, PEER_FILTERS } from './peers.js';
-import { clipEdgeSharpness, edgeSharpnessPerFrame } from './edge-tap.js';
 
 const { values } = parseArgs({ options: { write: { type: 'boolean' }, dump: { type: 'string' }, 'dev-only': { type: 'boolean' } } });
 const cfg = defaultConfig();
@@ -46,42 +45,25 @@ const FILTERS: Record<string, Partial<FilterConfig>> = {
   chaotic: { maxMotion: cfg.filter.maxMotion },
   too_dark: { minLuma: cfg.filter.minLuma },
   too_bright: { maxLuma: cfg.filter.maxLuma },
-  blurry: { minSharpness: cfg.filter.minSharpness },
+  blurry: { minSharpness: cfg.filter.minSharpness, minEdgeSharpness: cfg.filter.minEdgeSharpness },
   low_bitrate: { minBitsPerPixel: cfg.filter.minBitsPerPixel },
   letterbox: { maxBarShare: cfg.filter.maxBarShare },
 };
 const OFF: FilterConfig = {
   ...cfg.filter,
   maxSingleColorShare: 1, maxFrozenShare: 1, minMotion: 0, maxMotion: Number.POSITIVE_INFINITY,
-  minLuma: 0, maxLuma: 255, minSharpness: 0, minBitsPerPixel: 0, maxBarShare: Number.POSITIVE_INFINITY,
+  minLuma: 0, maxLuma: 255, minSharpness: 0, minEdgeSharpness: 0, minBitsPerPixel: 0, maxBarShare: Number.POSITIVE_INFINITY,
 };
-/**
- * The proposed blur decision: blurry when edge sharpness (src/filters/edge-sharpness.ts) is below
- * MIN_EDGE_SHARPNESS or the shipped sharpness is below minSharpness. Each measure errs only towards
- * calling a blurred clip sharp, for its own reason: the shipped one (Laplacian over gradient
- * energy) counts noise and 8-bit steps in flat areas as detail, so a dark, low-contrast blurred
- * scene reads sharp; edge sharpness reads blurred thin strokes (text, line art) as sharper than
- * blurred edges. Threshold set on the dev split, between blurred (up to 15.6) and good (from 20.3).
- * Until the per-frame signal exists the bench measures edge sharpness in a second decode (edge-tap.ts).
- */
-export const MIN_EDGE_SHARPNESS = 18;
-const EDGE = 'blurry (proposed)';
-const firing = (signals: Record<string, number>) => [
-  ...Object.entries(FILTERS).filter(([, on]) => !judgeClip(signals, { ...OFF, ...on }, { cropBars: false }).keep).map(([name]) => name),
-  ...(signals.edge_sharpness < MIN_EDGE_SHARPNESS || signals.sharpness < cfg.filter.minSharpness ? [EDGE] : []),
-];
+const firing = (signals: Record<string, number>) =>
+  Object.entries(FILTERS).filter(([, on]) => !judgeClip(signals, { ...OFF, ...on }, { cropBars: false }).keep).map(([name]) => name);
 
 async function measureCopy(split: Split, copy: Copy): Promise<ClipResult[]> {
   const info = await probe(copy.file);
   const analysis = await analyseVideo(copy.file, info, { analysisWidth: cfg.segment.analysisWidth, threshold: cfg.segment.threshold });
   const plan = planClips(analysis.shots, analysis.times, cfg.segment);
   const peers = await runPeers(copy.file, info.video.width, info.video.height);
-  const edges = await edgeSharpnessPerFrame(copy.file, info, cfg.segment.analysisWidth);
   return plan.clips.map((clip) => {
-    const signals = {
-      ...analysis.signals.clipSignals(clip.startFrame, clip.endFrame), ...sourceSignals(info),
-      edge_sharpness: clipEdgeSharpness(edges, clip.startFrame, clip.endFrame),
-    };
+    const signals = { ...analysis.signals.clipSignals(clip.startFrame, clip.endFrame), ...sourceSignals(info) };
     const m = spanMedians(peers, clip.startTime, clip.endTime);
     return {
       split, copy: copy.name, expect: copy.expect, startTime: clip.startTime, endTime: clip.endTime, signals, fires: firing(signals),
@@ -111,7 +93,7 @@ async function measureSplit(split: Split, index: string[], dir: string): Promise
 
 /** Which copies each clipmill filter is meant to drop. */
 const MEANT: Record<string, Expect[]> = {
-  frozen: ['frozen'], static: [], 'frozen or static': ['still'], blurry: ['blurry'], [EDGE]: ['blurry'], low_bitrate: ['low_bitrate'], too_dark: ['too_dark'], letterbox: ['letterbox'],
+  frozen: ['frozen'], static: [], 'frozen or static': ['still'], blurry: ['blurry'], low_bitrate: ['low_bitrate'], too_dark: ['too_dark'], letterbox: ['letterbox'],
   single_color: [], chaotic: [], too_bright: [],
 };
 
@@ -125,7 +107,6 @@ const PEERS: Peer[] = [
   { name: 'freezedetect', beside: 'frozen', drops: (c) => c.peers.frozen > cfg.filter.maxFrozenShare },
   { name: 'freezedetect', beside: 'frozen or static', drops: (c) => c.peers.frozen > cfg.filter.maxFrozenShare },
   { name: 'blurdetect', beside: 'blurry', drops: (c, limit) => c.peers.blur > limit },
-  { name: 'blurdetect', beside: EDGE, drops: (c, limit) => c.peers.blur > limit },
   { name: 'blackdetect', beside: 'too_dark', drops: (c) => c.peers.black > 0.5 },
   { name: 'cropdetect', beside: 'letterbox', drops: (c) => c.peers.bars > cfg.filter.maxBarShare },
 ];
@@ -203,15 +184,11 @@ async function main(): Promise<void> {
     'crf 51, darkened to 12% of the range, the picture stopped after 0.6 s, squeezed to 70% of the height between black bars),',
     'plus slideshows of real photographs (hard cuts; with film grain; with dissolves). Each filter is judged alone with the',
     'default thresholds',
-    `(minMotion ${f.minMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minBitsPerPixel ${f.minBitsPerPixel},`,
+    `(minMotion ${f.minMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minEdgeSharpness ${f.minEdgeSharpness}, minBitsPerPixel ${f.minBitsPerPixel},`,
     `minLuma ${f.minLuma}, maxBarShare ${f.maxBarShare}); crf 51 copies are meant for low_bitrate, slideshows for frozen or static.`,
     `ffmpeg peers run on the same files in one decode: \`${PEER_FILTERS}\`; a peer drops a clip when a freeze (black)`,
     `covers more than half of it, when cropdetect's median crop removes more than ${f.maxBarShare} of a side, and when blurdetect's`,
     `median is above ${blurLimit.toFixed(2)} (blurdetect has no default threshold: the best separating value on dev).`,
-    '',
-    `\`${EDGE}\` is the blur decision proposed for the blurry filter: edge_sharpness (src/filters/edge-sharpness.ts, how much`,
-    `of the strong edges' slope a 3x3 re-blur takes away) below ${MIN_EDGE_SHARPNESS}, or sharpness below ${f.minSharpness}. The bench measures`,
-    'edge_sharpness in a second decode with the analysis settings until the frame-signal pass computes it.',
     '',
     'Honesty note: minMotion was first set to 12 from dev alone (grainy stills up to 6.2, moving footage from 52); the first',
     'held-out run then dropped three good clips of a tree in a light wind (local_motion 11-11.5) as static. It was lowered to 8',

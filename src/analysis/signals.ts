@@ -9,6 +9,7 @@ import type { Frame } from '../media/frames.js';
 import type { ProbeInfo } from '../types.js';
 import { FloatSeries } from '../segment/series.js';
 import { quantile } from '../segment/stats.js';
+import { edgeSharpness } from './edge-sharpness.js';
 import { measureBars, measureFrame, sharpnessOf } from './frame-metrics.js';
 import { THUMB, Thumbnailer, hashHex, phash } from './phash.js';
 import { PictureChange } from './picture-change.js';
@@ -19,9 +20,14 @@ const SINGLE_COLOR_STD = 4;
 export const HASH_BIN_SEC = 0.25;
 /** Most hashes in a clip signature (a clip of up to 4 s gives one per bin). */
 export const SIGNATURE_SAMPLES = 16;
+/**
+ * Edge sharpness is measured on every EDGE_EVERY-th frame (else NaN): it costs about four times
+ * the sharpness signal, and blur changes slowly within a shot, so a clip's median barely moves.
+ */
+const EDGE_EVERY = 4;
 
 const PER_FRAME = [
-  'motion', 'sharpness', 'luma', 'dark', 'bright', 'contrast', 'colorfulness',
+  'motion', 'sharpness', 'edgeSharpness', 'luma', 'dark', 'bright', 'contrast', 'colorfulness',
   'barTop', 'barBottom', 'barLeft', 'barRight',
 ] as const;
 type PerFrame = (typeof PER_FRAME)[number];
@@ -61,6 +67,7 @@ export class FrameSignals {
     const s = this.series;
     s.motion.push(m.motion);
     s.sharpness.push(sharpnessOf(this.luma, width, height));
+    s.edgeSharpness.push(this.frames % EDGE_EVERY === 0 ? edgeSharpness(this.luma, width, height) : Number.NaN);
     s.luma.push(m.lumaMean);
     s.dark.push(m.darkShare);
     s.bright.push(m.brightShare);
@@ -96,11 +103,14 @@ export class FrameSignals {
     const motion = span('motion', startFrame + 1);
     const contrast = span('contrast');
     const sharpness = span('sharpness');
+    const edges = span('edgeSharpness');
     const moves = this.change.cameraAndScene(startFrame, endFrame);
     return measured({
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
       sharpness: quantile(sharpness, 0.5),
+      // Left out of a span too short to hold a measured frame (rather than 0, which reads as blurred).
+      edge_sharpness: edges.length ? quantile(edges, 0.5) : Number.NaN,
       luma_mean: mean(span('luma')),
       dark_share: mean(span('dark')),
       bright_share: mean(span('bright')),

@@ -126,6 +126,14 @@ export const FilterConfig = z.strictObject({
    */
   minSharpness: z.number().min(0).default(100),
   /**
+   * Drop clips whose median edge sharpness (how much of the strong edges' slope a 3x3 re-blur takes
+   * away, src/analysis/edge-sharpness.ts) is below this. It does not count noise and 8-bit steps in
+   * flat areas, so a blurred dark, low-contrast scene that minSharpness reads as sharp is caught;
+   * minSharpness catches blurred text and line art, which this measure reads as sharper than
+   * blurred edges. Set on bench/filters' dev split: blurred up to 15.6, good from 20.3.
+   */
+  minEdgeSharpness: z.number().min(0).default(18),
+  /**
    * Drop clips of sources coded with fewer bits per pixel per frame than this (container bit rate
    * over width x height x fps): heavy compression such as x264 crf 51 (0.001-0.007 on real
    * footage), where good encodes give 0.02 and more. 0 turns the filter off.

@@ -34,7 +34,9 @@ const RULES: Rule[] = [
   { filter: 'chaotic', signal: 'motion_mean', op: '>', limit: (c) => c.maxMotion },
   { filter: 'too_dark', signal: 'luma_mean', op: '<', limit: (c) => c.minLuma },
   { filter: 'too_bright', signal: 'luma_mean', op: '>', limit: (c) => c.maxLuma },
+  // Two measures of blur, each wrong only towards 'sharp', each for its own kind of picture.
   { filter: 'blurry', signal: 'sharpness', op: '<', limit: (c) => c.minSharpness },
+  { filter: 'blurry', signal: 'edge_sharpness', op: '<', limit: (c) => c.minEdgeSharpness },
   { filter: 'low_bitrate', signal: 'bits_per_pixel', op: '<', limit: (c) => c.minBitsPerPixel },
   // Present only when the safety option is on (the score is costly, so it is measured last).
   { filter: 'unsafe', signal: 'nsfw', op: '>', limit: (c) => c.maxNsfw },

@@ -44,6 +44,14 @@ describe('FrameSignals', () => {
     assert.ok(busy.sharpness > flat.sharpness);
   });
 
+  it('measures edge sharpness on every 4th frame and leaves it out of a span that holds none of them', () => {
+    const s = new FrameSignals(W, H);
+    for (let i = 0; i < 20; i++) s.push(frame(i, (x) => (x < W / 2 ? 60 : 190))); // one sharp step
+    assert.ok(Math.abs(s.clipSignals(0, 19).edge_sharpness - 100 / 3) < 1, JSON.stringify(s.clipSignals(0, 19)));
+    assert.equal(s.clipSignals(1, 3).edge_sharpness, undefined);
+    assert.ok(s.clipSignals(1, 4).edge_sharpness > cfg.minEdgeSharpness);
+  });
+
   it('signs a clip with one hash per 0.25 s bin, at most SIGNATURE_SAMPLES, inside the span', () => {
     const s = new FrameSignals(W, H);
     for (let i = 0; i < 250; i++) s.push(frame(i, moving(i)));

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { measureFrame } from '../../src/analysis/frame-metrics.js';
-import { edgeSharpness } from '../../src/filters/edge-sharpness.js';
+import { edgeSharpness } from '../../src/analysis/edge-sharpness.js';
+import { FrameSignals } from '../../src/analysis/signals.js';
+import { FilterConfig } from '../../src/config/schema.js';
 import { analysisSize, readFrames } from '../../src/media/frames.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
 
-/** The threshold set on the bench/filters dev split (MIN_EDGE_SHARPNESS there): blurred up to 15.6, good from 20.3. */
-const MIN_EDGE_SHARPNESS = 18;
+const MIN_EDGE_SHARPNESS = FilterConfig.parse({}).minEdgeSharpness;
 
 const W = 160;
 const H = 90;
@@ -102,19 +102,18 @@ describe('edge sharpness of decoded footage', () => {
   });
   after(async () => dir.remove());
 
-  /** Median edge sharpness of the frames of `seconds` of a lavfi source through `vf`, read at analysis size as the pipeline does. */
+  /** The edge_sharpness signal of one second of a lavfi source through `vf`, read at analysis size as the pipeline does. */
   async function measured(source: string, width: number, height: number, vf: string): Promise<number> {
     const file = dir.file('clip.mp4');
     await ffmpeg(['-f', 'lavfi', '-i', source, '-t', '1', '-vf', vf, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', file]);
     const size = analysisSize(width, height, W);
-    const luma = new Float32Array(size.width * size.height);
-    const values: number[] = [];
+    const signals = new FrameSignals(size.width, size.height);
+    let frames = 0;
     for await (const frame of readFrames(file, size)) {
-      measureFrame(frame.data, luma);
-      values.push(edgeSharpness(luma, size.width, size.height));
+      signals.push(frame);
+      frames++;
     }
-    values.sort((a, b) => a - b);
-    return values[Math.floor(values.length / 2)];
+    return signals.clipSignals(0, frames - 1).edge_sharpness;
   }
 
   it('drops a Gaussian blur of 1.5 analysis pixels at two resolutions, at full and at night-like contrast', async () => {

@@ -5,7 +5,7 @@ import { barShare, cropFor, judgeClip } from '../../src/filters/judge.js';
 
 const cfg = FilterConfig.parse({});
 const good: Record<string, number> = {
-  motion_mean: 3, motion_p90: 5, sharpness: 400, luma_mean: 110, dark_share: 0.02, bright_share: 0.01,
+  motion_mean: 3, motion_p90: 5, sharpness: 400, edge_sharpness: 25, luma_mean: 110, dark_share: 0.02, bright_share: 0.01,
   contrast: 50, colorfulness: 40, frozen_share: 0, single_color_share: 0, local_motion: 60, bits_per_pixel: 0.08,
   bar_top: 0, bar_bottom: 0, bar_left: 0, bar_right: 0,
 };
@@ -23,6 +23,7 @@ describe('judgeClip', () => {
     assert.equal(reason({ ...good, luma_mean: 8.123 }), 'too_dark: luma_mean=8.12 < 20');
     assert.equal(reason({ ...good, luma_mean: 250 }), 'too_bright: luma_mean=250 > 235');
     assert.equal(reason({ ...good, sharpness: 3.25 }), 'blurry: sharpness=3.25 < 100');
+    assert.equal(reason({ ...good, edge_sharpness: 12.5 }), 'blurry: edge_sharpness=12.5 < 18');
     assert.equal(reason({ ...good, bits_per_pixel: 0.0031 }), 'low_bitrate: bits_per_pixel=0.0031 < 0.012');
     assert.equal(reason({ ...good, frozen_share: 0.8 }), 'frozen: frozen_share=0.8 > 0.5');
     assert.equal(reason({ ...good, single_color_share: 0.9, motion_mean: 0 }), 'single_color: single_color_share=0.9 > 0.5');

@@ -35,7 +35,7 @@ export function defaultStages(cfg: RunConfig): SourceStage[] {
     analyseStage,
     planStage,
     measureStage,
-    qualityFilterStage('quality', `quality filters, first drop wins: ${qualityFilters(cfg.filter, { cropBars: cfg.extract.cropBars }).map((f) => f.name).join(', ')} (thresholds: config filter)`),
+    qualityFilterStage('quality', `quality filters, first drop wins: ${qualityFilterNames(cfg)} (thresholds: config filter)`),
     ...(cfg.filter.safety
       ? [annotateStage(safetyAnnotator, { timing: 'extract' }), qualityFilterStage('unsafe', 'the quality filters again, now with the nsfw score (drops unsafe clips)')]
       : []),
@@ -43,3 +43,7 @@ export function defaultStages(cfg: RunConfig): SourceStage[] {
     describeStage(cfg),
   ];
 }
+
+/** The quality filters' names in order, each once (two rules make up `blurry`: sharpness and edge sharpness). */
+const qualityFilterNames = (cfg: RunConfig): string =>
+  [...new Set(qualityFilters(cfg.filter, { cropBars: cfg.extract.cropBars }).map((f) => f.name))].join(', ');
