@@ -19,6 +19,8 @@ export function publishingTasks(tasks: QueueTasks): QueueTasks {
     return out;
   };
   return {
+    // Parts are committed only for runs into a shared folder (into S3 the coordinator commits them).
+    collector: tasks.collector && ((run, owns) => tasks.collector!(run, owns)),
     async source(source, run, signal) {
       if (!run.publishTo) return tasks.source(source, run, signal);
       const out = await outputOf(run, run.publishTo);
