@@ -8,7 +8,7 @@
 import { copyFileSync, mkdirSync, opendirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import path from 'node:path';
-import { writeIndex } from '../../src/pack/index-parquet.js';
+import { writeIndexFile } from '../../src/pack/index-parquet.js';
 import type { ClipRow } from '../../src/pack/rows.js';
 import { SignatureSource, encode, indexRow, sourceId, words } from './synthetic.js';
 import { checkpoints, count, memory, seconds } from './memory.js';
@@ -81,7 +81,7 @@ async function writePart(folder: string, n: number, firstSource: number, rows: n
   }
   const tally = emptyTally();
   for (const row of out) tallyRow(tally, row);
-  await writeIndex(path.join(folder, `${partId(n)}.parquet`), out);
+  await writeIndexFile(path.join(folder, `${partId(n)}.parquet`), out);
   writeFileSync(path.join(folder, `${partId(n)}.json`), JSON.stringify({ version: 1, part: partId(n), sources, shards: [], stats: tally }));
   return s;
 }
