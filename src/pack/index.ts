@@ -8,6 +8,9 @@
  * 2. Verdicts for the pending parts' clips (reduce-verdicts.ts): taken-down sources leave, then
  *    near-duplicates against the dataset's duplicate index and among the pending clips, semantic
  *    duplicates and content-mix balancing among the pending clips.
+ *    One copy of each source (reduce-copies.ts): a source done twice (redone, or by two workers)
+ *    stays only in its newest part; older pending copies are left out, an older final part is
+ *    rewritten without it (found through source-parts.ts, which each part made final updates).
  * 3. Each pending part becomes final (reduce-part.ts): only its tars holding dropped members are
  *    rewritten, its rows and manifest go to `index/parts/`, its kept clips' signatures join the
  *    duplicate index, its pending files are removed.
@@ -24,8 +27,10 @@ import { dedupRowOf } from './dedup.js';
 import type { DuplicateIndex } from './duplicate-index.js';
 import { listParts, partFiles, readManifest, readPartRows } from './index-parts.js';
 import { sweepPending } from './part-sweep.js';
+import { recordFinalPart } from './source-parts.js';
 import type { PartWriterOptions } from './part-writer.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
+import { olderFinalCopies, olderPendingCopies, pruneFinalCopies } from './reduce-copies.js';
 import { partEdit, writePart } from './reduce-part.js';
 import { redescribeParts } from './redescribe.js';
 import { decideVerdicts, type DuplicateFinder } from './reduce-verdicts.js';
@@ -123,8 +128,9 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
   for (const id of journal.parts) {
     const final = await readManifest(outDir, id, 'final');
     if (final) {
-      // Made final before a crash: signatures (idempotent per part) and cleanup may be missing.
+      // Made final before a crash (or an older copy's part): signatures (idempotent per part), source-parts and cleanup may be missing.
       await ctx.duplicateIndex?.add(id, keptSignatures(await readPartRows(outDir, id, 'final')));
+      await recordFinalPart(outDir, id, final.sources);
       await removePendingFiles(outDir, id);
       continue;
     }
@@ -132,8 +138,13 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
     if (!manifest) continue; // taken by another reducer meanwhile: nothing of ours to do
     pending.push({ id, sources: manifest.sources, shards: manifest.shards, rows: await readPartRows(outDir, id, 'pending') });
   }
-  const allRows = pending.flatMap((p) => p.rows);
-  const wasShard = new Map(allRows.map((r) => [r.clip_id, r.shard]));
+  // One copy of each source: older pending copies are left out below, older final ones rewritten now (journalled).
+  const olderPending = olderPendingCopies(pending);
+  const copiesOf = (partId: string) => olderPending.get(partId) ?? new Set<string>();
+  const journalled = new Set(journal.parts);
+  const olderFinal = new Map([...(await olderFinalCopies(outDir, pending.map((p) => ({ id: p.id, sources: p.sources.filter((s) => !copiesOf(p.id).has(s)) }))))].filter(([id]) => journalled.has(id)));
+  const wasShard = new Map(pending.map((p) => [p.id, new Map(p.rows.map((r) => [r.clip_id, r.shard]))]));
+  const allRows = pending.flatMap((p) => p.rows.filter((r) => !copiesOf(p.id).has(r.source_id)));
   const verdicts = await decideVerdicts(allRows, {
     takenDown: ctx.takenDown,
     duplicateIndex: ctx.duplicateIndex,
@@ -144,15 +155,20 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
   result.duplicates = verdicts.duplicates;
   // Every part gets a column for every signal the dataset has, so that its parts share one schema.
   const signals = [...new Set([...knownSignals(journal.base), ...allRows.flatMap((r) => Object.keys(r.signals))])];
+  result.removedShards.push(...(await pruneFinalCopies(outDir, olderFinal, signals)));
   for (const row of allRows) {
     if (row.reason === MISSING_FILE) result.missing.push(row.clip_id);
     else if (row.reason === OUTSIDE_CLIP_FOLDER) result.outside.push(row.clip_id);
   }
   for (const part of pending) {
-    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources: part.sources, shards: part.shards }, { ...partEdit(part.rows, verdicts.removed, wasShard), signals });
+    const copies = copiesOf(part.id);
+    const gone = new Set([...verdicts.removed, ...part.rows.filter((r) => copies.has(r.source_id)).map((r) => r.clip_id)]);
+    const sources = part.sources.filter((id) => !copies.has(id));
+    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources, shards: part.shards }, { ...partEdit(part.rows, gone, wasShard.get(part.id)!), signals });
     await ctx.hooks.onStep?.('final', part.id);
-    await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !verdicts.removed.has(r.clip_id))));
+    await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !gone.has(r.clip_id))));
     await ctx.hooks.onStep?.('signatures', part.id);
+    await recordFinalPart(outDir, part.id, sources);
     await removePendingFiles(outDir, part.id);
     await ctx.hooks.onStep?.('cleanup', part.id);
     result.parts.push(part.id);
@@ -160,6 +176,16 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
     result.removedShards.push(...deleted);
   }
   return result;
+}
+
+/** Final parts holding an older copy of a source of the pending parts `ids` (their totals change too). */
+async function finalPartsWithCopies(outDir: string, ids: readonly string[]): Promise<string[]> {
+  const parts: { id: string; sources: string[] }[] = [];
+  for (const id of ids) {
+    const manifest = await readManifest(outDir, id, 'pending');
+    if (manifest) parts.push({ id, sources: manifest.sources });
+  }
+  return [...(await olderFinalCopies(outDir, parts)).keys()];
 }
 
 /** Finishes an interrupted totals update, then reduces whatever is pending now; the totals after. */
@@ -177,7 +203,7 @@ async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: B
   }
   const pending = await listParts(ctx.outDir, 'pending');
   if (pending.length > 0) {
-    const journal = await beginTotalsUpdate(ctx.outDir, pending);
+    const journal = await beginTotalsUpdate(ctx.outDir, [...pending, ...(await finalPartsWithCopies(ctx.outDir, pending))]);
     add(await reduceBatch(ctx, journal));
     totals = await finishTotalsUpdate(ctx.outDir, journal);
     await ctx.hooks.onStep?.('totals');
