@@ -24,6 +24,7 @@ import type { ClipRow } from '../pack/rows.js';
 import { beginTotalsUpdate, finishInterruptedUpdate, finishTotalsUpdate, knownSignals, readStats, readTotals, writeTotalsFiles } from '../pack/totals.js';
 import { canonicalUri, sourceId } from '../sources/ids.js';
 import { OutputDir, writeJsonAtomic } from '../store/output.js';
+import { withOutputLock } from '../store/run-lock.js';
 import type { SourceRecord } from '../types.js';
 import { writeAttribution, ATTRIBUTION_FILE } from './attribution.js';
 
@@ -179,10 +180,11 @@ async function markRecord(out: OutputDir, record: SourceRecord, message: string)
  * `takedowns.jsonl`; their records become `refused` / `refused_takedown`; their samples leave the
  * shards and their rows the index (only the parts and tars holding them are rewritten); their clip
  * files are deleted; `stats.json` and ATTRIBUTION.md, when present, are written again without
- * them. Safe to run again after being killed at any point (see the order above).
+ * them. Safe to run again after being killed at any point (see the order above). Holds the
+ * output's lock: refused while another process runs or packs into `outDir`.
  */
 export async function takedown(outDir: string, refs: readonly string[], reason: string): Promise<TakedownResult> {
-  return takedownParts(outDir, refs, reason, []);
+  return withOutputLock(outDir, () => takedownParts(outDir, refs, reason, []));
 }
 
 /** A takedown; `interrupted`: the parts an earlier, interrupted run of it was editing (see resumeTakedown). */
@@ -254,5 +256,5 @@ export async function resumeTakedown(outDir: string): Promise<TakedownResult | u
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return takedownParts(outDir, interrupted.sources, interrupted.reason, interrupted.parts ?? []);
+  return withOutputLock(outDir, () => takedownParts(outDir, interrupted.sources, interrupted.reason, interrupted.parts ?? []));
 }
