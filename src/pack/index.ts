@@ -37,7 +37,7 @@ import { decideVerdicts, type DuplicateFinder } from './reduce-verdicts.js';
 import { MISSING_FILE, OUTSIDE_CLIP_FOLDER } from './part-clip-files.js';
 import { clipRows, type ClipRow } from './rows.js';
 import type { ThumbnailMaker, WrittenShard } from './shards.js';
-import { addTallies, emptyTallies, partTallies, SourceTally, statsFromTallies, type PackStats } from './stats.js';
+import { addTallies, emptyTallies, partTallies, SourceTally, statsFromTallies, subtractTallies, type PackStats } from './stats.js';
 import { beginTotalsUpdate, finishTotalsUpdate, knownSignals, openJournal, readStats, readTotals, writeTotalsFiles, type Totals, type TotalsJournal } from './totals.js';
 import type { WriterFactory } from './writer.js';
 
@@ -189,7 +189,7 @@ async function finalPartsWithCopies(outDir: string, ids: readonly string[]): Pro
 }
 
 /** Finishes an interrupted totals update, then reduces whatever is pending now; the totals after. */
-async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: BatchResult }> {
+async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; base?: Totals; batch: BatchResult }> {
   const batch = emptyBatch();
   const add = (r: BatchResult) => {
     for (const key of ['parts', 'shards', 'removedShards', 'missing', 'outside'] as const) (batch[key] as unknown[]).push(...r[key]);
@@ -197,6 +197,7 @@ async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: B
   };
   let totals: Totals | undefined;
   const interrupted = await openJournal(ctx.outDir);
+  let base = interrupted?.base;
   if (interrupted) {
     add(await reduceBatch(ctx, interrupted));
     totals = await finishTotalsUpdate(ctx.outDir, interrupted);
@@ -204,11 +205,12 @@ async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: B
   const pending = await listParts(ctx.outDir, 'pending');
   if (pending.length > 0) {
     const journal = await beginTotalsUpdate(ctx.outDir, [...pending, ...(await finalPartsWithCopies(ctx.outDir, pending))]);
+    base ??= journal.base;
     add(await reduceBatch(ctx, journal));
     totals = await finishTotalsUpdate(ctx.outDir, journal);
     await ctx.hooks.onStep?.('totals');
   }
-  return { totals: totals ?? (await readTotals(ctx.outDir)), batch };
+  return { totals: totals ?? (await readTotals(ctx.outDir)), base, batch };
 }
 
 export async function pack(
@@ -238,7 +240,10 @@ export async function pack(
   // A takedown killed part way still has final parts to edit: finished now, before the totals are written.
   const resumed = await resumeTakedown(outDir);
   const totals = resumed || redescribed.length > 0 ? await readTotals(outDir) : reduced.totals;
-  const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets });
+  // This pack's throughput: what its journals added to the totals (also parts a killed pack left
+  // final); a pack that found nothing to add (a rerun after a kill past the totals) rates the whole dataset.
+  const runTallies = reduced.base && subtractTallies(reduced.totals.tallies, reduced.base.tallies);
+  const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets, runTallies });
   if (batch.outside.length > 0) {
     warnings.push(`${batch.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${batch.outside.slice(0, 3).join(', ')})`);
   }

@@ -59,6 +59,7 @@ describe('one part per source', () => {
     await commitAgain(out, saved);
     const summary = await reduce(out);
     await assertOneCopy(out, summary.stats);
+    assert.equal(summary.stats.throughput.sources_per_sec, 1 / 100, 'throughput of this append (one source in 100 s), not of the whole dataset');
     const again = await reduce(out);
     assert.equal(again.stats.sources.total, 5, 'a pack with nothing pending changes nothing');
   });
