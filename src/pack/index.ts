@@ -5,7 +5,7 @@
  *
  * 1. Sweep (the writer's side): sources finished but in no committed part are committed into
  *    new pending parts; leftovers of killed writers are cleaned.
- * 2. Verdicts for the pending parts' clips (reduce-verdicts.ts): taken-down sources leave, then
+ * 2. Verdicts for the pending parts' clips, 64 parts at a time (reduce-verdicts.ts): taken-down sources leave, then
  *    near-duplicates against the dataset's duplicate index and among the pending clips, semantic
  *    duplicates and content-mix balancing among the pending clips.
  *    One copy of each source (reduce-copies.ts): a source done twice (redone, or by two workers)
@@ -64,6 +64,8 @@ export interface PackHooks {
   thumbnail?: ThumbnailMaker;
   /** The sample writer of the sweep (default: WebDataset tar shards). */
   makeWriter?: WriterFactory;
+  /** Pending parts reduced together (default 64): bounds the reduce's memory. */
+  batchParts?: number;
   /** Hears each step of the reduce as it completes (a part made final, its signatures added, its pending files removed; the totals). */
   onStep?: (step: ReduceStep, partId?: string) => void | Promise<void>;
 }
@@ -108,6 +110,9 @@ interface BatchResult {
   missing: string[];
   outside: string[];
 }
+
+/** Pending parts reduced together (a part holds at most ~10,000 rows, see PartCollector's maxRows). */
+const REDUCE_BATCH_PARTS = 64;
 
 const emptyBatch = (): BatchResult => ({ parts: [], shards: [], removedShards: [], duplicates: 0, missing: [], outside: [] });
 
@@ -202,9 +207,14 @@ async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; base?: T
     add(await reduceBatch(ctx, interrupted));
     totals = await finishTotalsUpdate(ctx.outDir, interrupted);
   }
+  // In batches of parts, oldest first, so memory is bounded by the batch, not by what is pending.
+  // A later batch is deduped against the earlier ones through the duplicate index, counts their
+  // categories (the totals) and takes an older copy of a source out of their now final parts.
   const pending = await listParts(ctx.outDir, 'pending');
-  if (pending.length > 0) {
-    const journal = await beginTotalsUpdate(ctx.outDir, [...pending, ...(await finalPartsWithCopies(ctx.outDir, pending))]);
+  const size = Math.max(1, ctx.hooks.batchParts ?? REDUCE_BATCH_PARTS);
+  for (let from = 0; from < pending.length; from += size) {
+    const ids = pending.slice(from, from + size);
+    const journal = await beginTotalsUpdate(ctx.outDir, [...ids, ...(await finalPartsWithCopies(ctx.outDir, ids))]);
     base ??= journal.base;
     add(await reduceBatch(ctx, journal));
     totals = await finishTotalsUpdate(ctx.outDir, journal);

@@ -16,7 +16,7 @@ import { outDirMaker, RECORDS } from './fixture.js';
 const outDir = outDirMaker();
 const SHARD_BYTES = 1500;
 const RUN = { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:01:40.000Z' };
-const reduce = (out: string) => pack(out, PackConfig.parse({ shardBytes: SHARD_BYTES }), RUN, { duplicateIndex: () => openDuplicateIndex(out) });
+const reduce = (out: string, batchParts?: number) => pack(out, PackConfig.parse({ shardBytes: SHARD_BYTES }), RUN, { duplicateIndex: () => openDuplicateIndex(out), batchParts });
 
 /** Commits src-a once more, as a worker that did it again would: its clip files staged again first. */
 async function commitAgain(out: string, saved: string): Promise<void> {
@@ -50,6 +50,15 @@ describe('one part per source', () => {
     const summary = await reduce(out);
     await assertOneCopy(out, summary.stats);
     assert.equal(summary.duplicates, 0, 'the second copy is not a near-duplicate of the first');
+  });
+
+  it('reduced one part at a time (bounded batches), the older copy is taken out of the part the first batch made final', async () => {
+    const out = await outDir();
+    const saved = await withSavedClips(out);
+    await commitAgain(out, saved);
+    await commitAgain(out, saved);
+    const summary = await reduce(out, 1);
+    await assertOneCopy(out, summary.stats);
   });
 
   it('a source final in one part and committed again later is taken out of the older, final part', async () => {
