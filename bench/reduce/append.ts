@@ -2,9 +2,8 @@
  * Append benchmark of the reduce: time and peak memory of `pack` when 10 new sources are added to
  * a dataset of N sources, for growing N. Clip files are small stand-in bytes (the reduce never
  * decodes); each source has two kept clips with distinct pixel signatures. Printed per N: the
- * append without a near-duplicate index (the reduce itself), and with the stand-in
- * FlatSignatureIndex (which reads every signature, so it grows with N until SignatureIndex
- * replaces it). The dataset is built in one child process and the append measured in another,
+ * append without a near-duplicate index (the reduce itself), and with the persistent
+ * SignatureIndex (lookups by binary search in its runs). The dataset is built in one child process and the append measured in another,
  * so the peak RSS printed is the append's own.
  *
  *   node --import tsx bench/reduce/append.ts [--sizes 200,1000,4000] [--shard-kib 256]
@@ -83,7 +82,7 @@ if (values.phase) {
         const common = ['--dir', dir.file('out'), '--n', String(n), '--index', index];
         run([...common, '--phase', 'build']);
         const r = JSON.parse(run([...common, '--phase', 'append']).trim().split('\n').at(-1)!);
-        console.log(`| ${n} | ${index === '1' ? 'FlatSignatureIndex (stand-in)' : 'none'} | ${r.seconds.toFixed(3)} | ${r.parts} | ${r.sources} | ${r.peakMiB.toFixed(0)} |`);
+        console.log(`| ${n} | ${index === '1' ? 'SignatureIndex' : 'none'} | ${r.seconds.toFixed(3)} | ${r.parts} | ${r.sources} | ${r.peakMiB.toFixed(0)} |`);
       } finally {
         await dir.remove();
       }

@@ -108,7 +108,8 @@ A video clip dataset made by [clipmill](https://github.com/clipmill/clipmill): $
   \`<clip_id>.jpg\` (thumbnail, when the dataset was made with \`--thumbnails\`).
 - \`${INDEX}\`: the index, one Parquet file per part, together one row per clip, kept and dropped,
   with its status, the reason a clip was dropped, provenance and quality signals (config \`index\`
-  above; DuckDB: \`SELECT * FROM read_parquet('${INDEX}')\`).
+  above; DuckDB: \`SELECT * FROM read_parquet('${INDEX}', union_by_name=true)\`, as parts may differ in
+  their signal columns).
 - \`stats.json\`: counts, hours, failures and drops by reason. \`ATTRIBUTION.md\`: credits per licence.
 - \`${CROISSANT_FILE}\`: Croissant metadata of the shards and the index columns.
 

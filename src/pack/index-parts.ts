@@ -5,7 +5,7 @@
  *   reduced (no cross-source verdicts yet). The manifest is the commit point: a part without it
  *   does not exist.
  * - `index/parts/<partId>.parquet` + `.json`: a final part, verdicts applied. Together the final
- *   Parquet files ARE the index: `read_parquet('<out>/index/parts/*.parquet')` in DuckDB, a folder
+ *   Parquet files ARE the index: `read_parquet('<out>/index/parts/*.parquet', union_by_name=true)` in DuckDB, a folder
  *   of Parquet for pyarrow and Hugging Face `datasets`.
  *
  * Readers stream the final parts one at a time (`readIndexRows`), so memory stays that of a part.

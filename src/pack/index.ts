@@ -5,9 +5,12 @@
  *
  * 1. Sweep (the writer's side): sources finished but in no committed part are committed into
  *    new pending parts; leftovers of killed writers are cleaned.
- * 2. Verdicts for the pending parts' clips (reduce-verdicts.ts): taken-down sources leave, then
+ * 2. Verdicts for the pending parts' clips, 64 parts at a time (reduce-verdicts.ts): taken-down sources leave, then
  *    near-duplicates against the dataset's duplicate index and among the pending clips, semantic
  *    duplicates and content-mix balancing among the pending clips.
+ *    One copy of each source (reduce-copies.ts): a source done twice (redone, or by two workers)
+ *    stays only in its newest part; older pending copies are left out, an older final part is
+ *    rewritten without it (found through source-parts.ts, which each part made final updates).
  * 3. Each pending part becomes final (reduce-part.ts): only its tars holding dropped members are
  *    rewritten, its rows and manifest go to `index/parts/`, its kept clips' signatures join the
  *    duplicate index, its pending files are removed.
@@ -24,15 +27,17 @@ import { dedupRowOf } from './dedup.js';
 import type { DuplicateIndex } from './duplicate-index.js';
 import { listParts, partFiles, readManifest, readPartRows } from './index-parts.js';
 import { sweepPending } from './part-sweep.js';
+import { recordFinalPart } from './source-parts.js';
 import type { PartWriterOptions } from './part-writer.js';
 import { readSourceRecords, type SkippedRecord } from './records.js';
+import { olderFinalCopies, olderPendingCopies, pruneFinalCopies } from './reduce-copies.js';
 import { partEdit, writePart } from './reduce-part.js';
 import { redescribeParts } from './redescribe.js';
 import { decideVerdicts, type DuplicateFinder } from './reduce-verdicts.js';
 import { MISSING_FILE, OUTSIDE_CLIP_FOLDER } from './part-clip-files.js';
 import { clipRows, type ClipRow } from './rows.js';
 import type { ThumbnailMaker, WrittenShard } from './shards.js';
-import { addTallies, emptyTallies, partTallies, SourceTally, statsFromTallies, type PackStats } from './stats.js';
+import { addTallies, emptyTallies, partTallies, SourceTally, statsFromTallies, subtractTallies, type PackStats } from './stats.js';
 import { beginTotalsUpdate, finishTotalsUpdate, knownSignals, openJournal, readStats, readTotals, writeTotalsFiles, type Totals, type TotalsJournal } from './totals.js';
 import type { WriterFactory } from './writer.js';
 
@@ -59,6 +64,8 @@ export interface PackHooks {
   thumbnail?: ThumbnailMaker;
   /** The sample writer of the sweep (default: WebDataset tar shards). */
   makeWriter?: WriterFactory;
+  /** Pending parts reduced together (default 64): bounds the reduce's memory. */
+  batchParts?: number;
   /** Hears each step of the reduce as it completes (a part made final, its signatures added, its pending files removed; the totals). */
   onStep?: (step: ReduceStep, partId?: string) => void | Promise<void>;
 }
@@ -104,6 +111,9 @@ interface BatchResult {
   outside: string[];
 }
 
+/** Pending parts reduced together (a part holds at most ~10,000 rows, see PartCollector's maxRows). */
+const REDUCE_BATCH_PARTS = 64;
+
 const emptyBatch = (): BatchResult => ({ parts: [], shards: [], removedShards: [], duplicates: 0, missing: [], outside: [] });
 
 const keptSignatures = (rows: readonly ClipRow[]) => rows.filter((r) => r.status === 'kept' && r.signature).map(dedupRowOf);
@@ -123,8 +133,9 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
   for (const id of journal.parts) {
     const final = await readManifest(outDir, id, 'final');
     if (final) {
-      // Made final before a crash: signatures (idempotent per part) and cleanup may be missing.
+      // Made final before a crash (or an older copy's part): signatures (idempotent per part), source-parts and cleanup may be missing.
       await ctx.duplicateIndex?.add(id, keptSignatures(await readPartRows(outDir, id, 'final')));
+      await recordFinalPart(outDir, id, final.sources);
       await removePendingFiles(outDir, id);
       continue;
     }
@@ -132,8 +143,13 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
     if (!manifest) continue; // taken by another reducer meanwhile: nothing of ours to do
     pending.push({ id, sources: manifest.sources, shards: manifest.shards, rows: await readPartRows(outDir, id, 'pending') });
   }
-  const allRows = pending.flatMap((p) => p.rows);
-  const wasShard = new Map(allRows.map((r) => [r.clip_id, r.shard]));
+  // One copy of each source: older pending copies are left out below, older final ones rewritten now (journalled).
+  const olderPending = olderPendingCopies(pending);
+  const copiesOf = (partId: string) => olderPending.get(partId) ?? new Set<string>();
+  const journalled = new Set(journal.parts);
+  const olderFinal = new Map([...(await olderFinalCopies(outDir, pending.map((p) => ({ id: p.id, sources: p.sources.filter((s) => !copiesOf(p.id).has(s)) }))))].filter(([id]) => journalled.has(id)));
+  const wasShard = new Map(pending.map((p) => [p.id, new Map(p.rows.map((r) => [r.clip_id, r.shard]))]));
+  const allRows = pending.flatMap((p) => p.rows.filter((r) => !copiesOf(p.id).has(r.source_id)));
   const verdicts = await decideVerdicts(allRows, {
     takenDown: ctx.takenDown,
     duplicateIndex: ctx.duplicateIndex,
@@ -144,15 +160,20 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
   result.duplicates = verdicts.duplicates;
   // Every part gets a column for every signal the dataset has, so that its parts share one schema.
   const signals = [...new Set([...knownSignals(journal.base), ...allRows.flatMap((r) => Object.keys(r.signals))])];
+  result.removedShards.push(...(await pruneFinalCopies(outDir, olderFinal, signals)));
   for (const row of allRows) {
     if (row.reason === MISSING_FILE) result.missing.push(row.clip_id);
     else if (row.reason === OUTSIDE_CLIP_FOLDER) result.outside.push(row.clip_id);
   }
   for (const part of pending) {
-    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources: part.sources, shards: part.shards }, { ...partEdit(part.rows, verdicts.removed, wasShard), signals });
+    const copies = copiesOf(part.id);
+    const gone = new Set([...verdicts.removed, ...part.rows.filter((r) => copies.has(r.source_id)).map((r) => r.clip_id)]);
+    const sources = part.sources.filter((id) => !copies.has(id));
+    const { manifest, deleted } = await writePart(outDir, { part: part.id, sources, shards: part.shards }, { ...partEdit(part.rows, gone, wasShard.get(part.id)!), signals });
     await ctx.hooks.onStep?.('final', part.id);
-    await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !verdicts.removed.has(r.clip_id))));
+    await ctx.duplicateIndex?.add(part.id, keptSignatures(part.rows.filter((r) => !gone.has(r.clip_id))));
     await ctx.hooks.onStep?.('signatures', part.id);
+    await recordFinalPart(outDir, part.id, sources);
     await removePendingFiles(outDir, part.id);
     await ctx.hooks.onStep?.('cleanup', part.id);
     result.parts.push(part.id);
@@ -162,8 +183,18 @@ async function reduceBatch(ctx: ReduceContext, journal: TotalsJournal): Promise<
   return result;
 }
 
+/** Final parts holding an older copy of a source of the pending parts `ids` (their totals change too). */
+async function finalPartsWithCopies(outDir: string, ids: readonly string[]): Promise<string[]> {
+  const parts: { id: string; sources: string[] }[] = [];
+  for (const id of ids) {
+    const manifest = await readManifest(outDir, id, 'pending');
+    if (manifest) parts.push({ id, sources: manifest.sources });
+  }
+  return [...(await olderFinalCopies(outDir, parts)).keys()];
+}
+
 /** Finishes an interrupted totals update, then reduces whatever is pending now; the totals after. */
-async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: BatchResult }> {
+async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; base?: Totals; batch: BatchResult }> {
   const batch = emptyBatch();
   const add = (r: BatchResult) => {
     for (const key of ['parts', 'shards', 'removedShards', 'missing', 'outside'] as const) (batch[key] as unknown[]).push(...r[key]);
@@ -171,18 +202,25 @@ async function reduceAll(ctx: ReduceContext): Promise<{ totals: Totals; batch: B
   };
   let totals: Totals | undefined;
   const interrupted = await openJournal(ctx.outDir);
+  let base = interrupted?.base;
   if (interrupted) {
     add(await reduceBatch(ctx, interrupted));
     totals = await finishTotalsUpdate(ctx.outDir, interrupted);
   }
+  // In batches of parts, oldest first, so memory is bounded by the batch, not by what is pending.
+  // A later batch is deduped against the earlier ones through the duplicate index, counts their
+  // categories (the totals) and takes an older copy of a source out of their now final parts.
   const pending = await listParts(ctx.outDir, 'pending');
-  if (pending.length > 0) {
-    const journal = await beginTotalsUpdate(ctx.outDir, pending);
+  const size = Math.max(1, ctx.hooks.batchParts ?? REDUCE_BATCH_PARTS);
+  for (let from = 0; from < pending.length; from += size) {
+    const ids = pending.slice(from, from + size);
+    const journal = await beginTotalsUpdate(ctx.outDir, [...ids, ...(await finalPartsWithCopies(ctx.outDir, ids))]);
+    base ??= journal.base;
     add(await reduceBatch(ctx, journal));
     totals = await finishTotalsUpdate(ctx.outDir, journal);
     await ctx.hooks.onStep?.('totals');
   }
-  return { totals: totals ?? (await readTotals(ctx.outDir)), batch };
+  return { totals: totals ?? (await readTotals(ctx.outDir)), base, batch };
 }
 
 export async function pack(
@@ -212,7 +250,10 @@ export async function pack(
   // A takedown killed part way still has final parts to edit: finished now, before the totals are written.
   const resumed = await resumeTakedown(outDir);
   const totals = resumed || redescribed.length > 0 ? await readTotals(outDir) : reduced.totals;
-  const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets });
+  // This pack's throughput: what its journals added to the totals (also parts a killed pack left
+  // final); a pack that found nothing to add (a rerun after a kill past the totals) rates the whole dataset.
+  const runTallies = reduced.base && subtractTallies(reduced.totals.tallies, reduced.base.tallies);
+  const stats = await writeTotalsFiles(outDir, totals, run, { unreadable: swept.forgottenSources, mixTargets: cfg.mix.targets, runTallies });
   if (batch.outside.length > 0) {
     warnings.push(`${batch.outside.length} kept clips were dropped (reason ${OUTSIDE_CLIP_FOLDER}): their records name files outside the source's clip folder (${batch.outside.slice(0, 3).join(', ')})`);
   }

@@ -30,6 +30,8 @@ export interface PartEdit {
   signals?: readonly string[];
   /** Tar path -> clip ids to take out of it. */
   leaving: Map<string, string[]>;
+  /** Hash and size every tar again, also those left as they are (a rewrite a crash interrupted may have changed them after the manifest). */
+  refresh?: boolean;
 }
 
 /**
@@ -51,7 +53,8 @@ async function rewriteShard(outDir: string, shard: WrittenShard, clipIds: readon
   const file = path.join(outDir, shard.path);
   const present = await fs.stat(file).then(() => true, () => false);
   // A rerun after a crash may find the tar already emptied and deleted.
-  if (!present || (await rewriteTarWithout(file, new Set(clipIds.map(memberKey)))) === 0) {
+  // Nothing to take out (a refresh): the tar is only hashed again, never rewritten.
+  if (!present || (clipIds.length > 0 && (await rewriteTarWithout(file, new Set(clipIds.map(memberKey)))) === 0)) {
     await fs.rmdir(path.dirname(file)).catch(() => {}); // the bucket folder, when it is now empty
     return undefined;
   }
@@ -84,7 +87,7 @@ export async function writePart(
   const shards: WrittenShard[] = [];
   const deleted: string[] = [];
   for (const shard of manifest.shards) {
-    const leaving = edit.leaving.get(shard.path);
+    const leaving = edit.leaving.get(shard.path) ?? (edit.refresh ? [] : undefined);
     if (!leaving) {
       shards.push(shard);
       continue;

@@ -35,6 +35,9 @@ export interface Verdicts {
   duplicates: number;
 }
 
+/** The source id a clip id starts with (segment/ids.ts: `<source>-<start>-<end>`). */
+const sourceOfClip = (clipId: string): string => clipId.replace(/-\d+-\d+$/, '');
+
 /** Drops the rows a finder maps to another clip; returns those still kept. */
 function applyFinder(kept: ClipRow[], verdicts: Map<string, string>, reason: string, known: (id: string) => boolean, dropped: Set<string>): ClipRow[] {
   const remaining: ClipRow[] = [];
@@ -59,8 +62,10 @@ export async function decideVerdicts(rows: readonly ClipRow[], opts: VerdictOpti
 
   if (opts.duplicateIndex) {
     const verdicts = await opts.duplicateIndex.findDuplicates(kept.filter((r) => r.signature).map(dedupRowOf));
-    // The index answers with final clips (kept by definition) or pending ones, which must be kept.
-    kept = applyFinder(kept, verdicts, DUPLICATE, (id) => keptIds.has(id) || !pendingIds.has(id), dropped);
+    // The index answers with final clips (kept, unless their source was taken down since: the index
+    // keeps their signatures) or pending ones, which must be kept.
+    const live = (id: string) => (keptIds.has(id) || !pendingIds.has(id)) && !opts.takenDown.has(sourceOfClip(id));
+    kept = applyFinder(kept, verdicts, DUPLICATE, live, dropped);
   }
   if (opts.markSemanticDuplicates) {
     const stillKept = new Set(kept.map((r) => r.clip_id));

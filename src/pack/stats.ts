@@ -264,6 +264,13 @@ export function partTallies(tally: SourceTally, rows: readonly ClipRow[], shards
 
 const perSecond = (amount: number, seconds: number): number => (seconds > 0 ? amount / seconds : 0);
 
+export interface StatsOptions {
+  unreadable?: number;
+  mixTargets?: Record<string, number>;
+  /** The tallies of the parts this run added (an append): its throughput; default all of `t`. */
+  runTallies?: PartTallies;
+}
+
 /**
  * stats.json from summed tallies. `run` is the wall time of the run that wrote it; `unreadable`
  * the record files this pack had to skip (they are redone, so they are not part of any tally).
@@ -271,8 +278,10 @@ const perSecond = (amount: number, seconds: number): number => (seconds > 0 ? am
 export function statsFromTallies(
   t: PartTallies,
   run: { startedAt: string; finishedAt: string },
-  opts: { unreadable?: number; mixTargets?: Record<string, number> } = {},
+  opts: StatsOptions = {},
 ): PackStats {
+  // Throughput is of this run's work over this run's wall time, not of the whole grown dataset.
+  const done = (opts.runTallies ?? t).sources;
   const wallSec = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
   const s = t.sources;
   const keptHours = t.clips.kept_seconds / SECONDS_PER_HOUR;
@@ -308,10 +317,10 @@ export function statsFromTallies(
     hosts: sortedKeys(Object.fromEntries(Object.entries(t.hosts).map(([h, e]) => [h, { ...e, failures_by_code: sortedKeys(e.failures_by_code) }]))),
     timings: sortedKeys(t.timings),
     throughput: {
-      sources_per_sec: perSecond(s.total, wallSec),
-      kept_clips_per_sec: perSecond(t.clips.kept, wallSec),
-      video_hours_per_hour: perSecond(s.source_seconds, wallSec),
-      bytes_downloaded_per_sec: perSecond(s.bytes_downloaded, wallSec),
+      sources_per_sec: perSecond(done.total, wallSec),
+      kept_clips_per_sec: perSecond((opts.runTallies ?? t).clips.kept, wallSec),
+      video_hours_per_hour: perSecond(done.source_seconds, wallSec),
+      bytes_downloaded_per_sec: perSecond(done.bytes_downloaded, wallSec),
     },
     shards: { ...t.shards, clips_by_bucket: sortedKeys(t.shards.clips_by_bucket) },
     ...(mixTargets && Object.keys(mixTargets).length > 0 ? { mix: { targets: mixTargets, by_category: mixFromCategories(t.categories, mixTargets) } } : {}),

@@ -16,7 +16,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../store/output.js';
 import { indexColumns, writeDatasetCard, type IndexColumn } from './card.js';
 import { INDEX_DIR, partFiles, readManifest } from './index-parts.js';
 import { signalOfColumn } from './index-parquet.js';
-import { addTallies, emptyTallies, statsFromTallies, subtractTallies, type PackStats, type PartTallies } from './stats.js';
+import { addTallies, emptyTallies, statsFromTallies, subtractTallies, type PackStats, type PartTallies, type StatsOptions } from './stats.js';
 
 const STATS_FILE = 'stats.json';
 const TOTALS_FILE = path.posix.join(INDEX_DIR, 'totals.json');
@@ -121,7 +121,7 @@ export async function writeTotalsFiles(
   outDir: string,
   totals: Totals,
   run: { startedAt: string; finishedAt: string },
-  opts: { unreadable?: number; mixTargets?: Record<string, number> } = {},
+  opts: StatsOptions = {},
 ): Promise<PackStats> {
   const stats = statsFromTallies(totals.tallies, run, opts);
   await writeFileAtomic(path.join(outDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);

@@ -24,6 +24,7 @@ import type { ClipRow } from '../pack/rows.js';
 import { beginTotalsUpdate, finishInterruptedUpdate, finishTotalsUpdate, knownSignals, readStats, readTotals, writeTotalsFiles } from '../pack/totals.js';
 import { canonicalUri, sourceId } from '../sources/ids.js';
 import { OutputDir, writeJsonAtomic } from '../store/output.js';
+import { withOutputLock } from '../store/run-lock.js';
 import type { SourceRecord } from '../types.js';
 import { writeAttribution, ATTRIBUTION_FILE } from './attribution.js';
 
@@ -31,6 +32,13 @@ export const TAKEDOWNS_FILE = 'takedowns.jsonl';
 /** A takedown under way: written before its first change, removed after its last; a pack finishes one a crash left. */
 const IN_PROGRESS_FILE = '.takedown-in-progress.json';
 const SOURCE_ID = /^[0-9a-f]{16}$/;
+
+/** The in-progress note: what is taken down, and the parts being edited. */
+interface InProgress {
+  sources: string[];
+  reason: string;
+  parts?: string[];
+}
 
 /** One line of `takedowns.jsonl`. */
 export interface TakedownEntry {
@@ -110,20 +118,29 @@ interface HitPart {
   state: PartState;
   manifest: PartManifest;
   rows: ClipRow[];
+  /** Named by a takedown a crash interrupted: rewritten whatever its rows say (tars hashed again). */
+  redo: boolean;
 }
 
 /**
  * The parts (final and pending) whose rows include any of the sources `ids`, or that hold one of
  * the sources in `remarked` (its record changes now, so the part's source figures do too).
  */
-async function partsHolding(outDir: string, ids: ReadonlySet<string>, remarked: ReadonlySet<string>): Promise<HitPart[]> {
+async function partsHolding(outDir: string, ids: ReadonlySet<string>, remarked: ReadonlySet<string>, interrupted: ReadonlySet<string>): Promise<HitPart[]> {
   const hits: HitPart[] = [];
+  const seen = new Set<string>();
   for (const state of ['final', 'pending'] as const) {
     for await (const manifest of readManifests(outDir, state)) {
-      if (!manifest.sources.some((id) => ids.has(id))) continue;
+      // Final first: a part a reduce made final before removing its pending files is edited once.
+      if (seen.has(manifest.part) || !manifest.sources.some((id) => ids.has(id))) continue;
       const rows = await readPartRows(outDir, manifest.part, state);
-      // A part whose rows of these sources are already gone (an earlier takedown) is left as it is.
-      if (rows.some((row) => ids.has(row.source_id)) || manifest.sources.some((id) => remarked.has(id))) hits.push({ state, manifest, rows });
+      // A part whose rows of these sources are already gone (an earlier takedown) is left as it is,
+      // unless the interrupted takedown named it: its rows may be written and its manifest not yet.
+      const redo = interrupted.has(manifest.part);
+      if (redo || rows.some((row) => ids.has(row.source_id)) || manifest.sources.some((id) => remarked.has(id))) {
+        hits.push({ state, manifest, rows, redo });
+        seen.add(manifest.part);
+      }
     }
   }
   return hits;
@@ -138,7 +155,7 @@ async function pruneParts(outDir: string, hits: readonly HitPart[], ids: Readonl
   for (const hit of hits) {
     const gone = new Set(hit.rows.filter((row) => ids.has(row.source_id)).map((row) => row.clip_id));
     const wasShard = new Map(hit.rows.map((row) => [row.clip_id, row.shard]));
-    const rewritten = await writePart(outDir, hit.manifest, { ...partEdit(hit.rows, gone, wasShard), signals }, hit.state);
+    const rewritten = await writePart(outDir, hit.manifest, { ...partEdit(hit.rows, gone, wasShard), signals, refresh: hit.redo }, hit.state);
     deleted.push(...rewritten.deleted);
   }
   if (journal) await finishTotalsUpdate(outDir, journal);
@@ -163,9 +180,15 @@ async function markRecord(out: OutputDir, record: SourceRecord, message: string)
  * `takedowns.jsonl`; their records become `refused` / `refused_takedown`; their samples leave the
  * shards and their rows the index (only the parts and tars holding them are rewritten); their clip
  * files are deleted; `stats.json` and ATTRIBUTION.md, when present, are written again without
- * them. Safe to run again after being killed at any point (see the order above).
+ * them. Safe to run again after being killed at any point (see the order above). Holds the
+ * output's lock: refused while another process runs or packs into `outDir`.
  */
 export async function takedown(outDir: string, refs: readonly string[], reason: string): Promise<TakedownResult> {
+  return withOutputLock(outDir, () => takedownParts(outDir, refs, reason, []));
+}
+
+/** A takedown; `interrupted`: the parts an earlier, interrupted run of it was editing (see resumeTakedown). */
+async function takedownParts(outDir: string, refs: readonly string[], reason: string, interrupted: readonly string[]): Promise<TakedownResult> {
   if (refs.length === 0) throw new FatalError('Nothing to take down: name at least one source (--source or --list).');
   if (reason.trim() === '') throw new FatalError('A takedown needs a reason (--reason).');
   const out = new OutputDir(outDir);
@@ -181,7 +204,7 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
   // A crash may have left a change of the totals unfinished: finished first, so this one starts from them.
   await finishInterruptedUpdate(outDir);
   const remarked = new Set([...records.values()].filter((r) => !isTakenDown(r)).map((r) => r.id));
-  const hits = await partsHolding(outDir, idSet, remarked);
+  const hits = await partsHolding(outDir, idSet, remarked, new Set(interrupted));
   const clipIds = new Set<string>([...records.values()].flatMap((r) => r.clips.map((c) => c.clipId)));
   const shards = new Set<string>();
   let samples = 0;
@@ -194,7 +217,8 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
 
   const parts = hits.map((h) => h.manifest.part);
   const entry: TakedownEntry = { time, sources: ids, clips: clipIds.size, samples, reason, shards: [...shards].sort(), parts };
-  await writeJsonAtomic(path.join(outDir, IN_PROGRESS_FILE), { sources: ids, reason });
+  // The parts about to change are noted: a rerun rewrites each of them, also one whose rows a crash left written and its manifest not.
+  await writeJsonAtomic(path.join(outDir, IN_PROGRESS_FILE), { sources: ids, reason, parts: [...new Set([...interrupted, ...parts])] } satisfies InProgress);
   await appendFile(path.join(outDir, TAKEDOWNS_FILE), JSON.stringify(entry) + '\n');
   for (const record of records.values()) await markRecord(out, record, `Taken down on ${time}: ${reason}`);
 
@@ -225,12 +249,12 @@ export async function takedown(outDir: string, refs: readonly string[], reason: 
  * only this brings it to its end); nothing when none was. Returns its result.
  */
 export async function resumeTakedown(outDir: string): Promise<TakedownResult | undefined> {
-  let interrupted: { sources: string[]; reason: string };
+  let interrupted: InProgress;
   try {
     interrupted = JSON.parse(await readFile(path.join(outDir, IN_PROGRESS_FILE), 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return takedown(outDir, interrupted.sources, interrupted.reason);
+  return withOutputLock(outDir, () => takedownParts(outDir, interrupted.sources, interrupted.reason, interrupted.parts ?? []));
 }

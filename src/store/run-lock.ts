@@ -77,3 +77,19 @@ function lockError(outDir: string, file: string, err: unknown): FatalError {
   if (e.code === 'EEXIST') return new FatalError(`Another clipmill run took the lock of ${outDir} (${file}) at the same moment; run again.`);
   return new FatalError(`Cannot lock the output directory ${outDir}: ${e.message}`);
 }
+
+/**
+ * Runs `fn` holding the lock of `outDir` (a library pack, a takedown), so it cannot interleave with
+ * a run or reduce on the same output. Called inside a run of this process, which holds the lock
+ * already, it just runs `fn`: the run's own pack and takedowns do not wait on themselves.
+ */
+export async function withOutputLock<T>(outDir: string, fn: () => Promise<T>): Promise<T> {
+  const owner = await readOwner(path.join(outDir, LOCK_FILE));
+  if (owner && owner.pid === process.pid && owner.host === os.hostname()) return fn();
+  const lock = await lockOutput(outDir);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

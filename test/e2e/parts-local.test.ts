@@ -78,6 +78,11 @@ async function recordIds(out: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.json')).map((n) => path.basename(n, '.json')).sort();
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 25));
+/** Polls `check` until it holds; fails (instead of hanging) after a generous `timeoutMs`. */
+async function until(check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

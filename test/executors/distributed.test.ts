@@ -36,6 +36,14 @@ const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'distributed-test-shared-secret' };
  * tar (of which part) a clip went into.
  */
 const VOLATILE = new Set(['retrieved_at', 'shard']);
+/**
+ * Job locks of the workers (`--lock-sec`). A live worker too starved of CPU to renew its lock in
+ * time loses its job to another, and the source is done twice: so the tests that kill no worker
+ * use a lock no load outlasts, and those that kill one a lock that is short enough for the dead
+ * worker's jobs to come back soon but still takes an 8 s stall of a live worker to lose.
+ */
+const LOCK_SEC = 120;
+const KILL_LOCK_SEC = 8;
 
 describe('distributed run (clipmill worker processes)', () => {
   let redis: TestRedis;
@@ -47,8 +55,8 @@ describe('distributed run (clipmill worker processes)', () => {
   let localRun: CliResult;
   const workers: ChildProcess[] = [];
 
-  const startWorker = (): ChildProcess => {
-    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', '2', '--allow-private-network', '--out-root', dir.path], QUEUE_ENV);
+  const startWorker = (lockSec = LOCK_SEC): ChildProcess => {
+    const { child } = startCli(['worker', '--queue', redis.url, '--concurrency', '2', '--lock-sec', String(lockSec), '--allow-private-network', '--out-root', dir.path], QUEUE_ENV);
     workers.push(child);
     return child;
   };
@@ -133,12 +141,12 @@ describe('distributed run (clipmill worker processes)', () => {
     const outDir = dir.file('killed');
     // Download slots of the killed worker come back only when their leases lapse; more slots keep this test short.
     const run = runOnQueue(outDir, [...RUN_FLAGS, '--host-concurrency', '8']);
-    const doomed = startWorker();
+    const doomed = startWorker(KILL_LOCK_SEC);
     // Mid-run: some sources recorded, others in the doomed worker's hands.
     await until(async () => (await recordCount(outDir)) > 0 && (await queueStatus(redis.url)).active > 0, 60_000, 20);
     doomed.kill('SIGKILL');
     assert.ok((await recordCount(outDir)) < VIDEOS, 'the worker was killed before the run finished');
-    startWorker();
+    startWorker(KILL_LOCK_SEC);
     expectExit(await run.done, 0);
     assert.deepEqual(await readDataset(outDir), local);
   });
@@ -147,19 +155,19 @@ describe('distributed run (clipmill worker processes)', () => {
     const outDir = dir.file('random-kills');
     // A part per source with kept clips (shard size 1 byte), so commits happen all through the run.
     const run = runOnQueue(outDir, [...RUN_FLAGS, '--host-concurrency', '8', '--shard-size', '1']);
-    const first = startWorker();
-    const second = startWorker();
+    const first = startWorker(KILL_LOCK_SEC);
+    const second = startWorker(KILL_LOCK_SEC);
     const firstDelay = Math.floor(Math.random() * 400);
     const secondDelay = Math.floor(Math.random() * 60);
     const when = `killed ${firstDelay} ms after the first record, then ${secondDelay} ms after a part was started`;
     await until(async () => (await recordCount(outDir)) > 0, 60_000, 10);
     await sleep(firstDelay);
     first.kill('SIGKILL');
-    startWorker();
+    startWorker(KILL_LOCK_SEC);
     await until(async () => (await readdir(path.join(outDir, 'index', 'pending')).catch(() => [])).length > 0, 60_000, 5);
     await sleep(secondDelay);
     second.kill('SIGKILL');
-    startWorker();
+    startWorker(KILL_LOCK_SEC);
     expectExit(await run.done, 0);
     assert.deepEqual(await readDataset(outDir), local, when);
   });

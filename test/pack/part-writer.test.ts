@@ -11,6 +11,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PackConfig } from '../../src/config/schema.js';
+import { pack, readIndex } from '../../src/pack/index.js';
 import { listParts, partFiles, readManifest } from '../../src/pack/index-parts.js';
 import { clearPending, markPending } from '../../src/pack/part-markers.js';
 import { startedParts } from '../../src/pack/part-layout.js';
@@ -143,7 +145,12 @@ describe('a writer killed mid-commit, then the sweep', () => {
     const redone = await sweepPending(dir, { shardBytes: SHARD_BYTES });
     assert.equal(redone.committedSources, 1);
     const parts = await Promise.all((await listParts(out, 'pending')).map((id) => readManifest(out, id, 'pending')));
-    assert.equal(parts.filter((p) => p!.sources.includes('src-c')).length, 2, 'the redone source is in a new part too (that the reduce keeps only the newer is pending the reduce-side fix)');
+    assert.equal(parts.filter((p) => p!.sources.includes('src-c')).length, 2, 'the redone source is in a new part too');
+    // The reduce keeps only the newer copy (see also test/pack/reduce-copies.test.ts).
+    const packed = await pack(out, PackConfig.parse({ shardBytes: SHARD_BYTES }), { startedAt: '2024-01-01T00:00:00.000Z', finishedAt: '2024-01-01T00:00:10.000Z' });
+    assert.equal((await checkParts(out, ['final'])).sources.filter((id) => id === 'src-c').length, 1, 'one part holds src-c');
+    assert.equal((await readIndex(out))!.filter((r) => r.source_id === 'src-c').length, (await dir.readRecord('src-c'))!.clips.length, 'its rows once');
+    assert.equal(packed.stats.sources.total, 5, 'src-c counted once');
   });
 });
 
