@@ -25,6 +25,7 @@ import { isCommittedShard, isRecord, isScratch, isStaging, neededForReduce, part
 import { holdsFile, uploadFile, type UploadOptions } from './s3-upload.js';
 import { joinKey, parseS3Uri, type S3Location } from './s3-uri.js';
 import { needsRedo, recordRelPath, retryRelPath } from './record-store.js';
+import { MARKERS_DIR } from '../pack/part-layout.js';
 
 const PARALLEL_TRANSFERS = 4;
 
@@ -114,7 +115,9 @@ export class S3Output {
   readonly publishSource = async (record: SourceRecord): Promise<void> => {
     // A transient failure's retry marker goes before its record, as on disk.
     const marker = needsRedo(record) ? [retryRelPath(record.id)] : [];
-    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), ...marker, recordRelPath(record.id)];
+    // Its pending marker too: a rerun elsewhere after a kill commits the source from what it pulls.
+    const pending = path.posix.join(MARKERS_DIR, record.id);
+    const files = [...record.clips.flatMap((c) => (c.file ? [c.file] : [])), pending, ...marker, recordRelPath(record.id)];
     try {
       for (const rel of files) await uploadFile(path.join(this.staging, rel), this.locationOf(rel), this.upload);
     } catch (err) {

@@ -66,6 +66,19 @@ describe('clipmill run with inputs and output in S3', () => {
     return local;
   }
 
+  /** Downloads the index (its final parts) of the dataset under `prefix` into `local`, for DuckDB. */
+  async function fetchIndex(prefix: string, local: string): Promise<void> {
+    let parts = 0;
+    for await (const o of listObjects({ bucket: 'datasets', key: `${prefix}index/parts/` })) {
+      if (!o.key.endsWith('.parquet')) continue;
+      const rel = o.key.slice(prefix.length);
+      await mkdir(path.dirname(path.join(local, rel)), { recursive: true });
+      await downloadObject({ bucket: 'datasets', key: o.key }, path.join(local, rel));
+      parts++;
+    }
+    assert.ok(parts > 0, `the index of ${prefix} has parts in the bucket`);
+  }
+
   it('reads its inputs from and writes its dataset to the bucket', async () => {
     const result = await run(dir.file('staging'));
     assert.equal(result.code, 0, result.stderr);
@@ -74,7 +87,9 @@ describe('clipmill run with inputs and output in S3', () => {
     const keys = new Set<string>();
     for await (const o of listObjects({ bucket: 'datasets', key: 'runs/first/' })) keys.add(o.key.slice('runs/first/'.length));
     for (const id of Object.values(ids)) assert.ok(keys.has(recordRelPath(id)), `record of ${id} is in the bucket`);
-    for (const name of ['index.parquet', 'stats.json', 'ATTRIBUTION.md', '.clipmill-output']) assert.ok(keys.has(name), name);
+    assert.ok([...keys].some((k) => /^index\/parts\/[^/]+\.parquet$/.test(k)), 'index parts are in the bucket');
+    assert.ok(![...keys].some((k) => k.startsWith('index/pending/')), 'no part is left pending');
+    for (const name of ['stats.json', 'ATTRIBUTION.md', '.clipmill-output']) assert.ok(keys.has(name), name);
     assert.ok(![...keys].some((k) => k.startsWith('.work/') || k.endsWith('.tmp')), 'no scratch files are published');
 
     const record = JSON.parse(await readFile(await fetchBack(recordRelPath(ids.a)), 'utf8')) as SourceRecord;
@@ -87,16 +102,15 @@ describe('clipmill run with inputs and output in S3', () => {
     assert.equal(missing.status, 'failed');
     assert.equal(missing.error?.code, 'http_not_found');
 
-    await fetchBack('index.parquet');
+    await fetchIndex('runs/first/', dir.file('back'));
     const rows = await queryIndex(dir.file('back'), (t) => `SELECT source_id, source_uri, status, file, shard FROM ${t} ORDER BY clip_id`);
     assert.deepEqual(new Set(rows.map((r) => r.source_id)), new Set([ids.a, ids.b, ids.c]));
     assert.deepEqual(new Set(rows.map((r) => r.source_uri)), new Set(['s3://inputs/videos/a.mp4', 's3://inputs/videos/sub/b.mp4', 's3://inputs/more/c.mp4']));
     const kept = rows.filter((r) => r.status === 'kept');
     assert.ok(kept.some((r) => r.source_id === ids.a), 'the moving shots of a.mp4 are kept');
-    for (const row of kept) {
-      assert.ok(keys.has(String(row.shard)), `shard ${row.shard} is in the bucket`);
-      assert.ok(keys.has(String(row.file)), `clip ${row.file} is in the bucket`);
-    }
+    for (const row of kept) assert.ok(keys.has(String(row.shard)), `shard ${row.shard} is in the bucket`);
+    // Clips are stored once, in their shards: the staging copies published as sources finished are gone.
+    assert.ok(![...keys].some((k) => k.startsWith('clips/') || k.startsWith('pending/')), 'no clip staging is left in the bucket');
   });
 
   it('a rerun on a fresh staging folder skips every source from the records in the bucket and keeps the shards', async () => {
@@ -130,7 +144,7 @@ describe('clipmill run with inputs and output in S3', () => {
     assert.ok(skipped >= published.length, rerun.stderr);
     const local = dir.file('back-killed');
     await mkdir(local, { recursive: true });
-    await downloadObject({ bucket: 'datasets', key: 'runs/killed/index.parquet' }, path.join(local, 'index.parquet'));
+    await fetchIndex('runs/killed/', local);
     const ids = (dirName: string) => queryIndex(dirName, (t) => `SELECT clip_id, status FROM ${t} ORDER BY clip_id`);
     assert.deepEqual(await ids(local), await ids(dir.file('back')), 'the same clips as the uninterrupted run');
   });
