@@ -52,6 +52,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called with each source record once it is written (local runs; an s3:// output publishes the source). */
   onRecord?: (record: SourceRecord) => Promise<void>;
+  /** Local runs: commit no part as sources finish; the pack step's sweep commits them all (s3:// outputs). */
+  deferCommits?: boolean;
   /** Local runs: folders whose files manifests may name (the local inputs themselves are always allowed). */
   allowLocal?: string[];
   /** Local runs: fetch from private and loopback addresses too. */
@@ -94,8 +96,8 @@ export async function run(opts: RunOptions): Promise<RunReport> {
 /** Local by default; the queue executor with `queue` (its workers run the stages they were started with). */
 async function defaultExecutor(opts: RunOptions, cfg: RunConfig): Promise<Executor> {
   if (!opts.queue) {
-    const { hwaccel, makeWriter, onRecord, allowLocal, allowPrivateNetwork, force } = opts;
-    return localExecutor({ hwaccel, stages: resolveStages(cfg, opts.stages), makeWriter, onRecord, allowLocal, allowPrivateNetwork, force });
+    const { hwaccel, makeWriter, onRecord, deferCommits, allowLocal, allowPrivateNetwork, force } = opts;
+    return localExecutor({ hwaccel, stages: resolveStages(cfg, opts.stages), makeWriter, onRecord, deferCommits, allowLocal, allowPrivateNetwork, force });
   }
   if (opts.makeWriter) throw new FatalError('a custom sample writer runs only in a local run (the queue\'s pack job runs on a worker)');
   if (opts.stages) throw new FatalError('custom stages run only locally: start workers with them (startWorker({ stages })) instead of passing them to a queued run');

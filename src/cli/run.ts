@@ -187,7 +187,7 @@ export function registerRun(program: Command): void {
         await appendRunLog(outDir, { command: process.argv.slice(2), executor: flags.queue ? 'queue' : 'local', config: cfg });
         const report = await run({
           inputs, out: outDir, config: cfg, queue: flags.queue, queueWindow: flags.queueWindow, hwaccel: flags.queue ? undefined : flags.hwaccel, progress, signal: controller.signal,
-          onRecord: flags.queue ? undefined : s3Out?.publishSource, remote: flags.queue && s3 && s3Out ? s3.remoteOutput(s3Out) : undefined, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force,
+          onRecord: flags.queue ? undefined : s3Out?.publishSource, deferCommits: Boolean(s3Out && !flags.queue), remote: flags.queue && s3 && s3Out ? s3.remoteOutput(s3Out) : undefined, allowLocal: flags.allowLocal, allowPrivateNetwork: flags.allowPrivateNetwork, force: flags.force,
         });
         if (report.cancelled) {
           process.stderr.write('the run was cancelled; run the same command again to resume it\n');

@@ -38,6 +38,12 @@ export interface RunOptions {
   noPack?: boolean;
   /** Called with each record once it is written (an s3:// output publishes the source). */
   onRecord?: (record: SourceRecord) => Promise<void>;
+  /**
+   * Leave every part to the pack step's sweep instead of committing as sources finish: for an
+   * s3:// output, where a part committed here would reach the bucket only at the final publish
+   * while the markers and clips that a rerun elsewhere needs are already published.
+   */
+  deferCommits?: boolean;
   /** Use an output folder that holds files but no clipmill marker (`--force`). */
   force?: boolean;
   /** Folders whose files manifests may name (`--allow-local`); the local inputs themselves are always allowed. */
@@ -84,7 +90,7 @@ async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): P
         const record = await processSource(source, { out, cfg: opts.cfg, gate, policy, access, hwaccel: opts.hwaccel, signal, stages: opts.stages });
         await opts.onRecord?.(record);
         progress.finished(record);
-        await parts.add(record);
+        if (!opts.deferCommits) await parts.add(record);
       },
       opts.signal,
     );
@@ -105,7 +111,7 @@ async function runLocked(out: OutputDir, opts: RunOptions, startedAt: string): P
 }
 
 /** The executor that runs everything in this process (the default). */
-export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'makeWriter' | 'onRecord' | 'force' | 'allowLocal' | 'allowPrivateNetwork'> = {}): Executor {
+export function localExecutor(opts: Pick<RunOptions, 'hwaccel' | 'stages' | 'makeWriter' | 'onRecord' | 'deferCommits' | 'force' | 'allowLocal' | 'allowPrivateNetwork'> = {}): Executor {
   return {
     name: 'local',
     async execute(run) {
