@@ -30,7 +30,7 @@ import { hasJournal, partOfShardFile, removeJournal, writeJournal } from './part
 import { assertSafeSourceId, clearPending } from './part-markers.js';
 import { clipRows, compareRows } from './rows.js';
 import { removeShardFiles, writeShards, type ThumbnailMaker } from './shards.js';
-import { partTallies, SourceTally, type ShardTotals } from './stats.js';
+import { partTallies, shardTotals, SourceTally } from './stats.js';
 import type { WriterFactory, WrittenShard } from './writer.js';
 
 export interface PartWriterOptions {
@@ -65,11 +65,6 @@ export interface CommittedPart {
   outside: string[];
 }
 
-function shardTotals(shards: readonly WrittenShard[]): ShardTotals {
-  const clipsByBucket: Record<string, number> = {};
-  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
-  return { count: shards.length, bytes: shards.reduce((sum, s) => sum + s.bytes, 0), clips_by_bucket: clipsByBucket };
-}
 
 /** A commit given up before its manifest (see step 3): its sources keep their markers, for the sweep. */
 export class PartAbandonedError extends Error {

@@ -16,7 +16,7 @@ import { OutputDir } from '../store/output.js';
 import type { SourceRecord } from '../types.js';
 import { partFiles, readManifests, readPartRows, writeManifest, type PartManifest } from './index-parts.js';
 import { writeIndexFile } from './index-parquet.js';
-import { shardTotals } from './reduce-part.js';
+import { shardTotals } from './stats.js';
 import { clipRows, type ClipRow } from './rows.js';
 import { memberKey, writeShards, type ThumbnailMaker } from './shards.js';
 import { partTallies, SourceTally } from './stats.js';

@@ -14,14 +14,9 @@ import { writeIndexFile } from './index-parquet.js';
 import { partFiles, writeManifest, type PartManifest, type PartState } from './index-parts.js';
 import type { ClipRow } from './rows.js';
 import { memberKey } from './shards.js';
-import { partTallies, SourceTally, type ShardTotals } from './stats.js';
+import { partTallies, shardTotals, SourceTally } from './stats.js';
 import type { WrittenShard } from './writer.js';
 
-export function shardTotals(shards: readonly Pick<WrittenShard, 'bucket' | 'clips' | 'bytes'>[]): ShardTotals {
-  const clipsByBucket: Record<string, number> = {};
-  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
-  return { count: shards.length, bytes: shards.reduce((sum, s) => sum + s.bytes, 0), clips_by_bucket: clipsByBucket };
-}
 
 export interface PartEdit {
   /** Rows as they are to be (without removed rows, verdicts applied). */

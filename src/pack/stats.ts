@@ -41,6 +41,13 @@ export interface ShardTotals {
   clips_by_bucket: Record<string, number>;
 }
 
+/** The shard figures of a set of shards (a part's, or the dataset's). */
+export function shardTotals(shards: readonly { bucket: string; clips: number; bytes: number }[]): ShardTotals {
+  const clipsByBucket: Record<string, number> = {};
+  for (const s of shards) clipsByBucket[s.bucket] = (clipsByBucket[s.bucket] ?? 0) + s.clips;
+  return { count: shards.length, bytes: shards.reduce((sum, s) => sum + s.bytes, 0), clips_by_bucket: clipsByBucket };
+}
+
 export interface PackStats {
   count: number;
   successes: number;

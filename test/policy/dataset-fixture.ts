@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { partFiles, writeManifest } from '../../src/pack/index-parts.js';
 import { writeIndexFile } from '../../src/pack/index-parquet.js';
-import { shardTotals } from '../../src/pack/reduce-part.js';
+import { shardTotals } from '../../src/pack/stats.js';
 import { clipRows, type ClipRow } from '../../src/pack/rows.js';
 import { partTallies, SourceTally } from '../../src/pack/stats.js';
 import { beginTotalsUpdate, finishTotalsUpdate } from '../../src/pack/totals.js';
