@@ -72,8 +72,10 @@ export async function followRun(opts: FollowOptions): Promise<FollowResult> {
       const job = await packQueue.getJob(packJobId(runId));
       const jobState = job ? await job.getState() : 'unknown';
       if (jobState === 'completed') {
+        // Read again: the job fetched above may predate its completion (no return value yet).
+        const finished = await packQueue.getJob(packJobId(runId));
         for (const id of opts.expected ?? []) await report(id);
-        return { cancelled: Boolean(job!.returnvalue?.cancelled), pack: job!.returnvalue };
+        return { cancelled: Boolean(finished?.returnvalue?.cancelled), pack: finished?.returnvalue };
       }
       if (jobState === 'failed') throw new FatalError(`pack step of run ${runId} failed: ${job!.failedReason}`);
       await sleep(POLL_MS, undefined, { signal: opts.signal });

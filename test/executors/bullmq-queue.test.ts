@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { defaultConfig } from '../../src/config/schema.js';
 import { cancelRun, enqueueRun, followRun, queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { startQueueWorker, type QueueTasks, type QueueWorker } from '../../src/executors/bullmq-worker.js';
 import { workerSettings, type WorkerSettings } from '../../src/executors/job-trust.js';
-import { redisOptions, SOURCES_QUEUE } from '../../src/executors/redis.js';
+import { PACK_QUEUE, packJobId, redisOptions, SOURCES_QUEUE } from '../../src/executors/redis.js';
 import type { Source, SourceRecord } from '../../src/types.js';
 import { tempDir, type TempDir } from '../helpers/media.js';
 import { startRedis, until, type TestRedis } from '../helpers/redis.js';
@@ -189,6 +189,40 @@ describe('BullMQ executor (stand-in task)', () => {
       }
     } finally {
       await sourcesQueue.close();
+    }
+  });
+
+  it("gives the pack's result when the pack job completes between reading the job and its state", async () => {
+    const outDir = dir.file('out-e');
+    const runId = runIdFor(outDir);
+    const tasks = countingTasks();
+    let releasePack!: () => void;
+    const packMayFinish = new Promise<void>((resolve) => (releasePack = resolve));
+    const pack = tasks.pack;
+    tasks.pack = async (run) => {
+      await packMayFinish;
+      return pack(run);
+    };
+    const packQueue = new Queue(PACK_QUEUE, { connection: redisOptions(redis.url) });
+    // The follower read the pack job while it ran; before it asks for its state, the job completes.
+    const getState = Job.prototype.getState;
+    Job.prototype.getState = async function (this: Job) {
+      if (this.id === packJobId(runId) && this.returnvalue == null && (await getState.call(this)) === 'active') {
+        releasePack();
+        await until(async () => (await (await packQueue.getJob(this.id!))?.getState()) === 'completed');
+      }
+      return getState.call(this);
+    };
+    await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
+    const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks, settings });
+    try {
+      const followed = await followRun({ queueUrl: redis.url, runId });
+      assert.equal(tasks.packs, 1);
+      assert.equal(followed.pack?.sources, SOURCES, 'the return value of the pack job, not of its earlier read');
+    } finally {
+      Job.prototype.getState = getState;
+      await worker.close();
+      await packQueue.close();
     }
   });
 });
