@@ -22,13 +22,22 @@ export interface ByteSpan {
 /** Members of a sample that are not its clip file. */
 const NOT_THE_CLIP = /\.(json|txt|jpg)$/;
 
+/** A file removed between finding it and reading it gives `value`; other errors stand. */
+const ifGone = <T>(value: T) => (err: NodeJS.ErrnoException): T => {
+  if (err.code === 'ENOENT') return value;
+  throw err;
+};
+
+/** Undefined when the clip is not (or no longer) where `clip` says: a run may be moving it into a shard. */
 export async function clipBytes(root: string, clip: ClipView): Promise<ByteSpan | undefined> {
   const staged = clip.file ? await fileInside(root, clip.file) : undefined;
-  if (staged) return { file: staged, start: 0, size: (await fs.stat(staged)).size, name: staged };
+  const stagedSize = staged ? await fs.stat(staged).then((s) => s.size, ifGone(undefined)) : undefined;
+  if (staged && stagedSize !== undefined) return { file: staged, start: 0, size: stagedSize, name: staged };
   const tar = clip.shard ? await fileInside(root, clip.shard) : undefined;
   if (!tar) return undefined;
   const key = memberKey(clip.id);
-  const member = (await tarMembers(tar)).find((m) => sampleKey(m.name) === key && !NOT_THE_CLIP.test(m.name));
+  const members = await tarMembers(tar).catch(ifGone([]));
+  const member = members.find((m) => sampleKey(m.name) === key && !NOT_THE_CLIP.test(m.name));
   return member && { file: tar, start: member.offset, size: member.size, name: member.name };
 }
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ClipRow, PackStats } from '../pack/index.js';
-import { listParts, partFiles, readPartRows } from '../pack/index-parts.js';
+import { listParts, partFiles, readPartRows, type PartState } from '../pack/index-parts.js';
 import { UNKNOWN } from '../policy/licenses.js';
 import { RecordStore } from '../store/record-store.js';
 import type { ClipRecord, SourceRecord } from '../types.js';
@@ -100,8 +100,7 @@ async function readStats(root: string): Promise<PackStats | null> {
 }
 
 /** Pack's verdicts win over the record's: a duplicate or a missing file is dropped, shards are named. */
-function applyIndex(clips: ClipView[], index: readonly ClipRow[] | undefined): void {
-  if (!index) return;
+function applyIndex(clips: ClipView[], index: readonly ClipRow[]): void {
   const byId = new Map(index.map((row) => [row.clip_id, row]));
   for (const clip of clips) {
     const row = byId.get(clip.id);
@@ -164,27 +163,34 @@ export class DatasetReader {
     this.records.set(file, { stamp, record: isRecord(parsed) ? parsed : undefined });
   }
 
-  /** The index rows (all final parts), reading again only the parts that changed or are new. */
-  private async readIndex(): Promise<ClipRow[] | undefined> {
-    const ids = await listParts(this.root, 'final');
-    const seen = new Set(ids);
-    for (const id of this.parts.keys()) if (!seen.has(id)) this.parts.delete(id);
+  /**
+   * The index rows of the parts in `state`, reading again only the parts that changed or are new.
+   * Pending parts are those a run committed as its sources finished: their clips have left
+   * `clips/` for the part's shards, and only the pack's verdicts are still to come.
+   */
+  private async readIndex(state: PartState): Promise<{ ids: string[]; rows: ClipRow[] }> {
+    const ids = await listParts(this.root, state);
+    const key = (id: string) => `${state}/${id}`;
+    const seen = new Set(ids.map(key));
+    for (const k of this.parts.keys()) if (k.startsWith(`${state}/`) && !seen.has(k)) this.parts.delete(k);
     for (const id of ids) {
-      const stamp = await stampOf(partFiles(this.root, id, 'final').parquet);
+      const stamp = await stampOf(partFiles(this.root, id, state).parquet);
       if (!stamp) continue;
-      if (sameStamp(this.parts.get(id)?.stamp, stamp)) continue;
-      const rows = await readPartRows(this.root, id, 'final').catch(() => undefined);
-      if (rows) this.parts.set(id, { stamp, rows });
+      if (sameStamp(this.parts.get(key(id))?.stamp, stamp)) continue;
+      const rows = await readPartRows(this.root, id, state).catch(() => undefined);
+      if (rows) this.parts.set(key(id), { stamp, rows });
     }
-    return ids.length === 0 ? undefined : ids.flatMap((id) => this.parts.get(id)?.rows ?? []);
+    return { ids, rows: ids.flatMap((id) => this.parts.get(key(id))?.rows ?? []) };
   }
 
   /** The folder as it is now (a run may be writing records meanwhile). */
   async snapshot(): Promise<DatasetSnapshot> {
     const records = await this.readRecords();
     const clips = records.flatMap((record) => record.clips.map((clip) => clipView(record, clip)));
-    const index = await this.readIndex();
-    applyIndex(clips, index);
+    const pending = await this.readIndex('pending');
+    const final = await this.readIndex('final');
+    // A final part's row wins over a pending copy of the same clip (a part being reduced).
+    applyIndex(clips, [...pending.rows, ...final.rows]);
     return {
       root: this.root,
       records,
@@ -192,7 +198,7 @@ export class DatasetReader {
       recordById: new Map(records.map((r) => [r.id, r])),
       clipById: new Map(clips.map((c) => [c.id, c])),
       stats: await readStats(this.root),
-      packed: index !== undefined,
+      packed: final.ids.length > 0,
     };
   }
 }

@@ -43,12 +43,16 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** The latest snapshot of the folder, reread at most once per TTL. */
-function snapshots(root: string): () => Promise<DatasetSnapshot> {
+/**
+ * The latest snapshot of the folder, reread at most once per TTL; `since` (a Date.now()) asks for
+ * one whose read began no earlier, for a request that found a clip's file gone from where an older
+ * snapshot had it (a run in progress moves staged clips into shards).
+ */
+function snapshots(root: string): (since?: number) => Promise<DatasetSnapshot> {
   const reader = new DatasetReader(root);
   let current: { at: number; ttl: number; snapshot: Promise<DatasetSnapshot> } | undefined;
-  return () => {
-    if (!current || Date.now() - current.at > current.ttl) {
+  return (since = 0) => {
+    if (!current || Date.now() - current.at > current.ttl || current.at < since) {
       const started = Date.now();
       const next = { at: started, ttl: Infinity, snapshot: reader.snapshot() };
       next.snapshot.then(
@@ -107,11 +111,20 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (!o) overviews.set(s, (o = queueOf(opts.queueUrl, root).then((queue) => ({ ...overviewOf(s, opts.targets), queue }))));
     return o;
   };
-  const findClip = async (id: string): Promise<{ clip: ClipView; source: SourceRecord } | undefined> => {
-    const s = await snapshot();
+  const findClip = async (id: string, since?: number): Promise<{ clip: ClipView; source: SourceRecord } | undefined> => {
+    const s = await snapshot(since);
     const clip = s.clipById.get(id);
     const source = clip && s.recordById.get(clip.sourceId);
     return source && { clip: clip!, source };
+  };
+  /** `use` on the clip as the snapshot has it; when that gives nothing, once more on a snapshot read since the request came. */
+  const withClip = async <T>(id: string, use: (found: { clip: ClipView; source: SourceRecord }) => Promise<T | undefined>): Promise<T | undefined> => {
+    const asked = Date.now();
+    const found = await findClip(id);
+    const result = found && (await use(found));
+    if (result !== undefined) return result;
+    const again = await findClip(id, asked);
+    return again && use(again);
   };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -137,15 +150,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       case 'api':
         return api(name, url.searchParams, res);
       case 'picture': {
-        const found = await findClip(name.replace(/\.jpg$/, ''));
-        const jpeg = found && found.source.status === 'done' ? await pictures.get(found.clip.id, () => clipPicture(root, found.clip, found.source)) : undefined;
+        const jpeg = await withClip(name.replace(/\.jpg$/, ''), async ({ clip, source }) =>
+          source.status === 'done' ? pictures.get(clip.id, () => clipPicture(root, clip, source)) : undefined);
         if (!jpeg) return notFound(res);
         res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'max-age=60' }).end(jpeg);
         return;
       }
       case 'media': {
-        const found = await findClip(name);
-        const span = found && (await clipBytes(root, found.clip));
+        const span = await withClip(name, ({ clip }) => clipBytes(root, clip));
         if (!span) return notFound(res);
         return sendSpan(req, res, span);
       }
