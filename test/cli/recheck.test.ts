@@ -26,7 +26,7 @@ const FILES: Record<string, string> = {
   unchanged: 'testsrc2=s=160x90:r=25:d=3', // lt144p-16x9-d2-5, alone: must stay byte-identical
   notfound: 'mandelbrot=s=256x144:r=25:end_scale=0.1,trim=duration=3', // 144p-16x9-d2-5, with slow
   slow: 'testsrc2=s=256x144:r=25:d=3,vflip',
-  gone: 'life=s=320x240:r=25:ratio=0.5:mold=10,trim=duration=3', // 240p-4x3-d2-5, with optout
+  gone: 'life=s=320x240:r=25:ratio=0.5:mold=10:seed=3,trim=duration=3', // 240p-4x3-d2-5, with optout
   optout: 'testsrc2=s=320x240:r=25:d=3,negate',
   page: 'testsrc2=s=160x90:r=25:d=1.5,hflip,negate', // lt144p-16x9-d0-2, behind the web page
 };

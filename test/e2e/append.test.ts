@@ -35,8 +35,8 @@ describe('clipmill run into an existing output appends', () => {
     await mkdir(dir.file('second'));
     // Distinct content per video: two shots each, no shot shared between videos.
     const shots = [
-      ['testsrc2', 'smptebars'], ['mandelbrot', 'rgbtestsrc'], ['life=ratio=0.5:mold=10', 'cellauto=rule=110'],
-      ['testsrc', 'gradients=seed=1:speed=0.05'], ['gradients=seed=7:speed=0.05', 'gradients=seed=42:speed=0.03:n=5'],
+      ['testsrc2', 'smptebars'], ['mandelbrot', 'rgbtestsrc'], ['life=ratio=0.5:mold=10:seed=3', 'cellauto=rule=110:seed=2'],
+      ['testsrc', 'life=ratio=0.3:mold=5:seed=7'], ['life=ratio=0.5:mold=10:seed=21', 'cellauto=rule=110:seed=9'],
     ];
     for (const [i, [a, b]] of shots.entries()) {
       const folder = i < 3 ? 'first' : 'second';

@@ -27,7 +27,7 @@ describe('clipmill run --caption-endpoint', () => {
     server = await startVlmServer();
     await mkdir(dir.file('in'));
     // Six different shots, so no clip is a duplicate of another (pack would drop it).
-    const patterns = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10', 'cellauto=rule=110', 'testsrc', 'gradients=speed=0.05'];
+    const patterns = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10:seed=3', 'cellauto=rule=110:seed=2', 'testsrc', 'life=ratio=0.3:mold=5:seed=7'];
     for (let i = 0; i < 3; i++) {
       await cutVideo(dir.file(`in/v${i}.mp4`), [
         { source: patterns[2 * i], frames: 60 },

@@ -18,7 +18,7 @@ const FPS = 25;
 const SHOTS = [
   { source: 'testsrc2', frames: 50 },
   { source: 'mandelbrot', frames: 50 },
-  { source: 'life=ratio=0.5:mold=10', frames: 50 },
+  { source: 'life=ratio=0.5:mold=10:seed=3', frames: 50 },
 ];
 const LAST_FRAME = 149;
 

@@ -176,7 +176,7 @@ describe('a run killed with SIGKILL and started again', () => {
   before(async () => {
     dir = await tempDir();
     await mkdir(dir.file('in'));
-    const sources = ['testsrc2', 'smptebars', 'mandelbrot', 'life=ratio=0.5:mold=10', 'testsrc', 'cellauto=rule=110'];
+    const sources = ['testsrc2', 'smptebars', 'mandelbrot', 'life=ratio=0.5:mold=10:seed=3', 'testsrc', 'cellauto=rule=110:seed=2'];
     for (let i = 0; i < 6; i++) {
       await cutVideo(dir.file(`in/v${i}.mp4`), [
         { source: sources[i], frames: 50 + 5 * i },

@@ -25,7 +25,7 @@ describe('clipmill run on a web page through yt-dlp', () => {
     await cutVideo(dir.file('source.mp4'), [
       { source: 'testsrc2', frames: 50 },
       { source: 'mandelbrot', frames: 50 },
-      { source: 'life=ratio=0.5:mold=10', frames: 50 },
+      { source: 'life=ratio=0.5:mold=10:seed=3', frames: 50 },
     ], '320x180');
     const video = await readFile(dir.file('source.mp4'));
     server = await startServer((req, res) => {

@@ -27,7 +27,7 @@ import { startRedis, until, type TestRedis } from '../helpers/redis.js';
 const VIDEOS = 6;
 const RPS = 2;
 /** Shot sources with motion and texture, so the filters keep their clips. */
-const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10'];
+const SHOTS = ['testsrc2', 'mandelbrot', 'life=ratio=0.5:mold=10:seed=3'];
 const RUN_FLAGS = ['--min-clip', '1', '--max-clip', '4', '--host-rps', String(RPS), '--host-concurrency', '2'];
 /** Queued runs are signed with this shared secret; workers refuse runs without it. */
 const QUEUE_ENV = { CLIPMILL_QUEUE_SECRET: 'distributed-test-shared-secret' };

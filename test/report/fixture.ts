@@ -31,7 +31,7 @@ export async function makeInputs(dir: string, spec: InputSpec = {}): Promise<str
     'broken.mp4,Broken,CC-BY-4.0,bars',
   ];
   for (let i = 0; i < (spec.extraShotVideos ?? 0); i++) {
-    const sources = ['life', 'cellauto', 'testsrc', 'smptehdbars'];
+    const sources = ['life=seed=3', 'cellauto=seed=2', 'testsrc', 'smptehdbars'];
     await cutVideo(`${dir}/extra-${i}.mp4`, [
       { source: sources[i % sources.length]!, frames: 60 },
       { source: 'testsrc2', frames: 55 + i },
