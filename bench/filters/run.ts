@@ -41,7 +41,7 @@ interface ClipResult {
 const FILTERS: Record<string, Partial<FilterConfig>> = {
   single_color: { maxSingleColorShare: cfg.filter.maxSingleColorShare },
   frozen: { maxFrozenShare: cfg.filter.maxFrozenShare },
-  static: { minMotion: cfg.filter.minMotion },
+  static: { minRelativeMotion: cfg.filter.minRelativeMotion },
   chaotic: { maxMotion: cfg.filter.maxMotion },
   too_dark: { minLuma: cfg.filter.minLuma },
   too_bright: { maxLuma: cfg.filter.maxLuma },
@@ -51,7 +51,7 @@ const FILTERS: Record<string, Partial<FilterConfig>> = {
 };
 const OFF: FilterConfig = {
   ...cfg.filter,
-  maxSingleColorShare: 1, maxFrozenShare: 1, minMotion: 0, maxMotion: Number.POSITIVE_INFINITY,
+  maxSingleColorShare: 1, maxFrozenShare: 1, minRelativeMotion: 0, maxMotion: Number.POSITIVE_INFINITY,
   minLuma: 0, maxLuma: 255, minSharpness: 0, minEdgeSharpness: 0, minBitsPerPixel: 0, maxBarShare: Number.POSITIVE_INFINITY,
 };
 const firing = (signals: Record<string, number>) =>
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     'crf 51, darkened to 12% of the range, the picture stopped after 0.6 s, squeezed to 70% of the height between black bars),',
     'plus slideshows of real photographs (hard cuts; with film grain; with dissolves). Each filter is judged alone with the',
     'default thresholds',
-    `(minMotion ${f.minMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minEdgeSharpness ${f.minEdgeSharpness}, minBitsPerPixel ${f.minBitsPerPixel},`,
+    `(minRelativeMotion ${f.minRelativeMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minEdgeSharpness ${f.minEdgeSharpness}, minBitsPerPixel ${f.minBitsPerPixel},`,
     `minLuma ${f.minLuma}, maxBarShare ${f.maxBarShare}); crf 51 copies are meant for low_bitrate, slideshows for frozen or static.`,
     `ffmpeg peers run on the same files in one decode: \`${PEER_FILTERS}\`; a peer drops a clip when a freeze (black)`,
     `covers more than half of it, when cropdetect's median crop removes more than ${f.maxBarShare} of a side, and when blurdetect's`,
@@ -193,14 +193,16 @@ async function main(): Promise<void> {
     'Honesty note: minMotion was first set to 12 from dev alone (grainy stills up to 6.2, moving footage from 52); the first',
     'held-out run then dropped three good clips of a tree in a light wind (local_motion 11-11.5) as static. It was lowered to 8',
     '(just above what grainy stills give on dev, since exact stills are caught by frozen anyway), so for `static` the held-out',
-    'split has been seen once. No other threshold was changed after a held-out run.',
+    'split has been seen once. Then `static` was moved to relative motion (local motion over the clip\'s contrast, threshold',
+    '0.2), set on dev alone: dev grainy slideshows up to 0.145, good clips from 0.70 (in local motion: 6.2 and 13.2, the',
+    'dim copies being the lowest good clips). No other threshold was changed after a held-out run.',
     '',
     'Blur: the shipped measure kept 2 of 12 blurred night-city clips on held-out (sharpness 109-116). The fix was made on dev',
     'alone: dev was widened (two cinepak game cutscenes, a screen capture, a motion-graphics animation; dim and dim-blur copies',
     'of every video, which reproduced the failure on dev), the measure and its threshold set there, then held-out run once.',
     '',
   ];
-  const splits = [['dev (tuned on)', dev], ['held-out (not tuned on, but see the note on minMotion)', held]] as const;
+  const splits = [['dev (tuned on)', dev], ['held-out (not tuned on, but see the note on static)', held]] as const;
   for (const [name, clips] of splits.filter(([, c]) => c.length > 0)) {
     const good = clips.filter((c) => c.expect === 'good').length;
     sections.push(`## ${name}: ${clips.length} clips, ${good} good`, '', table(clips, blurLimit), '');
@@ -208,6 +210,7 @@ async function main(): Promise<void> {
       `Signal ranges: sharpness good ${signalRange(clips, 'sharpness', 'good')}, blurred ${signalRange(clips, 'sharpness', 'blurry')};`,
       `edge_sharpness good ${signalRange(clips, 'edge_sharpness', 'good')}, blurred ${signalRange(clips, 'edge_sharpness', 'blurry')};`,
       `local_motion good ${signalRange(clips, 'local_motion', 'good')}, slideshows ${signalRange(clips, 'local_motion', 'still')};`,
+      `relative_motion good ${signalRange(clips, 'relative_motion', 'good')}, slideshows ${signalRange(clips, 'relative_motion', 'still')};`,
       `frozen_share good ${signalRange(clips, 'frozen_share', 'good')}, frozen copies ${signalRange(clips, 'frozen_share', 'frozen')};`,
       `camera_motion (picture widths a second, a signal only) good ${signalRange(clips, 'camera_motion', 'good')}, slideshows ${signalRange(clips, 'camera_motion', 'still')}.`,
       '',

@@ -105,6 +105,9 @@ export class FrameSignals {
     const sharpness = span('sharpness');
     const edges = span('edgeSharpness');
     const moves = this.change.cameraAndScene(startFrame, endFrame);
+    // Motion in luma levels scales with the picture's contrast; over the contrast it does not (a dim
+    // or hazy copy of a moving shot moves as much). Flat pictures are single_color's, not divided up.
+    const localMotion = this.change.localMotion(startFrame, endFrame);
     return measured({
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
@@ -116,7 +119,8 @@ export class FrameSignals {
       bright_share: mean(span('bright')),
       contrast: mean(contrast),
       colorfulness: mean(span('colorfulness')),
-      local_motion: this.change.localMotion(startFrame, endFrame),
+      local_motion: localMotion,
+      relative_motion: localMotion / Math.max(mean(contrast), SINGLE_COLOR_STD),
       camera_motion: moves.camera,
       scene_motion: moves.scene,
       frozen_share: this.change.frozenShare(startFrame, endFrame),

@@ -110,13 +110,14 @@ export const PolicyConfig = z.strictObject({
  */
 export const FilterConfig = z.strictObject({
   /**
-   * Drop clips whose local motion (luma levels: the largest change of a 32x32 cell of the picture
-   * over a second, less what noise gives; src/analysis/picture-change.ts) is below this: a still
-   * image, a static title, a slideshow, even under film grain. Set just above what grainy stills
-   * give (up to 6.2 on the bench's dev split), not midway to moving footage: a tree in a light wind
-   * gives 11, and exact stills are caught by `frozen` anyway (bench/filters/RESULTS.md).
+   * Drop clips whose relative motion is below this: local motion (the largest change of a 32x32
+   * cell of the picture over a second, less what noise gives; src/analysis/picture-change.ts) over
+   * the clip's contrast, so a dim or low-contrast shot is judged as its bright copy would be. A
+   * still image, a static title, a slideshow, even under film grain. Set just above what grainy
+   * stills give (up to 0.145 on the bench's dev split, moving footage from 0.70): slow real motion
+   * sits between, and exact stills are caught by `frozen` anyway (bench/filters/RESULTS.md).
    */
-  minMotion: z.number().min(0).default(8),
+  minRelativeMotion: z.number().min(0).default(0.2),
   /** Drop clips whose mean change is above this (strobing, noise, shaky chaos). */
   maxMotion: z.number().positive().default(30),
   /**

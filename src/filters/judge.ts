@@ -1,6 +1,6 @@
 /**
  * Clip-level verdicts: signals in, keep or drop with a reason out. A reason names the filter and
- * the measured value against its threshold, e.g. `static: local_motion=0.12 < 8`, so a dropped
+ * the measured value against its threshold, e.g. `static: relative_motion=0.05 < 0.2`, so a dropped
  * clip in the index says exactly why. Filters run in a fixed order, most specific first (a black
  * clip is reported as `single_color`, not as `static`).
  */
@@ -30,7 +30,7 @@ interface Rule {
 const RULES: Rule[] = [
   { filter: 'single_color', signal: 'single_color_share', op: '>', limit: (c) => c.maxSingleColorShare },
   { filter: 'frozen', signal: 'frozen_share', op: '>', limit: (c) => c.maxFrozenShare },
-  { filter: 'static', signal: 'local_motion', op: '<', limit: (c) => c.minMotion },
+  { filter: 'static', signal: 'relative_motion', op: '<', limit: (c) => c.minRelativeMotion },
   { filter: 'chaotic', signal: 'motion_mean', op: '>', limit: (c) => c.maxMotion },
   { filter: 'too_dark', signal: 'luma_mean', op: '<', limit: (c) => c.minLuma },
   { filter: 'too_bright', signal: 'luma_mean', op: '>', limit: (c) => c.maxLuma },

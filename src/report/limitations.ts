@@ -37,7 +37,7 @@ function fromConfig(runs: readonly RunLogEntry[]): string[] {
   if (!cfg.filter?.safety) notes.push('No NSFW screening was run (--safety was off).');
   if (cfg.filter) {
     const f = cfg.filter;
-    notes.push(`Quality filters are thresholds on measured signals, not judgements of content: motion ${f.minMotion}–${f.maxMotion}, luma ${f.minLuma}–${f.maxLuma}, sharpness ≥ ${f.minSharpness}, frozen share ≤ ${f.maxFrozenShare}.`);
+    notes.push(`Quality filters are thresholds on measured signals, not judgements of content: relative motion ≥ ${f.minRelativeMotion}, motion ≤ ${f.maxMotion}, luma ${f.minLuma}–${f.maxLuma}, sharpness ≥ ${f.minSharpness}, frozen share ≤ ${f.maxFrozenShare}.`);
   }
   return notes;
 }

@@ -80,7 +80,7 @@ describe('frozen and static mean the picture stopped, not a cadence or slow moti
     for (const hold of [2, 3]) {
       const s = measure(100, (i) => drifting(0.6 * Math.floor(i / hold)));
       assert.equal(s.frozen_share, 0, `hold ${hold}: ${JSON.stringify(s)}`);
-      assert.ok(s.local_motion > cfg.minMotion, `hold ${hold}: local_motion ${s.local_motion}`);
+      assert.ok(s.relative_motion > cfg.minRelativeMotion, `hold ${hold}: relative_motion ${s.relative_motion}`);
       assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true });
     }
   });
@@ -90,7 +90,7 @@ describe('frozen and static mean the picture stopped, not a cadence or slow moti
     // Frame to frame the picture barely changes, so the old lag-1 test called it frozen.
     assert.ok(s.motion_mean < 0.5, `motion_mean ${s.motion_mean}`);
     assert.equal(s.frozen_share, 0);
-    assert.ok(s.local_motion > cfg.minMotion, `local_motion ${s.local_motion}`);
+    assert.ok(s.relative_motion > cfg.minRelativeMotion, `relative_motion ${s.relative_motion}`);
     assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true });
   });
 
@@ -102,7 +102,7 @@ describe('frozen and static mean the picture stopped, not a cadence or slow moti
       const cover = y >= 14 && y < 18 ? Math.max(0, Math.min(x + 1, ox + 4) - Math.max(x, ox)) : 0;
       return Math.round(drifting(0)(x, y) * (1 - cover) + 230 * cover);
     });
-    assert.ok(s.local_motion > cfg.minMotion, `local_motion ${s.local_motion}`);
+    assert.ok(s.relative_motion > cfg.minRelativeMotion, `relative_motion ${s.relative_motion}`);
     assert.ok(s.frozen_share < cfg.maxFrozenShare, `frozen_share ${s.frozen_share}`);
     assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true });
   });
@@ -116,7 +116,7 @@ describe('frozen and static mean the picture stopped, not a cadence or slow moti
     assert.match(reasonOf(whole), /^frozen: frozen_share=0\.7\d* > 0\.5$/);
     assert.equal(s.clipSignals(0, 23).frozen_share, 0);
     assert.equal(s.clipSignals(40, 99).frozen_share, 1);
-    assert.ok(s.clipSignals(50, 99).local_motion < cfg.minMotion);
+    assert.ok(s.clipSignals(50, 99).relative_motion < cfg.minRelativeMotion);
   });
 
   it('a slideshow of stills with grain renewed every frame is static (not frozen: no two frames are equal)', () => {
@@ -130,13 +130,32 @@ describe('frozen and static mean the picture stopped, not a cadence or slow moti
     for (const [from, to] of [[0, 49], [50, 99], [100, 149]]) {
       const clip = s.clipSignals(from, to);
       assert.ok(clip.frozen_share < 0.5, `${from}: frozen_share ${clip.frozen_share}`);
-      assert.match(reasonOf(clip), /^static: local_motion=[\d.]+ < /, `${from}: ${JSON.stringify(clip)}`);
+      assert.match(reasonOf(clip), /^static: relative_motion=[\d.e-]+ < /, `${from}: ${JSON.stringify(clip)}`);
     }
+  });
+
+  it('judges a quarter-contrast copy as the shot itself: slow motion kept, a grainy still static', () => {
+    // Around a night-like level, a quarter of the contrast: local motion in luma levels shrinks four
+    // times (to 6.6 here, which the old absolute limit of 8 dropped as static).
+    const dim = (pixel: (x: number, y: number) => number) => (x: number, y: number) => Math.round(40 + (pixel(x, y) - 128) / 4);
+    const slow = (i: number) => drifting(0.03 * i);
+    const bright = measure(100, slow);
+    const dimmed = measure(100, (i) => dim(slow(i)));
+    assert.ok(dimmed.local_motion < bright.local_motion / 3, `local motion ${dimmed.local_motion} against ${bright.local_motion}`);
+    assert.ok(Math.abs(dimmed.relative_motion / bright.relative_motion - 1) < 0.25, `relative motion ${dimmed.relative_motion} against ${bright.relative_motion}`);
+    for (const clip of [bright, dimmed]) assert.deepEqual(judgeClip(clip, cfg, { cropBars: false }), { keep: true }, JSON.stringify(clip));
+
+    let seed = 7;
+    const grain = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 6;
+    const still = measure(100, () => (x, y) => Math.max(0, Math.round(dim(drifting(0))(x, y) + grain())));
+    assert.ok(still.frozen_share < 0.5, `frozen_share ${still.frozen_share}`);
+    assert.match(reasonOf(still), /^static: relative_motion=[\d.e-]+ < /, JSON.stringify(still));
   });
 
   it('leaves no verdict on local motion for a span shorter than its look-back', () => {
     const s = measure(20, (i) => drifting(0.6 * i));
     assert.equal(s.local_motion, undefined);
+    assert.equal(s.relative_motion, undefined);
     assert.equal(s.frozen_share, 0);
   });
 });
@@ -165,6 +184,6 @@ describe('camera motion and scene motion', () => {
       return Math.round(texture(0)(x, y) * (1 - cover) + 240 * cover);
     });
     assert.ok(s.camera_motion < 0.01, `camera_motion ${s.camera_motion}`);
-    assert.ok(s.scene_motion > cfg.minMotion, JSON.stringify(s));
+    assert.ok(s.scene_motion / s.contrast > cfg.minRelativeMotion, JSON.stringify(s));
   });
 });

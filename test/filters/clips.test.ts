@@ -35,7 +35,7 @@ describe('quality filters on generated clips', () => {
     for (const source of ['testsrc2=s=320x180:r=25', 'mandelbrot=s=320x180:r=25']) {
       const s = await measure(await clip('ok.mp4', source), 320, 180);
       assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true }, `${source}: ${JSON.stringify(s)}`);
-      assert.ok(s.motion_mean > 0.5 && s.sharpness > 100 && s.local_motion > 8);
+      assert.ok(s.motion_mean > 0.5 && s.sharpness > 100 && s.relative_motion > cfg.minRelativeMotion);
     }
   });
 
@@ -48,7 +48,7 @@ describe('quality filters on generated clips', () => {
     assert.match(!v.keep ? v.reason : '', /^frozen: frozen_share=1 > 0\.5$/);
     // With the frozen filter off, the static filter still catches it.
     const v2 = judgeClip(s, { ...cfg, maxFrozenShare: 1 }, { cropBars: false });
-    assert.match(!v2.keep ? v2.reason : '', /^static: local_motion=[\d.e-]+ < 8$/);
+    assert.match(!v2.keep ? v2.reason : '', /^static: relative_motion=[\d.e-]+ < 0\.2$/);
   });
 
   it('drops a black clip as single colour', async () => {
@@ -119,7 +119,7 @@ describe('quality filters on generated clips', () => {
     ]);
     const s = await measure(out, 1280, 720);
     assert.ok(s.frozen_share < cfg.maxFrozenShare, JSON.stringify(s));
-    assert.ok(s.camera_motion < 0.01 && s.scene_motion > cfg.minMotion, JSON.stringify(s));
+    assert.ok(s.camera_motion < 0.01 && s.scene_motion / s.contrast > cfg.minRelativeMotion, JSON.stringify(s));
     assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true }, JSON.stringify(s));
   });
 

@@ -6,7 +6,7 @@ import { barShare, cropFor, judgeClip } from '../../src/filters/judge.js';
 const cfg = FilterConfig.parse({});
 const good: Record<string, number> = {
   motion_mean: 3, motion_p90: 5, sharpness: 400, edge_sharpness: 25, luma_mean: 110, dark_share: 0.02, bright_share: 0.01,
-  contrast: 50, colorfulness: 40, frozen_share: 0, single_color_share: 0, local_motion: 60, bits_per_pixel: 0.08,
+  contrast: 50, colorfulness: 40, frozen_share: 0, single_color_share: 0, local_motion: 60, relative_motion: 1.2, bits_per_pixel: 0.08,
   bar_top: 0, bar_bottom: 0, bar_left: 0, bar_right: 0,
 };
 const reason = (s: Record<string, number>, cropBars = false) => {
@@ -18,7 +18,7 @@ describe('judgeClip', () => {
   it('keeps a clip within every threshold', () => assert.equal(reason(good), 'kept'));
 
   it('names the filter, the signal, its value and the threshold', () => {
-    assert.equal(reason({ ...good, local_motion: 0.12 }), 'static: local_motion=0.12 < 8');
+    assert.equal(reason({ ...good, relative_motion: 0.05 }), 'static: relative_motion=0.05 < 0.2');
     assert.equal(reason({ ...good, motion_mean: 55.5 }), 'chaotic: motion_mean=55.5 > 30');
     assert.equal(reason({ ...good, luma_mean: 8.123 }), 'too_dark: luma_mean=8.12 < 20');
     assert.equal(reason({ ...good, luma_mean: 250 }), 'too_bright: luma_mean=250 > 235');
