@@ -10,7 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetchConfig } from '../config/schema.js';
 import { ErrorCode, SourceError } from '../errors.js';
 import type { FetchResult, Source } from '../types.js';
-import { checkHostResolvesPublic } from './address-policy.js';
 import { FetchError } from './failure.js';
 import { downloadHttp, type HeadersHook } from './http.js';
 import { readLocalFile } from './local.js';
@@ -95,13 +94,10 @@ async function fetchHttp(source: Source, workDir: string, cfg: FetchConfig, deps
   };
 }
 
-/**
- * yt-dlp connects by itself, so its host is checked here, before it starts. (Redirects yt-dlp
- * follows, and a name that changes its address in between, are beyond this check.)
- */
+/** yt-dlp connects by itself: through the egress guard unless private networks are allowed (ytdlp.ts). */
 async function viaYtDlp(source: Source, workDir: string, cfg: FetchConfig, deps: FetchDeps): Promise<FetchResult> {
-  if (!deps.allowPrivateNetwork) await checkHostResolvesPublic(source.uri);
-  return fetchWithYtDlp({ url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal }, cfg);
+  const req = { url: source.uri, name: source.id, workDir, spans: source.spans, signal: deps.signal, allowPrivateNetwork: deps.allowPrivateNetwork };
+  return fetchWithYtDlp(req, cfg);
 }
 
 /**

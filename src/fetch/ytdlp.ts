@@ -2,7 +2,9 @@
  * Web pages that are not media files go through yt-dlp: one invocation per source that downloads the
  * media (only the needed time span when a preset gives spans) and prints its info JSON. Failures are
  * classified from yt-dlp's own error lines. No option that evades a block is ever passed: no proxy
- * rotation, no browser cookies, no impersonation; the configured user agent names clipmill.
+ * rotation, no browser cookies, no impersonation; the configured user agent names clipmill. Unless
+ * private networks are allowed, yt-dlp connects through clipmill's loopback egress guard
+ * (egress-proxy.ts), so no redirect it follows reaches a private address.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -10,6 +12,8 @@ import type { FetchConfig } from '../config/schema.js';
 import { ErrorCode, FatalError } from '../errors.js';
 import { TailBuffer } from '../media/ffmpeg.js';
 import type { FetchResult, PresetSpan } from '../types.js';
+import { checkHostResolvesPublic, privateAddressError } from './address-policy.js';
+import { startEgressProxy } from './egress-proxy.js';
 import { FetchError } from './failure.js';
 import { hashFile } from './hash.js';
 
@@ -41,6 +45,8 @@ export interface YtDlpRequest {
   workDir: string;
   spans?: PresetSpan[];
   signal?: AbortSignal;
+  /** Let yt-dlp reach private, loopback and link-local addresses (--allow-private-network). */
+  allowPrivateNetwork?: boolean;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface YtDlpRequest {
  * is fetched; the file then starts at `metadata.section_start` seconds of the original video.
  */
 export async function fetchWithYtDlp(req: YtDlpRequest, cfg: FetchConfig): Promise<FetchResult> {
-  const run = await runYtDlp(cfg.ytDlpPath, ytDlpArgs(req, cfg), req.signal);
+  const run = await guardedYtDlp(req.url, ytDlpArgs(req, cfg), cfg, req);
   const info = lastJsonLine(run.stdout);
   if (run.code !== 0 || !info) {
     if (run.code === 0 && /max-filesize/i.test(run.stdout + run.stderr)) {
@@ -75,8 +81,12 @@ export async function fetchWithYtDlp(req: YtDlpRequest, cfg: FetchConfig): Promi
  * Asks yt-dlp what it knows of a page without downloading any media (only what extraction reads,
  * e.g. the page itself): the info fields kept as provenance, `license` among them.
  */
-export async function ytDlpMetadata(url: string, cfg: FetchConfig, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const run = await runYtDlp(cfg.ytDlpPath, [...commonArgs(cfg), '--skip-download', '--dump-single-json', '--', url], signal);
+export async function ytDlpMetadata(
+  url: string,
+  cfg: FetchConfig,
+  opts: { signal?: AbortSignal; allowPrivateNetwork?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  const run = await guardedYtDlp(url, [...commonArgs(cfg), '--skip-download', '--dump-single-json', '--', url], cfg, opts);
   const info = lastJsonLine(run.stdout);
   if (run.code !== 0 || !info) throw classifyYtDlpFailure(run.stderr);
   return keptFields(info);
@@ -133,6 +143,25 @@ function ytDlpArgs(req: YtDlpRequest, cfg: FetchConfig): string[] {
 function coveringSection(spans: PresetSpan[] | undefined): { start: number; end: number } | undefined {
   if (!spans?.length) return undefined;
   return { start: Math.min(...spans.map((s) => s.start)), end: Math.max(...spans.map((s) => s.end)) };
+}
+
+/**
+ * Runs yt-dlp on `url`, by default through the egress guard: its host is checked first (a clear
+ * error before anything starts), then every connection it makes. A run that failed after the
+ * guard refused a connection fails with that refusal.
+ */
+async function guardedYtDlp(url: string, args: string[], cfg: FetchConfig, opts: { signal?: AbortSignal; allowPrivateNetwork?: boolean }): Promise<YtDlpRun> {
+  if (opts.allowPrivateNetwork) return runYtDlp(cfg.ytDlpPath, args, opts.signal);
+  await checkHostResolvesPublic(url);
+  const guard = await startEgressProxy();
+  try {
+    const run = await runYtDlp(cfg.ytDlpPath, ['--proxy', guard.url, ...args], opts.signal);
+    const refused = guard.refusals[0];
+    if (run.code !== 0 && refused) throw privateAddressError(refused.host, refused.address);
+    return run;
+  } finally {
+    await guard.close();
+  }
 }
 
 interface YtDlpRun {

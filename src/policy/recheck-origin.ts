@@ -11,7 +11,6 @@
 import type { FetchConfig, PolicyConfig } from '../config/schema.js';
 import { describeError, ErrorCode, FatalError } from '../errors.js';
 import { askHttp, type HttpAnswer } from '../fetch/http-check.js';
-import { checkHostResolvesPublic } from '../fetch/address-policy.js';
 import { hostOf, withRetries } from '../fetch/index.js';
 import type { HostGate } from '../fetch/politeness.js';
 import { ytDlpMetadata } from '../fetch/ytdlp.js';
@@ -70,9 +69,7 @@ export async function checkOrigin(target: RecheckTarget, ctx: OriginCheckContext
     const host = hostOf(target.uri);
     const deps = { gate: ctx.gate, signal: ctx.signal };
     if (target.page) {
-      // yt-dlp connects by itself: its host is checked here, before it starts.
-      if (!ctx.allowPrivateNetwork) await checkHostResolvesPublic(target.uri);
-      await withRetries(host, ctx.fetch, deps, () => ytDlpMetadata(target.uri, ctx.fetch, ctx.signal));
+      await withRetries(host, ctx.fetch, deps, () => ytDlpMetadata(target.uri, ctx.fetch, { signal: ctx.signal, allowPrivateNetwork: ctx.allowPrivateNetwork }));
       return { outcome: 'present', reason: 'yt-dlp still finds the video' };
     }
     const answer = await withRetries(host, ctx.fetch, deps, () =>

@@ -103,7 +103,7 @@ describe('yt-dlp fetcher', () => {
     };
     const controller = new AbortController();
     const slowCfg = testConfig({ retries: 0, timeoutSec: 120 });
-    const request = { url: `${server.base}/stall.mp4`, name: 'stalled', workDir: work, spans: [{ start: 1, end: 2 }], signal: controller.signal };
+    const request = { url: `${server.base}/stall.mp4`, name: 'stalled', workDir: work, spans: [{ start: 1, end: 2 }], signal: controller.signal, ...LOOPBACK };
     const fetching = fetchWithYtDlp(request, slowCfg);
     fetching.catch(() => undefined);
     // --download-sections makes yt-dlp hand the download to an ffmpeg child; wait until it runs.

@@ -105,7 +105,7 @@ describe('admission with the licence a site reports (real yt-dlp, loopback page)
 
   it('ytDlpMetadata reads the page without downloading media', async () => {
     const before = server.seen.length;
-    const info = await ytDlpMetadata(`${server.base}/watch.html`, testConfig());
+    const info = await ytDlpMetadata(`${server.base}/watch.html`, testConfig(), LOOPBACK);
     assert.match(String(info.title), /Loopback page/);
     assert.equal(info.license, undefined, 'the generic extractor reports no licence');
     const requests = server.seen.slice(before);

@@ -1,18 +1,15 @@
 /** Admission, before anything is downloaded: licence under the declared use, opt-outs, takedowns. */
 import { hostOf } from '../../fetch/index.js';
 import { ytDlpMetadata } from '../../fetch/ytdlp.js';
-import { checkHostResolvesPublic } from '../../fetch/address-policy.js';
 import { decideAdmissionWithLookup } from '../../policy/reported-license.js';
 import type { Source } from '../../types.js';
 import type { SourceStage, SourceWork } from '../stage.js';
 
 /** yt-dlp metadata of a page (no media), taking a slot of the host's politeness gate like a download. */
 async function askYtDlp(source: Source, work: SourceWork): Promise<Record<string, unknown>> {
-  // yt-dlp connects by itself: its host is checked here, before it starts.
-  if (!work.access?.allowPrivateNetwork) await checkHostResolvesPublic(source.uri);
   const release = await work.gate.acquire(hostOf(source.uri), work.signal);
   try {
-    return await ytDlpMetadata(source.uri, work.cfg.fetch, work.signal);
+    return await ytDlpMetadata(source.uri, work.cfg.fetch, { signal: work.signal, allowPrivateNetwork: work.access?.allowPrivateNetwork });
   } finally {
     release();
   }
