@@ -57,5 +57,7 @@ if [ "${1:-}" = --for-tests ]; then
   command -v chromium >/dev/null 2>&1 || [ -n "${CLIPMILL_CHROMIUM:-}" ] || test_pkgs+=(chromium)
   /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || test_pkgs+=(python3-onnx)
   /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || test_pkgs+=(python3-yaml)
+  # The egress-guard test serves https with a certificate it makes.
+  command -v openssl >/dev/null 2>&1 || test_pkgs+=(openssl)
   apt_install "the tests" "${test_pkgs[@]}"
 fi

@@ -35,6 +35,9 @@ async function resolveAllowed(host: string, allowed: (address: string) => boolea
 
 const HOP_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'connection', 'keep-alive']);
 
+/** yt-dlp's options to go through the guard (it hands the proxy on to the ffmpeg it starts, for https too). */
+export const throughGuard = (guard: EgressProxy): string[] => ['--proxy', guard.url];
+
 export async function startEgressProxy(allowed: (address: string) => boolean = isPublicAddress): Promise<EgressProxy> {
   const refusals: Refusal[] = [];
   const sockets = new Set<net.Socket>();

@@ -13,7 +13,7 @@ import { ErrorCode, FatalError } from '../errors.js';
 import { TailBuffer } from '../media/ffmpeg.js';
 import type { FetchResult, PresetSpan } from '../types.js';
 import { checkHostResolvesPublic, privateAddressError } from './address-policy.js';
-import { startEgressProxy } from './egress-proxy.js';
+import { startEgressProxy, throughGuard } from './egress-proxy.js';
 import { FetchError } from './failure.js';
 import { hashFile } from './hash.js';
 
@@ -155,7 +155,7 @@ async function guardedYtDlp(url: string, args: string[], cfg: FetchConfig, opts:
   await checkHostResolvesPublic(url);
   const guard = await startEgressProxy();
   try {
-    const run = await runYtDlp(cfg.ytDlpPath, ['--proxy', guard.url, ...args], opts.signal);
+    const run = await runYtDlp(cfg.ytDlpPath, [...throughGuard(guard), ...args], opts.signal);
     const refused = guard.refusals[0];
     if (run.code !== 0 && refused) throw privateAddressError(refused.host, refused.address);
     return run;
