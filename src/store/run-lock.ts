@@ -1,9 +1,13 @@
 /**
  * One local run per output directory at a time: two runs on one `--out` would redo each other's
- * sources and delete each other's shards. The lock is a file made with O_EXCL holding the pid
- * and host of its run; a lock left by a run that died (same host, pid gone) is taken over.
+ * sources and delete each other's shards. The lock is a file holding the pid and host of its run,
+ * written whole under a name of its own and then hard-linked to the lock's name (which fails when
+ * the lock exists), so no one ever reads a lock half written. A lock left by a run that died (same
+ * host, pid gone) is taken over by one run only: the one that first claims it (a claim file named
+ * after the dead lock's content, made the same way), which then removes it and takes the lock.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FatalError } from '../errors.js';
@@ -26,22 +30,60 @@ export async function lockOutput(outDir: string): Promise<RunLock> {
   const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(JSON.stringify(me) + '\n');
-      await handle.close();
+      await createWhole(file, JSON.stringify(me) + '\n');
       return { release: () => releaseIfMine(file, me) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(outDir, file, err);
     }
-    const owner = await readOwner(file);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    const owner = parseOwner(text);
     if (owner && !isStale(owner)) throw busy(outDir, file, owner);
-    await rm(file, { force: true }); // a dead run's lock, or an unreadable one: take it over once
+    // A dead run's lock, or an unreadable one: taken over once, by whoever claims it first.
+    await takeOver(outDir, file, text ?? '', me);
+  }
+}
+
+/**
+ * Removes the lock `file` while it still reads `text` (a dead run's), holding the claim on that
+ * content: two runs that both found it dead never remove each other's new lock. A claim left by a
+ * run that died while taking over is cleared, for the next attempt.
+ */
+async function takeOver(outDir: string, file: string, text: string, me: LockOwner): Promise<void> {
+  const claim = `${file}.takeover-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  try {
+    await createWhole(claim, JSON.stringify(me) + '\n');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(outDir, file, err);
+    const claimer = await readOwner(claim);
+    if (claimer && !isStale(claimer)) throw busy(outDir, file, claimer);
+    await rm(claim, { force: true });
+    return;
+  }
+  try {
+    if ((await readFile(file, 'utf8').catch(() => undefined)) === text) await rm(file, { force: true });
+  } finally {
+    await rm(claim, { force: true });
+  }
+}
+
+/** Creates `file` with `content`, failing with EEXIST when it exists; never visible half written. */
+async function createWhole(file: string, content: string): Promise<void> {
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, content, { flag: 'wx' });
+  try {
+    await link(draft, file);
+  } finally {
+    await rm(draft, { force: true });
   }
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {
+  return parseOwner(await readFile(file, 'utf8').catch(() => undefined));
+}
+
+function parseOwner(text: string | undefined): LockOwner | undefined {
   try {
-    const owner = JSON.parse(await readFile(file, 'utf8')) as Partial<LockOwner>;
+    const owner = JSON.parse(text ?? '') as Partial<LockOwner>;
     return typeof owner.pid === 'number' && typeof owner.host === 'string' ? (owner as LockOwner) : undefined;
   } catch {
     return undefined;
