@@ -17,8 +17,8 @@ import path from 'node:path';
 
 /** Written after everything else: once they change, readers are sent to the new files. */
 const TOP_FILES = new Set(['index.parquet', 'stats.json', 'README.md', 'croissant.json', 'ATTRIBUTION.md']);
-/** Local scratch that is never published nor pulled: downloads, extraction folders, temporary files, the run lock. */
-const SCRATCH = /^(\.work|\.extract-[^/]*)(\/|$)|\.(tmp|part)$|^\.clipmill-lock$/;
+/** Local scratch that is never published nor pulled: downloads, extraction folders, temporary files, the run lock (and its drafts and claims). */
+const SCRATCH = /^(\.work|\.extract-[^/]*)(\/|$)|\.(tmp|part)$|^\.clipmill-lock(\..*)?$/;
 /** What the final publish of a dataset deletes when the staging folder no longer has it. */
 const PRUNABLE = /^(clips|pending|shards|index)\/|^index\.parquet$/;
 /** What a worker needs from the prefix before its first source of a run: the takedown list. */
