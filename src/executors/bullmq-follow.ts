@@ -71,13 +71,13 @@ export async function followRun(opts: FollowOptions): Promise<FollowResult> {
       if (state === 'cancelled') return { cancelled: true };
       const job = await packQueue.getJob(packJobId(runId));
       const jobState = job ? await job.getState() : 'unknown';
-      if (jobState === 'completed') {
-        // Read again: the job fetched above may predate its completion (no return value yet).
-        const finished = await packQueue.getJob(packJobId(runId));
+      if (jobState === 'completed' || jobState === 'failed') {
+        // Read again: the job fetched above may predate its end (no return value or failure reason yet).
+        const ended = await packQueue.getJob(packJobId(runId));
+        if (jobState === 'failed') throw new FatalError(`pack step of run ${runId} failed: ${ended?.failedReason}`);
         for (const id of opts.expected ?? []) await report(id);
-        return { cancelled: Boolean(finished?.returnvalue?.cancelled), pack: finished?.returnvalue };
+        return { cancelled: Boolean(ended?.returnvalue?.cancelled), pack: ended?.returnvalue };
       }
-      if (jobState === 'failed') throw new FatalError(`pack step of run ${runId} failed: ${job!.failedReason}`);
       await sleep(POLL_MS, undefined, { signal: opts.signal });
     }
   } finally {

@@ -21,19 +21,22 @@ interface Served {
   file: string;
   /** X-Robots-Tag header lines. */
   robots?: string[];
+  /**
+   * The headers only, never the body: a client must refuse such a source on its headers alone
+   * (one that waited for the body would fail on its idle timeout instead).
+   */
+  headersOnly?: boolean;
 }
 
-/** Loopback server: GET requests per path, and paths whose body was sent in full. */
+/** Loopback server: GET requests per path. */
 interface PolicyServer {
   url: string;
   gets: Map<string, number>;
-  bodies: Set<string>;
   close(): Promise<void>;
 }
 
 async function startPolicyServer(routes: Record<string, Served>): Promise<PolicyServer> {
   const gets = new Map<string, number>();
-  const bodies = new Set<string>();
   const server = http.createServer(async (req, res) => {
     const name = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'GET') gets.set(name, (gets.get(name) ?? 0) + 1);
@@ -43,18 +46,13 @@ async function startPolicyServer(routes: Record<string, Served>): Promise<Policy
     if (route.robots) res.setHeader('x-robots-tag', route.robots);
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': body.length });
     res.flushHeaders();
-    // The body follows a moment after the headers, only to a client still listening.
-    setTimeout(() => {
-      if (res.destroyed) return;
-      res.end(body, () => bodies.add(name));
-    }, 150);
+    if (!route.headersOnly) res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     gets,
-    bodies,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -91,8 +89,8 @@ describe('rights and provenance through clipmill run and clipmill takedown', () 
       '/prop.mp4': { file: v(1) },
       '/unk.mp4': { file: v(1) },
       '/url.mp4': { file: v(4) },
-      '/robots-noai.mp4': { file: v(1), robots: ['noai'] },
-      '/robots-lines.mp4': { file: v(2), robots: ['otherbot: noai', 'noai'] },
+      '/robots-noai.mp4': { file: v(1), robots: ['noai'], headersOnly: true },
+      '/robots-lines.mp4': { file: v(2), robots: ['otherbot: noai', 'noai'], headersOnly: true },
       '/robots-other.mp4': { file: v(3), robots: ['otherbot: noai, noimageai'] },
       '/listed/one.mp4': { file: v(4) },
       '/keep-a.mp4': { file: v(1) },
@@ -167,10 +165,8 @@ describe('rights and provenance through clipmill run and clipmill takedown', () 
     }
     assert.match(records.get('robots-lines')!.error!.message, /X-Robots-Tag "noai"/);
     assert.match(records.get('listed')!.error!.message, /opt-out list \(.*optout\.txt:2/);
-    for (const p of ['/robots-noai.mp4', '/robots-lines.mp4']) {
-      assert.equal(server.gets.get(p), 1, `${p}: headers were asked for once`);
-      assert.ok(!server.bodies.has(p), `${p}: the body was not downloaded`);
-    }
+    // Their bodies were never sent: refused on the headers alone.
+    for (const p of ['/robots-noai.mp4', '/robots-lines.mp4']) assert.equal(server.gets.get(p), 1, `${p}: headers were asked for once`);
     assert.equal(server.gets.get('/listed/one.mp4') ?? 0, 0, 'a listed source is never requested');
     for (const title of ['robots-other', 'keep-a', 'keep-b', 'keep-c']) {
       assert.equal(records.get(title)?.status, 'done', `${title}: ${records.get(title)?.error?.message}`);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { Job, Queue } from 'bullmq';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { defaultConfig } from '../../src/config/schema.js';
 import { cancelRun, enqueueRun, followRun, queueStatus, runIdFor } from '../../src/executors/bullmq.js';
 import { startQueueWorker, type QueueTasks, type QueueWorker } from '../../src/executors/bullmq-worker.js';
@@ -192,37 +192,67 @@ describe('BullMQ executor (stand-in task)', () => {
     }
   });
 
-  it("gives the pack's result when the pack job completes between reading the job and its state", async () => {
-    const outDir = dir.file('out-e');
+  /**
+   * Follows a run whose pack job ends (`end`) between the follower's read of the job and its
+   * question for the job's state; `pack` gives the pack task from the stand-in one.
+   */
+  async function followPackEndingLate(outName: string, end: 'completed' | 'failed', pack: (standIn: QueueTasks['pack']) => QueueTasks['pack']) {
+    const outDir = dir.file(outName);
     const runId = runIdFor(outDir);
     const tasks = countingTasks();
-    let releasePack!: () => void;
-    const packMayFinish = new Promise<void>((resolve) => (releasePack = resolve));
-    const pack = tasks.pack;
-    tasks.pack = async (run) => {
-      await packMayFinish;
-      return pack(run);
-    };
     const packQueue = new Queue(PACK_QUEUE, { connection: redisOptions(redis.url) });
-    // The follower read the pack job while it ran; before it asks for its state, the job completes.
-    const getState = Job.prototype.getState;
-    Job.prototype.getState = async function (this: Job) {
-      if (this.id === packJobId(runId) && this.returnvalue == null && (await getState.call(this)) === 'active') {
-        releasePack();
-        await until(async () => (await (await packQueue.getJob(this.id!))?.getState()) === 'completed');
-      }
-      return getState.call(this);
+    const interleaving = packEndsBetweenReadAndState(runId, packQueue, end);
+    const packTask = pack(tasks.pack);
+    tasks.pack = async (run) => {
+      await interleaving.packMayEnd;
+      return packTask(run);
     };
     await enqueueRun({ queueUrl: redis.url, runId, inputs: [manifest], outDir, cfg });
     const worker = await startQueueWorker({ queueUrl: redis.url, concurrency: 4, tasks, settings });
     try {
-      const followed = await followRun({ queueUrl: redis.url, runId });
-      assert.equal(tasks.packs, 1);
-      assert.equal(followed.pack?.sources, SOURCES, 'the return value of the pack job, not of its earlier read');
+      const followed = await followRun({ queueUrl: redis.url, runId }).then((result) => ({ result }), (error: unknown) => ({ error }));
+      return { tasks, followed };
     } finally {
-      Job.prototype.getState = getState;
+      interleaving.restore();
       await worker.close();
       await packQueue.close();
     }
+  }
+
+  it("gives the pack's result when the pack job completes between reading the job and its state", async () => {
+    const { tasks, followed } = await followPackEndingLate('out-e', 'completed', (standIn) => standIn);
+    assert.equal(tasks.packs, 1);
+    assert.ok('result' in followed, String((followed as { error?: unknown }).error));
+    assert.equal(followed.result.pack?.sources, SOURCES, 'the return value of the pack job, not of its earlier read');
+  });
+
+  it("names the pack's failure when the pack job fails between reading the job and its state", async () => {
+    const { followed } = await followPackEndingLate('out-f', 'failed', () => async () => {
+      throw new UnrecoverableError('the disk is full');
+    });
+    assert.ok('error' in followed, 'the follower fails');
+    assert.match(String(followed.error), /pack step of run \S+ failed: the disk is full$/);
   });
 });
+
+/**
+ * Forces the interleaving where the follower's copy of the pack job predates the job's end: the
+ * pack task may end (`packMayEnd`) only once the follower has read the job while it ran, and the
+ * follower's question for that copy's state is held until the job is `end`.
+ */
+function packEndsBetweenReadAndState(runId: string, packQueue: Queue, end: 'completed' | 'failed'): { packMayEnd: Promise<void>; restore(): void } {
+  let release!: () => void;
+  const packMayEnd = new Promise<void>((resolve) => (release = resolve));
+  const getState = Job.prototype.getState;
+  Job.prototype.getState = async function (this: Job) {
+    if (this.id === packJobId(runId) && this.finishedOn == null && (await getState.call(this)) === 'active') {
+      release();
+      await until(async () => {
+        const now = await packQueue.getJob(this.id!);
+        return now !== undefined && (await getState.call(now)) === end;
+      });
+    }
+    return getState.call(this);
+  };
+  return { packMayEnd, restore: () => (Job.prototype.getState = getState) };
+}

@@ -24,19 +24,30 @@ describe('RedisHostGate', () => {
     await server?.stop();
   });
 
-  it('spaces request starts by 1/rps across gates', async () => {
+  it('spaces request starts by 1/rps across gates, on Redis\'s clock', async () => {
     const rps = 10;
     const gates = [new RedisHostGate(a, { concurrency: 10, rps }), new RedisHostGate(b, { concurrency: 10, rps })];
-    const starts: number[] = [];
-    await Promise.all(gates.flatMap((gate) => Array.from({ length: 4 }, async () => {
-      const release = await gate.acquire('rate.example');
-      starts.push(Date.now());
-      release();
-    })));
-    starts.sort((x, y) => x - y);
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    // 100 ms apart by Redis's clock; the slack covers the round trip back to each caller.
-    assert.ok(Math.min(...gaps) >= 70, `gaps ${gaps.join(', ')} ms`);
+    // Each grant sets the host's next start to its own time on Redis's clock plus the interval;
+    // MONITOR shows every such SET in the order Redis ran them. (Times taken by the callers once
+    // their grant came back would also measure how late each reply was handled on a busy machine.)
+    const monitor = await new Redis(server.url, { lazyConnect: true }).monitor();
+    const nextStarts: number[] = [];
+    let sawEnd!: () => void;
+    const ended = new Promise<void>((resolve) => (sawEnd = resolve));
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0] === 'SET' && args[1]?.endsWith('{rate.example}:next')) nextStarts.push(Number(args[2]));
+      if (args[0] === 'echo' && args[1] === 'end of grants') sawEnd();
+    });
+    try {
+      await Promise.all(gates.flatMap((gate) => Array.from({ length: 4 }, async () => (await gate.acquire('rate.example'))())));
+      await a.echo('end of grants');
+      await ended;
+    } finally {
+      monitor.disconnect();
+    }
+    assert.equal(nextStarts.length, 8);
+    const gaps = nextStarts.slice(1).map((t, i) => t - nextStarts[i]!);
+    assert.ok(Math.min(...gaps) >= 1000 / rps, `gaps ${gaps.join(', ')} ms`);
   });
 
   it('holds the per-host concurrency across gates', async () => {

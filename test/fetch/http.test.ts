@@ -185,7 +185,7 @@ describe('http download', () => {
   });
 
   it('lets onHeaders refuse a source before its body is read', async () => {
-    let finished: boolean | undefined;
+    let bodySent!: Promise<boolean>;
     const big = 50 * 1024 * 1024;
     const seenHeaders: Record<string, string>[] = [];
     const refusal = new SourceError(ErrorCode.RefusedOptOut, 'The server opts out of AI training (X-Robots-Tag: noai).');
@@ -193,7 +193,9 @@ describe('http download', () => {
       (_q, res) => {
         res.writeHead(200, { 'content-length': big, 'x-robots-tag': 'noai' });
         res.write(Buffer.alloc(16 * 1024));
-        res.on('close', () => (finished = res.writableFinished));
+        // Known once the server's side of the connection closes, which may come after the client's
+        // refusal is known here (or only when the server is closed).
+        bodySent = new Promise((resolve) => res.on('close', () => resolve(res.writableFinished)));
       },
       {
         onHeaders: (status, headers) => {
@@ -206,7 +208,7 @@ describe('http download', () => {
     assert.equal(error, refusal);
     assert.equal(seenHeaders[0]['x-robots-tag'], 'noai');
     assert.equal(server.seen.length, 1, 'a refusal is not retried');
-    assert.equal(finished, false, 'the server never got to send the body');
+    assert.equal(await bodySent, false, 'the server never got to send the body');
     assert.deepEqual(await readdir(work), []);
   });
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, SourceError } from '../../src/errors.js';
 import { fetchSource } from '../../src/fetch/index.js';
-import { LocalHostGate } from '../../src/fetch/politeness.js';
+import { LocalHostGate, type Release } from '../../src/fetch/politeness.js';
 import { httpSource, LOOPBACK, startServer, testConfig } from './server.js';
 
 const payload = Buffer.alloc(4096, 7);
@@ -19,9 +19,45 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500 && !(await check()); i++) await sleep(10);
+/**
+ * The in-process gate, watched from inside: when it granted each slot, how many acquires wait in
+ * it, and the first pause it took (as it reads back right after). The tests judge these instead of
+ * times a busy machine could have shifted between the gate and the server.
+ */
+class WatchedGate extends LocalHostGate {
+  readonly grants: number[] = [];
+  waiting = 0;
+  /** Called whenever an acquire starts waiting. */
+  onWaiting = (): void => {};
+  readonly firstPause: Promise<number>;
+  private paused!: (untilMs: number) => void;
+
+  constructor(limits: ConstructorParameters<typeof LocalHostGate>[0]) {
+    super(limits);
+    this.firstPause = new Promise((resolve) => (this.paused = resolve));
+  }
+
+  override async acquire(host: string, signal?: AbortSignal): Promise<Release> {
+    this.waiting++;
+    this.onWaiting();
+    try {
+      const release = await super.acquire(host, signal);
+      // In the same turn as the grant: nothing else ran in between.
+      this.grants.push(Date.now());
+      return release;
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  override async penalize(host: string, untilMs: number): Promise<void> {
+    await super.penalize(host, untilMs);
+    this.paused(await this.pausedUntil(host));
+  }
 }
+
+/** The first pause of `gate`, or 0 when `work` ends before the gate took one. */
+const firstPause = (gate: WatchedGate, work: Promise<unknown>): Promise<number> => Promise.race([gate.firstPause, work.then(() => 0)]);
 
 describe('host politeness', () => {
   it('backs off a whole host after a 429 with Retry-After, then succeeds', async () => {
@@ -33,12 +69,12 @@ describe('host politeness', () => {
       }
       res.end(payload);
     });
-    const gate = new LocalHostGate({ concurrency: 4, rps: 0 });
+    const gate = new WatchedGate({ concurrency: 4, rps: 0 });
     const cfg = testConfig();
     try {
       const first = fetchSource(httpSource(`${server.base}/a.mp4`, 'a'), dir, cfg, { ...LOOPBACK, gate });
-      await waitFor(async () => (await gate.pausedUntil(server.host)) > Date.now());
-      assert.ok((await gate.pausedUntil(server.host)) > Date.now(), 'the 429 paused the host');
+      assert.ok((await firstPause(gate, first)) >= rejectedAt + 1000, 'the 429 paused the host for its Retry-After');
+      // Started while the host is paused.
       const second = fetchSource(httpSource(`${server.base}/b.mp4`, 'b'), dir, cfg, { ...LOOPBACK, gate });
       const results = await Promise.all([first, second]);
       assert.deepEqual(results.map((r) => r.bytes), [payload.length, payload.length]);
@@ -55,11 +91,11 @@ describe('host politeness', () => {
 
   it('pauses the host after a 503 without Retry-After, for the backoff delay', async () => {
     const server = await startServer((_q, res, i) => (i === 0 ? res.writeHead(503).end() : res.end(payload)));
-    const gate = new LocalHostGate({ concurrency: 2, rps: 0 });
+    const gate = new WatchedGate({ concurrency: 2, rps: 0 });
     try {
       const fetching = fetchSource(httpSource(`${server.base}/a.mp4`, 'a'), dir, testConfig({ backoffSec: 0.4 }), { ...LOOPBACK, gate });
-      await waitFor(async () => (await gate.pausedUntil(server.host)) > Date.now());
-      assert.ok((await gate.pausedUntil(server.host)) > Date.now(), 'the 503 paused the host');
+      const pausedUntil = await firstPause(gate, fetching);
+      assert.ok(pausedUntil >= server.seen[0]!.at + 200, 'the 503 paused the host for at least half the backoff');
       assert.equal((await fetching).bytes, payload.length);
       assert.ok(server.seen[1].at - server.seen[0].at >= 150, 'the retry waited at least half the backoff');
     } finally {
@@ -87,18 +123,27 @@ describe('host politeness', () => {
   });
 
   it('keeps at most perHostConcurrency requests in flight per host', async () => {
-    let active = 0;
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const gate = new WatchedGate({ concurrency: 2, rps: 0 });
+    let answered = 0;
     let peak = 0;
+    let held: ServerResponse[] = [];
+    // Answers are held until every source not yet answered is at the server or waiting in the
+    // gate: the server then sees at once all the requests the gate let through, at any load.
+    const answerWhenAllPlaced = (): void => {
+      if (held.length === 0 || held.length + gate.waiting < ids.length - answered) return;
+      peak = Math.max(peak, held.length);
+      const now = held;
+      held = [];
+      answered += now.length;
+      for (const res of now) res.end(payload);
+    };
+    gate.onWaiting = answerWhenAllPlaced;
     const server = await startServer((_q, res) => {
-      peak = Math.max(peak, ++active);
-      setTimeout(() => {
-        active--;
-        res.end(payload);
-      }, 150);
+      held.push(res);
+      answerWhenAllPlaced();
     });
-    const gate = new LocalHostGate({ concurrency: 2, rps: 0 });
     try {
-      const ids = ['a', 'b', 'c', 'd', 'e'];
       await Promise.all(ids.map((id) => fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, testConfig(), { ...LOOPBACK, gate })));
       assert.equal(server.seen.length, 5);
       assert.equal(peak, 2);
@@ -109,14 +154,20 @@ describe('host politeness', () => {
 
   it('spaces request starts to perHostRps', async () => {
     const server = await startServer((_q, res) => res.end(payload));
-    const gate = new LocalHostGate({ concurrency: 4, rps: 5 });
+    const gate = new WatchedGate({ concurrency: 4, rps: 5 });
     try {
       const ids = ['a', 'b', 'c', 'd'];
       await Promise.all(ids.map((id) => fetchSource(httpSource(`${server.base}/${id}.mp4`, id), dir, testConfig(), { ...LOOPBACK, gate })));
-      const times = server.seen.map((s) => s.at).sort((x, y) => x - y);
-      for (let i = 1; i < times.length; i++) {
-        assert.ok(times[i] - times[i - 1] >= 150, `gap ${times[i] - times[i - 1]} ms (want about 200)`);
+      // The grants are 200 ms apart; a request reaches the server only after its grant, however
+      // late (so arrival times alone would also measure the machine's load).
+      const grants = gate.grants;
+      assert.equal(grants.length, ids.length);
+      for (let i = 1; i < grants.length; i++) {
+        assert.ok(grants[i]! - grants[i - 1]! >= 150, `gap ${grants[i]! - grants[i - 1]!} ms between grants (want 200)`);
       }
+      const arrivals = server.seen.map((s) => s.at).sort((x, y) => x - y);
+      assert.equal(arrivals.length, ids.length, 'one request per grant');
+      arrivals.forEach((at, i) => assert.ok(at >= grants[i]!, `request ${i} came before its grant`));
     } finally {
       await server.close();
     }

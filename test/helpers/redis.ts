@@ -18,34 +18,44 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
-  await waitForPing(url, child);
-  return {
-    url,
-    port,
-    async stop() {
+/**
+ * Starts redis-server (asking for `password` when given) on a port freePort() found. The port is
+ * free only until redis-server binds it: another process can take it in between, and then this
+ * one exits at once, or the Redis of another test file answers there. Either way another port is
+ * tried, so a test never runs against a Redis that is not its own.
+ */
+export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const auth = opts.password ? ['--requirepass', opts.password] : [];
+    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const stop = async (): Promise<void> => {
       child.kill('SIGTERM');
       await exited;
-    },
-  };
+    };
+    if (await answersAsItself(port, child, opts.password)) {
+      const userinfo = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
+      return { url: `redis://${userinfo}127.0.0.1:${port}`, port, stop };
+    }
+    await stop();
+    if (attempt === 5) throw new Error(`redis-server found no free port in ${attempt} tries`);
+  }
 }
 
-async function waitForPing(url: string, child: ChildProcess): Promise<void> {
+/** Waits until a Redis answers on `port`; whether it is `child` (by INFO's process_id). False when `child` exited. */
+async function answersAsItself(port: number, child: ChildProcess, password?: string): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    if (child.exitCode !== null) return false;
+    const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => {});
     try {
       await client.connect();
-      if ((await client.ping()) === 'PONG') return;
+      return Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1]) === child.pid;
     } catch {
-      // not listening yet
+      // not listening yet, or another test's Redis that wants another password
     } finally {
       client.disconnect();
     }

@@ -13,6 +13,7 @@ import { LocalHostGate } from '../../src/fetch/politeness.js';
 import { processSource } from '../../src/pipeline/task.js';
 import { loadPolicyContext } from '../../src/policy/context.js';
 import { OutputDir } from '../../src/store/output.js';
+import type { SourceRecord } from '../../src/types.js';
 import { runCli } from '../helpers/cli.js';
 import { readRecords } from '../helpers/dataset.js';
 import { lavfiVideo, tempDir, type TempDir } from '../helpers/media.js';
@@ -37,11 +38,14 @@ describe('slow and endless downloads', () => {
       timers.add(timer);
       res.on('close', () => clearInterval(timer));
     });
-    await writeFile(dir.file('list.txt'), `${server.base}/trickle.mp4\n${server.base}/endless.mp4\n`);
-    // Small windows so the test is short; the defaults are 16 KiB/s over 20 s and 600 s + size / 256 KiB/s.
-    await writeFile(dir.file('cfg.json'), JSON.stringify({
-      fetch: { minRateWindowSec: 2, deadlineSec: 3, deadlineBytesPerSec: 1e15, retries: 0, timeoutSec: 30 },
-    }));
+    // A run per download, each with one limit small so the test is short and the other at its
+    // default (16 KiB/s over 20 s; 600 s + size / 256 KiB/s), so each can trip only its own: with
+    // both small in one run, a window of 2 one-second ticks and a 3 s deadline were one tick apart,
+    // and a body that started late (a busy machine) met the deadline first.
+    for (const [name, limit] of [['trickle', { minRateWindowSec: 2 }], ['endless', { deadlineSec: 3, deadlineBytesPerSec: 1e15 }]] as const) {
+      await writeFile(dir.file(`${name}.txt`), `${server.base}/${name}.mp4\n`);
+      await writeFile(dir.file(`${name}.json`), JSON.stringify({ fetch: { ...limit, retries: 0, timeoutSec: 30 } }));
+    }
   });
   after(async () => {
     for (const t of timers) clearInterval(t);
@@ -50,10 +54,14 @@ describe('slow and endless downloads', () => {
   });
 
   it('gives up a trickle as too_slow and an endless stream at its deadline, both transient', { timeout: 120_000 }, async () => {
-    const out = dir.file('out');
-    const res = await runCli(['run', dir.file('list.txt'), '--out', out, '--config', dir.file('cfg.json'), ...LOOPBACK_FLAGS(dir.path)]);
-    assert.equal(res.code, 0, res.stderr);
-    const byName = new Map((await readRecords(out)).map((r) => [path.posix.basename(r.uri), r]));
+    const byName = new Map<string, SourceRecord>();
+    await Promise.all(['trickle', 'endless'].map(async (name) => {
+      const out = dir.file(`out-${name}`);
+      const res = await runCli(['run', dir.file(`${name}.txt`), '--out', out, '--config', dir.file(`${name}.json`), ...LOOPBACK_FLAGS(dir.path)]);
+      assert.equal(res.code, 0, res.stderr);
+      for (const r of await readRecords(out)) byName.set(path.posix.basename(r.uri), r);
+    }));
+    assert.equal(byName.size, 2);
     assert.equal(byName.get('trickle.mp4')?.error?.code, 'too_slow', byName.get('trickle.mp4')?.error?.message);
     assert.equal(byName.get('endless.mp4')?.error?.code, 'timeout', byName.get('endless.mp4')?.error?.message);
     assert.match(byName.get('endless.mp4')!.error!.message, /deadline/);

@@ -4,13 +4,11 @@
  * and no message repeats the password.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { startCli, type CliResult } from '../helpers/cli.js';
 import { lavfiVideo, tempDir, type TempDir } from '../helpers/media.js';
-import { freePort, until } from '../helpers/redis.js';
+import { freePort, startRedis, until, type TestRedis } from '../helpers/redis.js';
 
 const PASSWORD = 'right-horse-battery-staple';
 const WRONG = 'wrong-secret-123';
@@ -30,7 +28,7 @@ async function runBounded(args: string[], ms = 60_000): Promise<CliResult> {
 
 describe('queue connection failures', () => {
   let dir: TempDir;
-  let redis: ChildProcess;
+  let redis: TestRedis;
   let port: number;
   let silent: net.Server;
   let silentPort: number;
@@ -39,27 +37,15 @@ describe('queue connection failures', () => {
   before(async () => {
     dir = await tempDir();
     await lavfiVideo(dir.file('v.mp4'), 'testsrc2=s=160x90:r=25', 1);
-    port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASSWORD, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await until(async () => {
-      const client = new Redis({ port, host: '127.0.0.1', password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        client.disconnect();
-      }
-    });
+    redis = await startRedis({ password: PASSWORD });
+    port = redis.port;
     // Accepts connections and never answers: a Redis that hangs.
     silent = net.createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     silentPort = (silent.address() as net.AddressInfo).port;
   });
   after(async () => {
-    redis?.kill('SIGTERM');
+    await redis?.stop();
     for (const s of held) s.destroy();
     silent?.close();
     await dir?.remove();
