@@ -108,6 +108,7 @@ export class FrameSignals {
     // Motion in luma levels scales with the picture's contrast; over the contrast it does not (a dim
     // or hazy copy of a moving shot moves as much). Flat pictures are single_color's, not divided up.
     const localMotion = this.change.localMotion(startFrame, endFrame);
+    const meanContrast = mean(contrast);
     return measured({
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
@@ -117,10 +118,10 @@ export class FrameSignals {
       luma_mean: mean(span('luma')),
       dark_share: mean(span('dark')),
       bright_share: mean(span('bright')),
-      contrast: mean(contrast),
+      contrast: meanContrast,
       colorfulness: mean(span('colorfulness')),
       local_motion: localMotion,
-      relative_motion: localMotion / Math.max(mean(contrast), SINGLE_COLOR_STD),
+      relative_motion: localMotion / Math.max(meanContrast, SINGLE_COLOR_STD),
       camera_motion: moves.camera,
       scene_motion: moves.scene,
       frozen_share: this.change.frozenShare(startFrame, endFrame),

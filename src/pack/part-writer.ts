@@ -65,7 +65,6 @@ export interface CommittedPart {
   outside: string[];
 }
 
-
 /** A commit given up before its manifest (see step 3): its sources keep their markers, for the sweep. */
 export class PartAbandonedError extends Error {
   constructor(readonly partId: string) {

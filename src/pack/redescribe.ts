@@ -16,10 +16,9 @@ import { OutputDir } from '../store/output.js';
 import type { SourceRecord } from '../types.js';
 import { partFiles, readManifests, readPartRows, writeManifest, type PartManifest } from './index-parts.js';
 import { writeIndexFile } from './index-parquet.js';
-import { shardTotals } from './stats.js';
 import { clipRows, type ClipRow } from './rows.js';
 import { memberKey, writeShards, type ThumbnailMaker } from './shards.js';
-import { partTallies, SourceTally } from './stats.js';
+import { partTallies, shardTotals, SourceTally } from './stats.js';
 import { beginTotalsUpdate, finishTotalsUpdate, knownSignals, readTotals } from './totals.js';
 import type { WriterFactory } from './writer.js';
 

@@ -288,7 +288,7 @@ export function statsFromTallies(
   opts: StatsOptions = {},
 ): PackStats {
   // Throughput is of this run's work over this run's wall time, not of the whole grown dataset.
-  const done = (opts.runTallies ?? t).sources;
+  const ran = opts.runTallies ?? t;
   const wallSec = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
   const s = t.sources;
   const keptHours = t.clips.kept_seconds / SECONDS_PER_HOUR;
@@ -324,10 +324,10 @@ export function statsFromTallies(
     hosts: sortedKeys(Object.fromEntries(Object.entries(t.hosts).map(([h, e]) => [h, { ...e, failures_by_code: sortedKeys(e.failures_by_code) }]))),
     timings: sortedKeys(t.timings),
     throughput: {
-      sources_per_sec: perSecond(done.total, wallSec),
-      kept_clips_per_sec: perSecond((opts.runTallies ?? t).clips.kept, wallSec),
-      video_hours_per_hour: perSecond(done.source_seconds, wallSec),
-      bytes_downloaded_per_sec: perSecond(done.bytes_downloaded, wallSec),
+      sources_per_sec: perSecond(ran.sources.total, wallSec),
+      kept_clips_per_sec: perSecond(ran.clips.kept, wallSec),
+      video_hours_per_hour: perSecond(ran.sources.source_seconds, wallSec),
+      bytes_downloaded_per_sec: perSecond(ran.sources.bytes_downloaded, wallSec),
     },
     shards: { ...t.shards, clips_by_bucket: sortedKeys(t.shards.clips_by_bucket) },
     ...(mixTargets && Object.keys(mixTargets).length > 0 ? { mix: { targets: mixTargets, by_category: mixFromCategories(t.categories, mixTargets) } } : {}),

@@ -55,8 +55,8 @@ export class PictureCache {
     let picture = this.pictures.get(id);
     if (!picture) {
       if (this.pictures.size >= this.limit) this.pictures.delete(this.pictures.keys().next().value!);
-      const made = (picture = this.run(make));
-      this.pictures.set(id, made);
+      const made = this.run(make);
+      this.pictures.set(id, (picture = made));
       // Nothing to picture now (the clip's file was moving into its shard) is not remembered.
       const forget = () => {
         if (this.pictures.get(id) === made) this.pictures.delete(id);
