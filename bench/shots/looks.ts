@@ -18,7 +18,8 @@ export type Look =
   | { kind: 'swaps'; image: string; objects: string[]; at: number[] }
   | { kind: 'morph'; image: string }
   | { kind: 'life'; rate: number; seed: number }
-  | { kind: 'video'; file: string; start: number; step: number; hold: number }
+  /** `zoom`: a close-up, the part of the frame 1/factor wide around (cx, cy) in 0..1 (a cut-in within a scene). */
+  | { kind: 'video'; file: string; start: number; step: number; hold: number; zoom?: { factor: number; cx: number; cy: number } }
   | { kind: 'flat'; from: number; to: number }
   /** TV snow: every frame fresh random grey noise (a tuner with no signal). */
   | { kind: 'snow'; seed: number };
@@ -170,7 +171,9 @@ export function lookChain(shot: ShotSpec, input: number, c: Canvas): string {
       const pick = look.step > 1 || look.hold > 1 ? `,select='not(mod(n,${look.step}))',setpts=N*${look.hold}/(${fps}*TB),fps=${fps}` : '';
       // A numeric cadence: drop to fps/r, then repeat back up to fps.
       const repeat = typeof shot.cadence === 'number' && shot.cadence > 1 ? `,fps=${fps}/${shot.cadence},fps=${fps}` : '';
-      return `[${input}:v]fps=${fps}${pick}${repeat},scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,tpad=stop=-1:stop_mode=clone`;
+      const z = look.zoom;
+      const closeUp = z ? `,crop=iw/${z.factor}:ih/${z.factor}:(iw-iw/${z.factor})*${z.cx}:(ih-ih/${z.factor})*${z.cy},scale=${W}:${H}` : '';
+      return `[${input}:v]fps=${fps}${pick}${repeat},scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H}${closeUp},setsar=1,tpad=stop=-1:stop_mode=clone`;
     }
     case 'snow':
       return `color=c=gray:s=${W}x${H}:r=${fps},format=yuv420p,noise=alls=100:allf=t+u:all_seed=${look.seed},hue=s=0`;

@@ -126,6 +126,7 @@ class Chooser {
   readonly random: () => number;
   readonly used = new Map<string, MediaEntry>();
   private lastFootage: { file: string; duration: number } | undefined;
+  private lastPhoto: string | undefined;
 
   constructor(
     seed: number,
@@ -200,13 +201,23 @@ class Chooser {
    * A shot of a real unbroken video from a random point; `again` takes it from the video of the
    * previous call (a splice within one take: same framing on both sides).
    */
-  footage(frames: number, again = false): Look {
+  footage(frames: number, again = false): Extract<Look, { kind: 'video' }> {
     const v = again && this.lastFootage ? this.lastFootage : this.pick(this.pools.unbroken);
     this.lastFootage = v;
     const entry = loadMedia().find((m) => m.file === v.file);
     if (entry) this.used.set(v.file, entry);
     const start = Math.max(0, this.between(0, v.duration - frames / this.canvas.fps - 0.5));
     return { kind: 'video', file: v.file, start: +start.toFixed(2), step: 1, hold: 1 };
+  }
+
+  /** A cut-in on a photo: a slow push on a detail of the picture the previous cut-in showed whole (or a new one). */
+  cutIn(): Look {
+    const again = this.lastPhoto !== undefined && this.random() < 0.6;
+    const image = again ? this.lastPhoto! : this.media(this.pools.photos);
+    this.lastPhoto = image;
+    const z = again ? this.between(1.8, 2.6) : 1;
+    const at: [number, number] = [+this.random().toFixed(2), +this.random().toFixed(2)];
+    return { kind: 'kenburns', image, zoomFrom: z, zoomTo: +(z * this.between(1.05, 1.15)).toFixed(3), from: at, to: at };
   }
 
   /** Icon swaps over a backdrop: 2-4 large pictures, each replaced by the next in one frame. */
@@ -347,6 +358,20 @@ const RECIPES: Recipe[] = [
     name: 'graphics-long-shots', canvas: { width: 480, height: 352, fps: 30 }, codec: 'h264', gop: 250, classes: ['graphics'], seconds: 24, clean: [4, 7],
     shot: (c, f, i) => ({ look: i % 2 === 0 ? c.swaps(f) : c.graphics(f), frames: f }),
     join: (c) => c.join(0.5, [...DISSOLVES, 'slideleft']),
+  },
+  // Added later again, same rule.
+  {
+    // Coverage of one scene, as real editing cuts it: wide shots and close-ups of the same real take
+    // from other moments, and cut-ins on a photo (wide, then a slow push on a detail of it). Both
+    // sides of each cut share colours, light and often framing.
+    name: 'coverage-cuts', canvas: { width: 854, height: 480, fps: 30 }, codec: 'h264', gop: 90, classes: ['coverage'], seconds: 22, clean: [1.2, 3],
+    shot: (c, f, i) => {
+      if (i % 5 === 4) return { look: c.cutIn(), frames: f };
+      const look = c.footage(f, i % 5 !== 0);
+      const close = i % 2 === 1;
+      return { look: close ? { ...look, zoom: { factor: +c.between(1.6, 2.6).toFixed(2), cx: +c.random().toFixed(2), cy: +c.random().toFixed(2) } } : look, frames: f };
+    },
+    join: (c) => c.join(0.9, ['fade']),
   },
 ];
 

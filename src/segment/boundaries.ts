@@ -295,11 +295,33 @@ function mergeClose(transitions: Transition[], gap: number): Transition[] {
  * Cuts and gradual transitions in frame order. A step inside a gradual transition (or at its
  * ragged edges, within `margin` frames) is part of it, not a cut.
  */
-export function combineTransitions(cuts: number[], gradual: Transition[], margin: number): Transition[] {
+export function combineTransitions(cuts: number[], gradual: Transition[], margin: number, minShot: number): Transition[] {
   const inside = (c: number) => gradual.some((g) => c >= g.startFrame - margin && c <= g.endFrame + 1 + margin);
   const all: Transition[] = [
     ...cuts.filter((c) => !inside(c)).map((c): Transition => ({ kind: 'cut', startFrame: c, endFrame: c })),
     ...gradual,
   ];
-  return all.sort((a, b) => a.startFrame - b.startFrame);
+  return mergeBriefShots(all.sort((a, b) => a.startFrame - b.startFrame), minShot);
+}
+
+/**
+ * Cuts fewer than `minShot` frames apart are one transition: a picture shown that briefly is no
+ * shot of its own but a moment of a change (a dissolve found as two cuts, an object popping in and
+ * out, a burst of motion graphics), reported as one span over the brief picture. A cut next to a
+ * gradual transition stays: a cut to black before a fade in is two events.
+ */
+function mergeBriefShots(transitions: Transition[], minShot: number): Transition[] {
+  const merged: Transition[] = [];
+  // Spans made here from runs of cuts: the run's last cut is the frame after the span.
+  const runs = new Set<Transition>();
+  for (const t of transitions) {
+    const last = merged.at(-1);
+    const lastCut = !last ? undefined : last.kind === 'cut' ? last.startFrame : runs.has(last) ? last.endFrame + 1 : undefined;
+    if (t.kind === 'cut' && lastCut !== undefined && t.startFrame - lastCut < minShot) {
+      const run: Transition = { kind: 'gradual', startFrame: last!.startFrame, endFrame: t.startFrame - 1 };
+      runs.add(run);
+      merged[merged.length - 1] = run;
+    } else merged.push(t);
+  }
+  return merged;
 }

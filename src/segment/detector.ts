@@ -36,6 +36,8 @@ export interface ShotDetectorOptions {
 
 /** Seconds compared by the long-range (gradual transition) distance. */
 const GRADUAL_WINDOW_SEC = 0.5;
+/** Shortest shot: boundaries closer than this are one transition (see combineTransitions). */
+const MIN_SHOT_SEC = 0.5;
 /** Longest flash or light burst that must not count as a cut, seconds. */
 const FLASH_SEC = 0.3;
 /**
@@ -132,7 +134,7 @@ export class ShotDetector {
     };
     const params = { fps: this.fps, threshold: this.threshold };
     const cuts = findCuts(series, params);
-    const transitions = combineTransitions(cuts, gradualTransitions(this.changes(), series, params), GradualScanner.edgeMargin(this.span));
+    const transitions = combineTransitions(cuts, gradualTransitions(this.changes(), series, params), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
     return { shots: tileShots(this.count, transitions, this.times), transitions };
   }
 

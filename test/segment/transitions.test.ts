@@ -52,6 +52,22 @@ describe('ShotDetector on dissolves and flat fades', () => {
     assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
   });
 
+  it('a picture shown for a fifth of a second between two shots is one boundary over it, not two cuts', async () => {
+    const file = dir.file('brief.mp4');
+    await renderFootage(
+      file,
+      fmt,
+      [
+        { chain: moves.pan(fmt, still(fmt, 'fractal', 3, 5), 2), frames: 60 },
+        { chain: moves.shake(fmt, still(fmt, 'stripes', 3, 6), 3), frames: 5 },
+        { chain: moves.zoom(fmt, still(fmt, 'cells', 3, 7), 0.004), frames: 60 },
+      ],
+      [{ kind: 'cut' }, { kind: 'cut' }],
+    );
+    const found = (await detectShots(file, fmt)).transitions;
+    assert.deepEqual(found, [{ kind: 'gradual', startFrame: 60, endFrame: 64 }], JSON.stringify(found));
+  });
+
   it('flat grey fades, dark to light, black to grey and between two close greys, are found', async () => {
     const file = dir.file('grey.mp4');
     const truth = await renderFootage(
