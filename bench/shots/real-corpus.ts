@@ -376,8 +376,7 @@ const RECIPES: Recipe[] = [
 ];
 
 /** The shots and joins of a recipe: shots clear of transitions for its `clean` seconds, up to its length. */
-function specOf(recipe: Recipe, index: number, split: Split, p: Pools): { spec: RealSpec; media: MediaEntry[] } {
-  const seed = (split === 'dev' ? 1000 : 9000) + index * 17;
+function specOf(recipe: Recipe, seed: number, split: Split, p: Pools): { spec: RealSpec; media: MediaEntry[] } {
   const c = new Chooser(seed, p, recipe.canvas);
   const fps = recipe.canvas.fps;
   const shots: ShotSpec[] = [];
@@ -426,7 +425,7 @@ function mergeFlatFades(spec: RealSpec, truth: Truth): Truth {
   return { ...truth, gradual: merged };
 }
 
-export function corpusDir(split: Split): string {
+export function corpusDir(split: Split | `train-${number}`): string {
   return path.join(process.env.CLIPMILL_SHOTS_CORPUS ?? '/work/cache/shots-corpus', split);
 }
 
@@ -481,14 +480,25 @@ async function build(spec: RealSpec, media: MediaEntry[], dir: string): Promise<
 }
 
 /** Builds (or reuses) every video of a split. */
-export async function realCorpus(split: Split, only?: RegExp): Promise<CorpusVideo[]> {
-  const dir = corpusDir(split);
+export function realCorpus(split: Split, only?: RegExp): Promise<CorpusVideo[]> {
+  return buildAll(corpusDir(split), split, (i) => (split === 'dev' ? 1000 : 9000) + i * 17, only);
+}
+
+/**
+ * Videos for training the boundary verifier: every recipe again from the dev split's media with
+ * seeds of their own (round 0, 1, ...), in `<corpus>/train-<round>`. Never from held-out media.
+ */
+export function trainingCorpus(round: number): Promise<CorpusVideo[]> {
+  return buildAll(corpusDir(`train-${round}`), 'dev', (i) => 20000 + round * 1000 + i * 17);
+}
+
+async function buildAll(dir: string, split: Split, seedOf: (recipeIndex: number) => number, only?: RegExp): Promise<CorpusVideo[]> {
   mkdirSync(dir, { recursive: true });
   const p = pools(split);
   const out: CorpusVideo[] = [];
   for (const [i, recipe] of RECIPES.entries()) {
     if (only && !only.test(recipe.name)) continue;
-    const { spec, media } = specOf(recipe, i, split, p);
+    const { spec, media } = specOf(recipe, seedOf(i), split, p);
     out.push(await build(spec, media, dir));
   }
   return out;

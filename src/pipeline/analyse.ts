@@ -7,13 +7,16 @@ import { ErrorCode, SourceError } from '../errors.js';
 import type { FrameTimes } from '../media/frame-times.js';
 import { analysisSize, readFrames, type DecodeSummary } from '../media/frames.js';
 import { isInterlaced } from '../media/probe.js';
-import { ShotDetector } from '../segment/detector.js';
+import { ShotDetector, type BoundaryCandidate } from '../segment/detector.js';
+import type { BoundaryVerifier } from '../segment/verifier.js';
 import type { ProbeInfo, Shot, Transition } from '../types.js';
 
 export interface Analysis {
   times: FrameTimes;
   shots: Shot[];
   transitions: Transition[];
+  /** Every boundary the rules found, with the verifier's features and score (kept or not). */
+  candidates: BoundaryCandidate[];
   signals: FrameSignals;
   decode: DecodeSummary;
 }
@@ -22,6 +25,8 @@ export interface AnalyseOptions {
   analysisWidth: number;
   threshold: number;
   hwaccel?: 'cuda';
+  /** The learned boundary check; null: the rules alone. The shipped model by default. */
+  verifier?: BoundaryVerifier | null;
   signal?: AbortSignal;
 }
 
@@ -30,7 +35,7 @@ const TRUNCATION_RATIO = 0.95;
 
 export async function analyseVideo(file: string, probe: ProbeInfo, opts: AnalyseOptions): Promise<Analysis> {
   const size = analysisSize(probe.video.width, probe.video.height, opts.analysisWidth);
-  const detector = new ShotDetector({ fps: probe.video.fps || 25, threshold: opts.threshold });
+  const detector = new ShotDetector({ fps: probe.video.fps || 25, threshold: opts.threshold, verifier: opts.verifier });
   const times = detector.times;
   const signals = new FrameSignals(size.width, size.height);
   const decode: DecodeSummary = { frames: 0, errors: 0, stderrTail: '' };
@@ -42,8 +47,8 @@ export async function analyseVideo(file: string, probe: ProbeInfo, opts: Analyse
     signals.push(frame);
   }
   checkDecode(decode, probe);
-  const { shots, transitions } = detector.finish();
-  return { times, shots, transitions, signals, decode };
+  const { shots, transitions, candidates } = detector.finish();
+  return { times, shots, transitions, candidates, signals, decode };
 }
 
 /** A decode that produced nothing, or stopped well short of the stated length with errors, fails the source. */

@@ -20,10 +20,12 @@ import { FrameTimes } from '../media/frame-times.js';
 import type { Frame } from '../media/frames.js';
 import type { Shot, Transition } from '../types.js';
 import { combineTransitions, findCuts, gradualTransitions, type BoundarySeries } from './boundaries.js';
+import { boundaryFeatures } from './boundary-features.js';
 import { CutCandidates } from './cut-candidates.js';
 import { GradualScanner } from './gradual.js';
 import { FloatSeries } from './series.js';
 import { tileShots } from './shots.js';
+import { VERIFIER_KEEP, type BoundaryVerifier } from './verifier.js';
 
 export interface ShotDetectorOptions {
   /** Average frame rate: sets the window lengths (timestamps come from the frames). */
@@ -32,6 +34,15 @@ export interface ShotDetectorOptions {
   threshold?: number;
   /** Frame times store to fill; pass one to share it with clip planning. A new one otherwise. */
   times?: FrameTimes;
+  /** The learned check of each boundary the rules find; null keeps them all (the rules alone). */
+  verifier?: BoundaryVerifier | null;
+}
+
+/** A boundary the rules found, what the verifier saw of it, and its score (1 without a verifier). */
+export interface BoundaryCandidate {
+  transition: Transition;
+  features: number[];
+  score: number;
 }
 
 /** Seconds compared by the long-range (gradual transition) distance. */
@@ -65,12 +76,14 @@ export class ShotDetector {
   private readonly contrast = new FloatSeries();
   private readonly luma = new FloatSeries();
   private readonly candidates: CutCandidates;
+  private readonly verifier: BoundaryVerifier | null;
   private readonly gradual: GradualScanner;
 
   constructor(opts: ShotDetectorOptions) {
     this.fps = opts.fps > 0 && Number.isFinite(opts.fps) ? opts.fps : 25;
     this.threshold = opts.threshold ?? 1;
     this.times = opts.times ?? new FrameTimes();
+    this.verifier = opts.verifier === undefined ? null : opts.verifier;
     this.span = Math.max(6, Math.round(GRADUAL_WINDOW_SEC * this.fps));
     this.flashFrames = Math.max(3, Math.round(FLASH_SEC * this.fps));
     this.candidates = new CutCandidates({
@@ -115,7 +128,7 @@ export class ShotDetector {
     this.gradual.advance(n, false);
   }
 
-  finish(): { shots: Shot[]; transitions: Transition[] } {
+  finish(): { shots: Shot[]; transitions: Transition[]; candidates: BoundaryCandidate[] } {
     this.candidates.finish(this.count - 1);
     this.gradual.advance(this.count - 1, true);
     const series: BoundarySeries = {
@@ -134,8 +147,14 @@ export class ShotDetector {
     };
     const params = { fps: this.fps, threshold: this.threshold };
     const cuts = findCuts(series, params);
-    const transitions = combineTransitions(cuts, gradualTransitions(this.changes(), series, params), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
-    return { shots: tileShots(this.count, transitions, this.times), transitions };
+    const found = combineTransitions(cuts, gradualTransitions(this.changes(), series, params), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
+    const withLong = { ...series, long: this.long.view(), longHist: this.longHist.view() };
+    const candidates = found.map((transition): BoundaryCandidate => {
+      const features = boundaryFeatures(withLong, transition, found, this.fps);
+      return { transition, features, score: this.verifier ? this.verifier.score(features) : 1 };
+    });
+    const transitions = candidates.filter((c) => c.score >= VERIFIER_KEEP).map((c) => c.transition);
+    return { shots: tileShots(this.count, transitions, this.times), transitions, candidates };
   }
 
   /** Gradual changes found while streaming (long-range and short ones), in frame order. */

@@ -1,0 +1,46 @@
+/**
+ * The learned check of boundaries: gradient-boosted decision trees over the features of
+ * boundary-features.ts, trained here on CPU (bench/shots/train_verifier.py) on boundaries the rules
+ * find in videos made from real footage, and shipped as a JSON file beside this module. A
+ * boundary is kept when its score (probability of being a true transition) reaches VERIFIER_KEEP.
+ */
+import { readFileSync } from 'node:fs';
+import { FEATURE_NAMES } from './boundary-features.js';
+
+export const VERIFIER_KEEP = 0.5;
+
+interface TreeFile {
+  features: string[];
+  /** Log-odds before any tree, and the weight of each tree's output. */
+  base: number;
+  rate: number;
+  /** Per tree, nodes as parallel arrays: feature (-1 at a leaf), threshold, left and right child, leaf value. */
+  trees: { feature: number[]; threshold: number[]; left: number[]; right: number[]; value: number[] }[];
+}
+
+export interface BoundaryVerifier {
+  score(features: number[]): number;
+}
+
+export class TreeVerifier implements BoundaryVerifier {
+  private constructor(private readonly model: TreeFile) {}
+
+  /** Reads a model file; refused when it was trained on other features than this code computes. */
+  static load(file: string): TreeVerifier {
+    const model = JSON.parse(readFileSync(file, 'utf8')) as TreeFile;
+    if (JSON.stringify(model.features) !== JSON.stringify(FEATURE_NAMES)) {
+      throw new Error(`${file}: the model's features (${model.features.join(', ')}) are not the ones this version computes`);
+    }
+    return new TreeVerifier(model);
+  }
+
+  score(features: number[]): number {
+    let logit = this.model.base;
+    for (const t of this.model.trees) {
+      let node = 0;
+      while (t.feature[node] >= 0) node = features[t.feature[node]] <= t.threshold[node] ? t.left[node] : t.right[node];
+      logit += this.model.rate * t.value[node];
+    }
+    return 1 / (1 + Math.exp(-logit));
+  }
+}
