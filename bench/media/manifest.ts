@@ -7,8 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `dev-video`: real videos added later for the development split only (annotated in bench/shots/truth). */
-export type MediaKind = 'photo' | 'art' | 'video' | 'dev-video';
+/**
+ * `dev-video` and `heldout-video`: real videos added later for one split only (annotated in
+ * bench/shots/truth), kinds of their own so that adding them moves no other file between splits.
+ */
+export type MediaKind = 'photo' | 'art' | 'video' | 'dev-video' | 'heldout-video';
 export type Split = 'dev' | 'heldout';
 
 export interface MediaEntry {
@@ -41,11 +44,17 @@ export function loadMedia(): MediaEntry[] {
     });
 }
 
+/** Kinds whose files belong to one split whatever their hash. */
+const FIXED_SPLIT: Partial<Record<MediaKind, Split>> = { 'dev-video': 'dev', 'heldout-video': 'heldout' };
+
 /**
  * Development or held-out, by content hash: within each kind the files are ordered by sha256
  * and alternate, so both halves get about as many and neither depends on names or list order.
+ * Files of `dev-video` and `heldout-video` take no part in the alternation: they are in their
+ * kind's split.
  */
 export function splitByHash(entries: MediaEntry[], split: Split): MediaEntry[] {
-  const sorted = [...entries].sort((a, b) => a.sha256.localeCompare(b.sha256));
-  return sorted.filter((_, i) => (i % 2 === 0) === (split === 'dev'));
+  const fixed = entries.filter((e) => FIXED_SPLIT[e.kind] === split);
+  const sorted = entries.filter((e) => FIXED_SPLIT[e.kind] === undefined).sort((a, b) => a.sha256.localeCompare(b.sha256));
+  return [...sorted.filter((_, i) => (i % 2 === 0) === (split === 'dev')), ...fixed];
 }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadMedia, type Split } from '../media/manifest.js';
+import { loadMedia, type MediaKind, type Split } from '../media/manifest.js';
 import type { Truth } from './synth.js';
 
 export interface AnnotatedTruth extends Truth {
@@ -25,6 +25,8 @@ export interface AnnotatedTruth extends Truth {
 export interface AnnotatedVideo {
   name: string;
   file: string;
+  /** The media manifest's kind of the file (bench/media). */
+  kind: MediaKind;
   truth: AnnotatedTruth;
 }
 
@@ -43,7 +45,7 @@ export function annotatedVideos(split: Split): AnnotatedVideo[] {
     } else if (entry.sha256 !== truth.sha256) {
       console.error(`skipped ${name}: ${entry.file} has sha256 ${entry.sha256}, the annotation is for ${truth.sha256}`);
     } else {
-      out.push({ name: name.replace(/\.json$/, ''), file: entry.file, truth });
+      out.push({ name: name.replace(/\.json$/, ''), file: entry.file, kind: entry.kind, truth });
     }
   }
   return out;
