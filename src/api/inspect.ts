@@ -7,6 +7,8 @@ import type { ProbeInfo, Shot, Transition } from '../types.js';
 export interface InspectOptions {
   /** Shot detector sensitivity multiplier (lower finds more cuts); default 1. */
   threshold?: number;
+  /** false: shot boundaries from the rules alone, without the learned check. */
+  verify?: boolean;
   hwaccel?: 'cuda';
   signal?: AbortSignal;
 }
@@ -27,6 +29,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   const analysis = await analyseVideo(file, info, {
     analysisWidth: seg.analysisWidth,
     threshold: opts.threshold ?? seg.threshold,
+    verifier: opts.verify === false ? null : undefined,
     hwaccel: opts.hwaccel,
     signal: opts.signal,
   });

@@ -10,11 +10,12 @@ export function registerInspect(program: Command): void {
     .argument('<video>', 'a local video file')
     .option('--json', 'print JSON instead of a table')
     .option('--threshold <x>', 'shot detector sensitivity multiplier (default 1)', number)
+    .option('--rules-only', 'shot boundaries from the rules alone, without the learned check')
     .addOption(hwaccelOption())
-    .action(async (video: string, flags: { json?: boolean; threshold?: number; hwaccel?: 'cuda' }) => {
+    .action(async (video: string, flags: { json?: boolean; threshold?: number; rulesOnly?: boolean; hwaccel?: 'cuda' }) => {
       const { inspect } = await import('../api/inspect.js');
       try {
-        const result = await inspect(video, { threshold: flags.threshold, hwaccel: flags.hwaccel });
+        const result = await inspect(video, { threshold: flags.threshold, verify: !flags.rulesOnly, hwaccel: flags.hwaccel });
         if (flags.json) {
           process.stdout.write(JSON.stringify(result, null, 2) + '\n');
           return;

@@ -23,6 +23,7 @@ interface RunFlags extends MetricsFlags {
   minClip?: number;
   maxClip?: number;
   threshold?: number;
+  rulesOnly?: boolean;
   codec?: string;
   maxHeight?: number;
   maxFps?: number;
@@ -70,7 +71,7 @@ function flagsToConfig(f: RunFlags): Record<string, unknown> {
     workers: f.workers,
     urlColumn: f.urlColumn,
     preset: f.preset,
-    segment: { minClipSec: f.minClip, maxClipSec: f.maxClip, threshold: f.threshold },
+    segment: { minClipSec: f.minClip, maxClipSec: f.maxClip, threshold: f.threshold, verify: f.rulesOnly ? false : undefined },
     extract: {
       codec: f.codec, maxHeight: f.maxHeight, maxFps: f.maxFps, crf: f.crf, preset: f.encoderPreset,
       keepAudio: f.keepAudio, streamCopy: f.streamCopy, cropBars: f.cropBars,
@@ -104,6 +105,7 @@ export function registerRun(program: Command): void {
     .option('--min-clip <sec>', 'shortest clip in seconds (default 2)', number)
     .option('--max-clip <sec>', 'longest clip in seconds; longer shots are split (default 10)', number)
     .option('--threshold <x>', 'shot detector sensitivity multiplier, lower finds more cuts (default 1)', number)
+    .option('--rules-only', 'shot boundaries from the rules alone, without the learned check')
     .option('--codec <name>', 'clip codec: h264, vp9, av1 (default h264)')
     .option('--max-height <px>', 'largest clip height, never upscaled (default 720)', integer)
     .option('--max-fps <fps>', 'frame-rate cap, 0 keeps the source rate (default 0)', number)

@@ -49,6 +49,8 @@ export const SegmentConfig = z.strictObject({
   threshold: z.number().positive().default(1),
   /** Analysis frame width in pixels (height follows the aspect ratio). */
   analysisWidth: z.number().int().min(16).default(160),
+  /** Every boundary the rules find is checked by the learned verifier (src/segment/verifier.ts); false: the rules alone. */
+  verify: z.boolean().default(true),
 }).refine((c) => c.minClipSec <= c.maxClipSec, { message: 'minClipSec must not be larger than maxClipSec', path: ['minClipSec'] });
 
 export const ExtractConfig = z.strictObject({

@@ -142,12 +142,19 @@ function clearlySeparates(series: BoundarySeries, i: number): boolean {
 }
 
 /**
- * All gradual transitions: the long-range changes found while streaming, and fades through
- * black or white found on the contrast series, one span where they overlap or nearly touch.
+ * Fades found on blank frames: through black or white (on the contrast series) and slow fades of
+ * a flat grey (on the mean luma), in frame order. Motion cannot make these: no frame has contrast.
  */
-export function gradualTransitions(changes: Transition[], series: BoundarySeries, params: BoundaryParams): Transition[] {
-  const fades = [...findFades(series, params), ...findFlatRamps(series, params)].sort((a, b) => a.startFrame - b.startFrame);
-  return mergeClose(preferFades(changes, mergeClose(fades, 0)), series.span);
+export function blankFades(series: BoundarySeries, params: BoundaryParams): Transition[] {
+  return mergeClose([...findFades(series, params), ...findFlatRamps(series, params)].sort((a, b) => a.startFrame - b.startFrame), 0);
+}
+
+/**
+ * All gradual transitions: the long-range changes found while streaming and the blank-frame
+ * fades, one span where they overlap or nearly touch.
+ */
+export function gradualTransitions(changes: Transition[], fades: Transition[], span: number): Transition[] {
+  return mergeClose(preferFades(changes, fades), span);
 }
 
 /**

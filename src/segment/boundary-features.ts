@@ -37,15 +37,13 @@ export const FEATURE_NAMES = [
   'colour_long_over_level',
   'contrast',
   'luma_jump',
-  'neighbours',
 ] as const;
 
 const EPS = 1e-3;
-/** Seconds around a boundary whose steps set its local level; and within which other candidates count as neighbours. */
+/** Seconds around a boundary whose steps set its local level. */
 const LEVEL_SEC = 1;
-const NEIGHBOUR_SEC = 2;
 
-export function boundaryFeatures(series: FeatureSeries, t: Transition, all: Transition[], fps: number): number[] {
+export function boundaryFeatures(series: FeatureSeries, t: Transition, fps: number): number[] {
   const { step, structureStep } = series;
   const n = step.length;
   const s = t.startFrame;
@@ -63,7 +61,6 @@ export function boundaryFeatures(series: FeatureSeries, t: Transition, all: Tran
   const structureLevel = structureAround.length ? medianOf(structureAround) : 0;
   const long = longRise(series.long, s, e, series.span, w);
   const colourLong = longRise(series.longHist, s, e, series.span, w);
-  const neighbours = all.filter((o) => o !== t && Math.abs(o.startFrame - s) <= NEIGHBOUR_SEC * fps).length;
   return [
     t.kind === 'cut' ? 1 : 0,
     t.kind === 'cut' ? 0 : (t.endFrame - t.startFrame + 1) / fps,
@@ -86,7 +83,6 @@ export function boundaryFeatures(series: FeatureSeries, t: Transition, all: Tran
     colourLong.overLevel,
     Math.min(series.contrast[before], series.contrast[after]),
     Math.abs(series.luma[after] - series.luma[before]) / 255,
-    neighbours,
   ];
 }
 

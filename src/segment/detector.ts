@@ -19,13 +19,13 @@ import {
 import { FrameTimes } from '../media/frame-times.js';
 import type { Frame } from '../media/frames.js';
 import type { Shot, Transition } from '../types.js';
-import { combineTransitions, findCuts, gradualTransitions, type BoundarySeries } from './boundaries.js';
+import { blankFades, combineTransitions, findCuts, gradualTransitions, type BoundarySeries } from './boundaries.js';
 import { boundaryFeatures } from './boundary-features.js';
 import { CutCandidates } from './cut-candidates.js';
 import { GradualScanner } from './gradual.js';
 import { FloatSeries } from './series.js';
 import { tileShots } from './shots.js';
-import { VERIFIER_KEEP, type BoundaryVerifier } from './verifier.js';
+import { shippedVerifier, VERIFIER_KEEP, type BoundaryVerifier } from './verifier.js';
 
 export interface ShotDetectorOptions {
   /** Average frame rate: sets the window lengths (timestamps come from the frames). */
@@ -34,15 +34,16 @@ export interface ShotDetectorOptions {
   threshold?: number;
   /** Frame times store to fill; pass one to share it with clip planning. A new one otherwise. */
   times?: FrameTimes;
-  /** The learned check of each boundary the rules find; null keeps them all (the rules alone). */
+  /** The learned check of each boundary the rules find (the shipped model by default); null keeps them all (the rules alone). */
   verifier?: BoundaryVerifier | null;
 }
 
-/** A boundary the rules found, what the verifier saw of it, and its score (1 without a verifier). */
+/** A boundary the rules found, what the verifier saw of it, its score (1 without a verifier) and whether it stays. */
 export interface BoundaryCandidate {
   transition: Transition;
   features: number[];
   score: number;
+  kept: boolean;
 }
 
 /** Seconds compared by the long-range (gradual transition) distance. */
@@ -83,7 +84,7 @@ export class ShotDetector {
     this.fps = opts.fps > 0 && Number.isFinite(opts.fps) ? opts.fps : 25;
     this.threshold = opts.threshold ?? 1;
     this.times = opts.times ?? new FrameTimes();
-    this.verifier = opts.verifier === undefined ? null : opts.verifier;
+    this.verifier = opts.verifier === undefined ? shippedVerifier() : opts.verifier;
     this.span = Math.max(6, Math.round(GRADUAL_WINDOW_SEC * this.fps));
     this.flashFrames = Math.max(3, Math.round(FLASH_SEC * this.fps));
     this.candidates = new CutCandidates({
@@ -147,13 +148,17 @@ export class ShotDetector {
     };
     const params = { fps: this.fps, threshold: this.threshold };
     const cuts = findCuts(series, params);
-    const found = combineTransitions(cuts, gradualTransitions(this.changes(), series, params), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
+    const fades = blankFades(series, params);
+    const found = combineTransitions(cuts, gradualTransitions(this.changes(), fades, this.span), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
     const withLong = { ...series, long: this.long.view(), longHist: this.longHist.view() };
     const candidates = found.map((transition): BoundaryCandidate => {
-      const features = boundaryFeatures(withLong, transition, found, this.fps);
-      return { transition, features, score: this.verifier ? this.verifier.score(features) : 1 };
+      const features = boundaryFeatures(withLong, transition, this.fps);
+      const score = this.verifier ? this.verifier.score(features) : 1;
+      // A fade over blank frames is no look-alike of motion: the verifier does not veto it.
+      const blank = fades.some((f) => f.startFrame <= transition.endFrame && transition.startFrame <= f.endFrame);
+      return { transition, features, score, kept: blank || score >= VERIFIER_KEEP };
     });
-    const transitions = candidates.filter((c) => c.score >= VERIFIER_KEEP).map((c) => c.transition);
+    const transitions = candidates.filter((c) => c.kept).map((c) => c.transition);
     return { shots: tileShots(this.count, transitions, this.times), transitions, candidates };
   }
 

@@ -12,9 +12,15 @@ export async function ffmpeg(args: string[]): Promise<void> {
   await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 1 << 26 });
 }
 
+/**
+ * x264 with one thread: its output depends on the thread count, which follows the machine's cores,
+ * and a fixture must be the same bytes on every machine.
+ */
+const X264 = ['-c:v', 'libx264', '-threads', '1'];
+
 /** A lavfi source encoded to H.264 MP4: e.g. lavfiVideo(out, 'testsrc2=s=160x90:r=25', 2). */
 export async function lavfiVideo(out: string, source: string, seconds: number, extra: string[] = []): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', `${source}:d=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...extra, out]);
+  await ffmpeg(['-f', 'lavfi', '-i', `${source}:d=${seconds}`, ...X264, '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...extra, out]);
   return out;
 }
 
@@ -27,7 +33,7 @@ export async function cutVideo(out: string, shots: { source: string; frames: num
   const inputs = shots.flatMap((s) => ['-f', 'lavfi', '-i', withOptions(s.source)]);
   const parts = shots.map((s, i) => `[${i}:v]trim=end_frame=${s.frames},setpts=PTS-STARTPTS,format=yuv420p[v${i}]`);
   const graph = `${parts.join(';')};${shots.map((_, i) => `[v${i}]`).join('')}concat=n=${shots.length}:v=1:a=0[out]`;
-  await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', out]);
+  await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[out]', ...X264, '-preset', 'ultrafast', '-g', '50', out]);
   const cuts: number[] = [];
   let at = 0;
   for (const s of shots.slice(0, -1)) cuts.push((at += s.frames));

@@ -7,6 +7,7 @@
 import { runFfmpeg } from '../../bench/shots/synth.js';
 import { analysisSize, readFrames } from '../../src/media/frames.js';
 import { ShotDetector } from '../../src/segment/detector.js';
+import type { BoundaryVerifier } from '../../src/segment/verifier.js';
 
 export interface Format {
   width: number;
@@ -71,17 +72,19 @@ export async function renderFootage(file: string, fmt: Format, shots: FootageSho
     current = `j${i}`;
   });
   parts.push(`[${current}]null[out]`);
+  // One encoder thread: x264's output depends on its thread count, which follows the machine's cores,
+  // and a fixture must be the same bytes on every machine.
   await runFfmpeg([
-    '-filter_complex', parts.join(';'), '-map', '[out]',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', String(gop), '-pix_fmt', 'yuv420p',
+    '-filter_complex', parts.join(';'), '-map', '[out]', '-filter_complex_threads', '1',
+    '-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '23', '-g', String(gop), '-pix_fmt', 'yuv420p',
     '-y', `file:${file}`,
   ]);
   return truth;
 }
 
-/** Runs the detector over a file at the pipeline's analysis size. */
-export async function detectShots(file: string, fmt: Format, threshold = 1) {
-  const detector = new ShotDetector({ fps: fmt.fps, threshold });
+/** Runs the detector over a file at the pipeline's analysis size (with the shipped verifier unless one is given). */
+export async function detectShots(file: string, fmt: Format, threshold = 1, verifier?: BoundaryVerifier | null) {
+  const detector = new ShotDetector({ fps: fmt.fps, threshold, verifier });
   for await (const frame of readFrames(file, analysisSize(fmt.width, fmt.height, 160))) detector.push(frame);
   return detector.finish();
 }

@@ -10,6 +10,7 @@ export const analyseStage: SourceStage = {
     const analysis = await analyseVideo(fetchedFile(work, this.name), probed(work, this.name), {
       analysisWidth: work.cfg.segment.analysisWidth,
       threshold: work.cfg.segment.threshold,
+      verifier: work.cfg.segment.verify ? undefined : null,
       hwaccel: work.hwaccel,
       signal: work.signal,
     });
