@@ -100,6 +100,8 @@ function videoCopies(width: number, fps: number): { name: string; expect: Expect
     // Each picture shown twice (15 fps in 30 fps), and a 3:2-like pattern (every third frame a repeat).
     { name: 'cadence-2', expect: 'good', vf: `fps=${fps / 2},fps=${fps}`, enc: [...X264, '-crf', '20'], ext: 'mp4' },
     { name: 'cadence-3of2', expect: 'good', vf: `fps=${(fps * 2) / 3},fps=${fps}`, enc: [...X264, '-crf', '20'], ext: 'mp4' },
+    // Two pictures a second carried at the source's rate (a timelapse, a very low-rate source): each held about 0.5 s.
+    { name: 'timelapse-2fps', expect: 'good', vf: `fps=2,fps=${fps}`, enc: [...X264, '-crf', '20'], ext: 'mp4' },
     { name: 'blur', expect: 'blurry', vf: `gblur=sigma=${sigma(width)}`, enc: [...X264, '-crf', '20'], ext: 'mp4' },
     { name: 'blur-half-vp9', expect: 'blurry', vf: `${half},gblur=sigma=${sigma(width / 2)}`, enc: VP9, ext: 'webm' },
     // Night-like: a quarter of the contrast, levels around 40-60; sharp, and blurred as above.
@@ -145,7 +147,8 @@ const SLIDE_SEC = 2.5;
 
 /**
  * Slideshows of real photographs at 1280x720 and 25 fps: stills joined by hard cuts, the same with
- * film grain renewed every frame (so no two frames are equal), and with half-second dissolves.
+ * film grain renewed every frame (so no two frames are equal), and with half-second dissolves; and,
+ * as good footage, each photo under a slow Ken Burns zoom, at full contrast and at a night-like one.
  */
 export async function slideshows(split: Split, photos: string[], dir: string): Promise<Copy[]> {
   const inputs = photos.flatMap((p) => ['-loop', '1', '-framerate', '25', '-t', String(SLIDE_SEC), '-i', ffmpegInput(p)]);
@@ -158,16 +161,24 @@ export async function slideshows(split: Split, photos: string[], dir: string): P
     const offset = i * (SLIDE_SEC - 0.5);
     dissolves += `[p${i}]xfade=transition=fade:duration=0.5:offset=${offset}${i < photos.length - 1 ? `[x${i}];[x${i}]` : ''}`;
   }
-  const variants = [
-    { name: 'slideshow', graph: `${cuts}[out]` },
-    { name: 'slideshow-grain', graph: `${cuts},noise=alls=14:allf=t+u[out]` },
-    { name: 'slideshow-dissolve', graph: `${dissolves}[out]` },
+  // A slow Ken Burns zoom (0.0005 a frame, 3.75% over a photo) at full contrast and at DIM's, hard cuts between photos.
+  const frames = Math.round(SLIDE_SEC * 25);
+  const zoom = (look: string) => (i: number) =>
+    `[${i}:v]scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720,setsar=1,${look},format=yuv420p,trim=end_frame=1,` +
+    `zoompan=z='1+0.0005*on':x='(iw-iw/zoom)/2':y='(ih-ih/zoom)/2':d=${frames}:s=1280x720:fps=25[k${i}]`;
+  const kenBurns = (look: string) => `${photos.map((_, i) => zoom(look)(i)).join(';')};${photos.map((_, i) => `[k${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
+  const variants: { name: string; graph: string; expect: Expect }[] = [
+    { name: 'slideshow', graph: `${cuts}[out]`, expect: 'still' },
+    { name: 'slideshow-grain', graph: `${cuts},noise=alls=14:allf=t+u[out]`, expect: 'still' },
+    { name: 'slideshow-dissolve', graph: `${dissolves}[out]`, expect: 'still' },
+    { name: 'kenburns', graph: kenBurns('null'), expect: 'good' },
+    { name: 'kenburns-dim', graph: kenBurns(DIM), expect: 'good' },
   ];
   const out: Copy[] = [];
   for (const v of variants) {
     const target = path.join(dir, `${split}-${v.name}.mp4`);
     await cached(target, (tmp) => ffmpeg([...inputs, '-filter_complex', v.graph, '-map', '[out]', ...X264, '-crf', '20', '-r', '25', ffmpegInput(tmp)]));
-    out.push({ name: `photos/${v.name}`, expect: 'still', file: target });
+    out.push({ name: `photos/${v.name}`, expect: v.expect, file: target });
   }
   return out;
 }

@@ -4,10 +4,15 @@
  * still shifts its mean). Two views, both looking further back than the previous frame:
  *
  * - still runs: a run keeps its first frame as an anchor and lasts while no cell has moved away
- *   from it by more than STILL_CELL_DIFF. Slow motion adds up against the anchor and ends the run;
- *   a cadence of exact repeats (animation on twos, 15 fps in 30 fps) ends it at every new picture.
- *   Only a run lasting FROZEN_MIN_SEC means the picture stopped (ffmpeg's freezedetect also keeps
- *   a reference frame, but compares whole-frame means, so a small moving object goes unseen).
+ *   from it by more than a tolerance relative to the anchor's contrast (stillDiffOf); a move ends
+ *   it only when DEPARTURE_FRAMES frames in a row have moved (a codec's refresh of a stopped picture
+ *   can change it for a frame or two and come back). Slow motion adds up against the anchor and
+ *   ends the run, over a low-contrast picture too; a cadence of exact repeats (animation on twos,
+ *   15 fps in 30 fps) ends it at every new picture. A run means the picture stopped when it lasts
+ *   STOP_SEC, or FROZEN_MIN_SEC and several times the runs around it (isFrozen): the holds of a
+ *   steady low-rate cadence (a 2 fps timelapse carried at 25 fps) are steps of motion. ffmpeg's
+ *   freezedetect also compares with the frame where the freeze started, but over whole-frame
+ *   means (a small moving object goes unseen) and with a fixed duration (2 s by default).
  * - local motion: the largest cell change between the mean picture of the last WINDOW_SEC and the
  *   mean picture LAG_SEC before it, less what noise alone would give. Averaging over a window
  *   damps frame-to-frame noise and repeats; the lag lets slow motion accumulate; the largest cell
@@ -24,10 +29,27 @@ import { cameraShift } from './camera-shift.js';
 import { THUMB } from './phash.js';
 
 const CELLS = THUMB * THUMB;
-/** Largest change of a cell mean (luma levels) that still counts as the same picture. */
+/**
+ * Largest change of a cell mean (luma levels) that still counts as the same picture: STILL_REL of
+ * the anchor's contrast (the standard deviation of its cell means), between STILL_FLOOR and
+ * STILL_CELL_DIFF. Relative, as a slow move over a low-contrast picture (haze, night) changes its
+ * cells by as few levels as codec noise does over a stopped one; the floor is about what an
+ * encoder's refresh of a dim stopped picture gives (x264 crf 30 or MPEG-2 with a 12-frame GOP).
+ */
 const STILL_CELL_DIFF = 2;
-/** A still run this long or longer is a frozen picture. */
+const STILL_REL = 0.04;
+const STILL_FLOOR = 1;
+/** Frames in a row that must have moved from the anchor to end a still run. */
+const DEPARTURE_FRAMES = 3;
+/** A still run this long is a stopped picture whatever the cadence around it. */
+const STOP_SEC = 0.75;
+/**
+ * A still run this long is a stopped picture when it also lasts CADENCE_RATIO times the median run
+ * within CADENCE_SEC either side (a stall in motion, not a step of a low-rate cadence).
+ */
 const FROZEN_MIN_SEC = 0.5;
+const CADENCE_RATIO = 3;
+const CADENCE_SEC = 2;
 /** Local motion compares the mean picture of the last WINDOW_SEC with the one LAG_SEC earlier. */
 const WINDOW_SEC = 0.25;
 const LAG_SEC = 1;
@@ -57,6 +79,10 @@ export class PictureChange {
   private readonly scene = new FloatSeries();
   private readonly anchor = new Float32Array(CELLS);
   private anchorIndex = -1;
+  /** Frames since the last one like the anchor, all moved away from it (a move, or a codec's brief refresh). */
+  private departed: { index: number; cells: Float32Array }[] = [];
+  /** How far a cell may move from the anchor in a still run (stillDiffOf the anchor). */
+  private stillDiff = STILL_CELL_DIFF;
   /** Frames of the last LAG_SEC + WINDOW_SEC, oldest first, and spare buffers to reuse. */
   private held: Held[] = [];
   private readonly spare: Float32Array[] = [];
@@ -73,11 +99,7 @@ export class PictureChange {
   push(cells: Float32Array, time: number): void {
     const index = this.times.length;
     this.times.push(time);
-    if (this.anchorIndex < 0 || maxAbsDiff(cells, this.anchor) > STILL_CELL_DIFF) {
-      this.anchor.set(cells);
-      this.anchorIndex = index;
-    }
-    this.runStart.push(this.anchorIndex);
+    this.followRun(index, cells);
 
     while (this.held.length > 0 && this.held[0].time <= time - LAG_SEC - WINDOW_SEC) this.spare.push(this.held.shift()!.cells);
     const last = this.held.at(-1);
@@ -88,19 +110,88 @@ export class PictureChange {
     this.measureMotion(time);
   }
 
-  /** Share of frames in [start, end] (inclusive) that belong to a still run of at least FROZEN_MIN_SEC. */
+  /**
+   * Frame `index` joins the open still run unless it has moved away from the anchor; a move ends the
+   * run only once DEPARTURE_FRAMES frames in a row have (a codec's refresh of a stopped picture can
+   * change it for a frame or two and come back). The frames of a move are then taken again against
+   * the first of them as the new anchor.
+   */
+  private followRun(index: number, cells: Float32Array): void {
+    if (this.anchorIndex < 0) {
+      this.newAnchor(index, cells);
+      return;
+    }
+    this.runStart.set(index, this.anchorIndex);
+    if (maxAbsDiff(cells, this.anchor) <= this.stillDiff) {
+      while (this.departed.length > 0) this.spare.push(this.departed.pop()!.cells);
+      return;
+    }
+    const copy = this.spare.pop() ?? new Float32Array(CELLS);
+    copy.set(cells);
+    this.departed.push({ index, cells: copy });
+    if (this.departed.length < DEPARTURE_FRAMES) return;
+    const moved = this.departed.splice(0);
+    this.newAnchor(moved[0].index, moved[0].cells);
+    for (const m of moved.slice(1)) this.followRun(m.index, m.cells);
+    for (const m of moved) this.spare.push(m.cells);
+  }
+
+  private newAnchor(index: number, cells: Float32Array): void {
+    this.anchor.set(cells);
+    this.anchorIndex = index;
+    this.stillDiff = stillDiffOf(cells);
+    this.runStart.set(index, index);
+  }
+
+  /** Share of frames in [start, end] (inclusive) that belong to a frozen run (isFrozen). */
   frozenShare(start: number, end: number): number {
     let frozen = 0;
     let i = start;
     while (i <= end) {
-      const first = this.runStart.at(i);
-      let last = i;
-      while (last + 1 < this.times.length && this.runStart.at(last + 1) === first) last++;
-      const runFrames = Math.min(last, end) - i + 1;
-      if (this.times.endOf(last) - this.times.at(first) >= FROZEN_MIN_SEC - 1e-6) frozen += runFrames;
-      i = last + 1;
+      const run = this.runAt(i);
+      if (this.isFrozen(run)) frozen += Math.min(run.last, end) - i + 1;
+      i = run.last + 1;
     }
     return end >= start ? frozen / (end - start + 1) : 0;
+  }
+
+  /** The still run holding frame i: its first and last frame. */
+  private runAt(i: number): { first: number; last: number } {
+    const first = this.runStart.at(i);
+    let last = i;
+    while (last + 1 < this.times.length && this.runStart.at(last + 1) === first) last++;
+    return { first, last };
+  }
+
+  private runSec(run: { first: number; last: number }): number {
+    return this.times.endOf(run.last) - this.times.at(run.first);
+  }
+
+  /**
+   * A still run is a stop of the picture when it lasts STOP_SEC, or FROZEN_MIN_SEC and CADENCE_RATIO
+   * times the cadence around it (the median length of the other runs starting within CADENCE_SEC
+   * of its ends; none: no cadence). So the holds of a steady cadence (a 2 fps timelapse carried at
+   * 25 fps holds each picture about 0.5 s) are steps of motion, while such a hold in 25 fps motion
+   * is a stall.
+   */
+  private isFrozen(run: { first: number; last: number }): boolean {
+    const sec = this.runSec(run);
+    if (sec >= STOP_SEC - 1e-6) return true;
+    if (sec < FROZEN_MIN_SEC - 1e-6) return false;
+    const around: number[] = [];
+    const from = this.times.at(run.first) - CADENCE_SEC;
+    for (let i = run.first - 1; i >= 0 && this.times.at(i) >= from; ) {
+      const r = this.runAt(this.runStart.at(i));
+      around.push(this.runSec(r));
+      i = r.first - 1;
+    }
+    const to = this.times.endOf(run.last) + CADENCE_SEC;
+    for (let i = run.last + 1; i < this.times.length && this.times.at(i) <= to; ) {
+      const r = this.runAt(i);
+      around.push(this.runSec(r));
+      i = r.last + 1;
+    }
+    return around.length === 0 || sec >= CADENCE_RATIO * medianOf(around) - 1e-6;
   }
 
   /**
@@ -190,6 +281,18 @@ function kthSmallest(values: Float32Array, k: number): number {
     else break;
   }
   return values[k];
+}
+
+/** How far a cell may move from `anchor` in a still run (STILL_CELL_DIFF). */
+function stillDiffOf(anchor: Float32Array): number {
+  let sum = 0;
+  let sq = 0;
+  for (const v of anchor) {
+    sum += v;
+    sq += v * v;
+  }
+  const contrast = Math.sqrt(Math.max(0, sq / anchor.length - (sum / anchor.length) ** 2));
+  return Math.min(STILL_CELL_DIFF, Math.max(STILL_FLOOR, STILL_REL * contrast));
 }
 
 function meanInto(frames: Held[], out: Float32Array): void {

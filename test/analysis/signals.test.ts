@@ -152,6 +152,33 @@ describe('frozen and static mean the picture stopped, not a cadence or slow moti
     assert.match(reasonOf(still), /^static: relative_motion=[\d.e-]+ < /, JSON.stringify(still));
   });
 
+  it('a slow zoom over a low-contrast picture (haze, night) is neither frozen nor static', () => {
+    // Long periods at 30% of the contrast: a tenth of a percent of zoom a frame moves its cells by
+    // under 2 levels in half a second, which the old absolute tolerance took for a stopped picture.
+    const hazy = (x: number, y: number) => Math.round(128 + 15 * Math.sin((2 * Math.PI * x) / 60) + 12 * Math.sin((2 * Math.PI * (x + 2 * y)) / 40));
+    const s = measure(150, (i) => (x, y) => hazy(W / 2 + (x - W / 2) / (1 + 0.001 * i), H / 2 + (y - H / 2) / (1 + 0.001 * i)));
+    assert.equal(s.frozen_share, 0, JSON.stringify(s));
+    assert.ok(s.relative_motion > cfg.minRelativeMotion, `relative_motion ${s.relative_motion}`);
+  });
+
+  it('a 2 fps sequence of distinct pictures carried at 25 fps is not frozen; a stall as long in 25 fps motion is', () => {
+    // Each picture held 12 or 13 frames (about 0.5 s): steps of a low-rate cadence.
+    const steps = measure(150, (i) => drifting(3 * Math.floor((i * 2) / 25)));
+    assert.equal(steps.frozen_share, 0, JSON.stringify(steps));
+    assert.deepEqual(judgeClip(steps, cfg, { cropBars: false }), { keep: true });
+    // 2 s of motion, the picture held 0.6 s (15 frames), 2 s of motion.
+    const s = new FrameSignals(W, H);
+    for (let i = 0; i < 115; i++) s.push(frame(i, drifting(0.6 * (i < 50 ? i : i < 65 ? 50 : i - 14))));
+    assert.equal(s.clipSignals(50, 64).frozen_share, 1);
+    assert.ok(Math.abs(s.clipSignals(0, 114).frozen_share - 15 / 115) < 0.01, JSON.stringify(s.clipSignals(0, 114)));
+  });
+
+  it('a stopped low-contrast picture whose codec refreshes it for two frames every twelve is frozen', () => {
+    const dim = (x: number, y: number) => Math.round(60 + (drifting(0)(x, y) - 128) / 8);
+    const s = measure(100, (i) => (i % 12 === 5 || i % 12 === 6 ? (x, y) => dim(x, y) + 2 : dim));
+    assert.equal(s.frozen_share, 1, JSON.stringify(s));
+  });
+
   it('leaves no verdict on local motion for a span shorter than its look-back', () => {
     const s = measure(20, (i) => drifting(0.6 * i));
     assert.equal(s.local_motion, undefined);

@@ -108,6 +108,44 @@ describe('quality filters on generated clips', () => {
     assert.match(!v.keep ? v.reason : '', /^frozen: /);
   });
 
+  it('keeps a slow Ken Burns zoom over a still, at full contrast and at a hazy 12%; keeps a 2 fps sequence carried at 25 fps', async () => {
+    // A 1280x720 still zoomed by 0.0005 a frame for 6 s (3% in all). At 12% of the contrast its
+    // cells move by under 2 levels in half a second: the old absolute tolerance read frozen 0.89.
+    for (const look of ['null', 'eq=contrast=0.12']) {
+      const out = dir.file('kenburns.mp4');
+      await ffmpeg([
+        '-f', 'lavfi', '-i', 'mandelbrot=s=1280x720', '-vf',
+        `trim=end_frame=1,${look},format=yuv420p,zoompan=z='1+0.0005*on':x='(iw-iw/zoom)/2':y='(ih-ih/zoom)/2':d=150:s=640x360:fps=25`,
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', out,
+      ]);
+      const s = await measure(out, 640, 360);
+      // Its stillest half-second stretches come close to a stop (the hazy one's longest is 14 frames).
+      assert.ok(s.frozen_share < 0.2, `${look}: ${JSON.stringify(s)}`);
+      assert.deepEqual(judgeClip(s, cfg, { cropBars: false }), { keep: true }, `${look}: ${JSON.stringify(s)}`);
+    }
+    // Two distinct pictures a second, each held 12 or 13 frames (a timelapse, a very low-rate source).
+    const steps = await measure(await sized('steps.mp4', 'testsrc2=s=320x180:r=25', 6, 'fps=2,fps=25'), 320, 180);
+    assert.equal(steps.frozen_share, 0, JSON.stringify(steps));
+    assert.deepEqual(judgeClip(steps, cfg, { cropBars: false }), { keep: true }, JSON.stringify(steps));
+  });
+
+  it('finds a 3 s freeze in the middle of a moving shot, in h264 and in a dim MPEG-2 with a 12-frame GOP', async () => {
+    // testsrc2 moves for 1.5 s, frame 37 is held for 3 s (75 frames), then it moves for 2.5 s: 174 frames.
+    const vf = (look: string) => `loop=loop=74:size=1:start=37,setpts=N/25/TB,${look}`;
+    const h264 = await measureFile(await sized('freeze.mp4', 'testsrc2=s=320x180:r=25:d=4', 7, vf('null')), 320, 180);
+    const dim = dir.file('freeze-dim.mpg');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=4', '-vf', vf('eq=contrast=0.25:brightness=-0.2'), '-c:v', 'mpeg2video', '-q:v', '8', '-g', '12', dim]);
+    for (const [name, { signals, frames }] of [['h264', h264], ['mpeg2', await measureFile(dim, 320, 180)]] as const) {
+      assert.equal(frames, 174, name);
+      const whole = signals.clipSignals(0, frames - 1);
+      // The encoder refines the held picture over its first frame or two.
+      assert.ok(Math.abs(whole.frozen_share - 75 / 174) < 0.02, `${name}: ${JSON.stringify(whole)}`);
+      assert.equal(signals.clipSignals(40, 110).frozen_share, 1, name);
+      assert.equal(signals.clipSignals(0, 35).frozen_share, 0, name);
+      assert.equal(signals.clipSignals(114, 173).frozen_share, 0, name);
+    }
+  });
+
   it('keeps a steady shot of a small object moving slowly over a still background: scene motion, no camera motion', async () => {
     // A still 1280x720 picture; a white 32x32 square crossing it at 16 px a second (2 analysis
     // pixels). At this size the square's whole-pixel steps come several times a second.
