@@ -46,13 +46,13 @@ const FILTERS: Record<string, Partial<FilterConfig>> = {
   too_dark: { minLuma: cfg.filter.minLuma },
   too_bright: { maxLuma: cfg.filter.maxLuma },
   blurry: { minSharpness: cfg.filter.minSharpness, minEdgeSharpness: cfg.filter.minEdgeSharpness },
-  low_bitrate: { minBitsPerPixel: cfg.filter.minBitsPerPixel },
+  low_bitrate: { minBitsPerPixel: cfg.filter.minBitsPerPixel, maxQuantiser: cfg.filter.maxQuantiser },
   letterbox: { maxBarShare: cfg.filter.maxBarShare },
 };
 const OFF: FilterConfig = {
   ...cfg.filter,
   maxSingleColorShare: 1, maxFrozenShare: 1, minRelativeMotion: 0, maxMotion: Number.POSITIVE_INFINITY,
-  minLuma: 0, maxLuma: 255, minSharpness: 0, minEdgeSharpness: 0, minBitsPerPixel: 0, maxBarShare: Number.POSITIVE_INFINITY,
+  minLuma: 0, maxLuma: 255, minSharpness: 0, minEdgeSharpness: 0, minBitsPerPixel: 0, maxQuantiser: 1, maxBarShare: Number.POSITIVE_INFINITY,
 };
 const firing = (signals: Record<string, number>) =>
   Object.entries(FILTERS).filter(([, on]) => !judgeClip(signals, { ...OFF, ...on }, { cropBars: false }).keep).map(([name]) => name);
@@ -164,6 +164,12 @@ function signalRange(clips: ClipResult[], name: string, expect: Expect): string 
   return `${fmt(Math.min(...v))}–${fmt(Math.max(...v))}`;
 }
 
+/** How many of the clips of a kind have the signal, e.g. `40/92`. */
+function known(clips: ClipResult[], name: string, expect: Expect): string {
+  const of = clips.filter((c) => c.expect === expect);
+  return frac(of.filter((c) => Number.isFinite(c.signals[name])).length, of.length);
+}
+
 async function main(): Promise<void> {
   const index = await mediaIndex();
   const dir = path.join(MEDIA_CACHE, 'filter-copies');
@@ -186,7 +192,7 @@ async function main(): Promise<void> {
     'with film grain; with dissolves) and, as good footage, the same photos under a slow Ken Burns zoom (0.0005 a frame), at',
     'full contrast and dim. Each filter is judged alone with the',
     'default thresholds',
-    `(minRelativeMotion ${f.minRelativeMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minEdgeSharpness ${f.minEdgeSharpness}, minBitsPerPixel ${f.minBitsPerPixel},`,
+    `(minRelativeMotion ${f.minRelativeMotion}, maxFrozenShare ${f.maxFrozenShare}, minSharpness ${f.minSharpness}, minEdgeSharpness ${f.minEdgeSharpness}, minBitsPerPixel ${f.minBitsPerPixel}, maxQuantiser ${f.maxQuantiser},`,
     `minLuma ${f.minLuma}, maxBarShare ${f.maxBarShare}); crf 51 copies are meant for low_bitrate, slideshows for frozen or static.`,
     `ffmpeg peers run on the same files in one decode: \`${PEER_FILTERS}\`; a peer drops a clip when a freeze (black)`,
     `covers more than half of it, when cropdetect's median crop removes more than ${f.maxBarShare} of a side, and when blurdetect's`,
@@ -214,7 +220,9 @@ async function main(): Promise<void> {
       `local_motion good ${signalRange(clips, 'local_motion', 'good')}, slideshows ${signalRange(clips, 'local_motion', 'still')};`,
       `relative_motion good ${signalRange(clips, 'relative_motion', 'good')}, slideshows ${signalRange(clips, 'relative_motion', 'still')};`,
       `frozen_share good ${signalRange(clips, 'frozen_share', 'good')}, frozen copies ${signalRange(clips, 'frozen_share', 'frozen')};`,
-      `camera_motion (picture widths a second, a signal only) good ${signalRange(clips, 'camera_motion', 'good')}, slideshows ${signalRange(clips, 'camera_motion', 'still')}.`,
+      `camera_motion (picture widths a second, a signal only) good ${signalRange(clips, 'camera_motion', 'good')}, slideshows ${signalRange(clips, 'camera_motion', 'still')};`,
+      `quantiser good ${signalRange(clips, 'quantiser', 'good')} (known for ${known(clips, 'quantiser', 'good')}), crf 51 copies ${signalRange(clips, 'quantiser', 'low_bitrate')} (known for ${known(clips, 'quantiser', 'low_bitrate')});`,
+      `bits_per_pixel good ${signalRange(clips, 'bits_per_pixel', 'good')}, crf 51 copies ${signalRange(clips, 'bits_per_pixel', 'low_bitrate')}.`,
       '',
     );
     const m = mistakes(clips);

@@ -28,7 +28,7 @@ const EDGE_EVERY = 4;
 
 const PER_FRAME = [
   'motion', 'sharpness', 'edgeSharpness', 'luma', 'dark', 'bright', 'contrast', 'colorfulness',
-  'barTop', 'barBottom', 'barLeft', 'barRight',
+  'barTop', 'barBottom', 'barLeft', 'barRight', 'quantiser',
 ] as const;
 type PerFrame = (typeof PER_FRAME)[number];
 
@@ -78,6 +78,7 @@ export class FrameSignals {
     s.barBottom.push(bars ? bars.bottom / height : Number.NaN);
     s.barLeft.push(bars ? bars.left / width : Number.NaN);
     s.barRight.push(bars ? bars.right / width : Number.NaN);
+    s.quantiser.push(frame.quantiser ?? Number.NaN);
 
     const bin = Math.floor(frame.time / HASH_BIN_SEC);
     if (bin !== this.binIndex) this.closeBin();
@@ -109,6 +110,7 @@ export class FrameSignals {
     // or hazy copy of a moving shot moves as much). Flat pictures are single_color's, not divided up.
     const localMotion = this.change.localMotion(startFrame, endFrame);
     const meanContrast = mean(contrast);
+    const quantiser = span('quantiser');
     return measured({
       motion_mean: mean(motion),
       motion_p90: quantile(motion, 0.9),
@@ -131,6 +133,8 @@ export class FrameSignals {
       bar_bottom: min(span('barBottom')),
       bar_left: min(span('barLeft')),
       bar_right: min(span('barRight')),
+      // The decoder's frame quantiser on its codec's scale; left out where the codec exports none.
+      quantiser: quantiser.length ? mean(quantiser) : Number.NaN,
     });
   }
 

@@ -142,6 +142,12 @@ export const FilterConfig = z.strictObject({
    * footage), where good encodes give 0.02 and more. 0 turns the filter off.
    */
   minBitsPerPixel: z.number().min(0).default(0.012),
+  /**
+   * Drop clips whose mean frame quantiser, as the decoder reports it on its codec's scale (H.264 QP
+   * over 51, VP9 q index over 255), is above this: 0.78 is H.264 QP 40 and over. Read only where
+   * the codec exports it (h264, vp9); elsewhere minBitsPerPixel alone judges. 1 turns it off.
+   */
+  maxQuantiser: z.number().min(0).max(1).default(0.78),
   /** Drop clips whose mean luma is below this (too dark)... */
   minLuma: z.number().min(0).max(255).default(20),
   /** ...or above this (washed out). */

@@ -37,6 +37,9 @@ const RULES: Rule[] = [
   // Two measures of blur, each wrong only towards 'sharp', each for its own kind of picture.
   { filter: 'blurry', signal: 'sharpness', op: '<', limit: (c) => c.minSharpness },
   { filter: 'blurry', signal: 'edge_sharpness', op: '<', limit: (c) => c.minEdgeSharpness },
+  // The decoder's quantiser says how coarsely the picture was coded where the codec exports it; bits
+  // per pixel judges every codec (an H.264 stream coded at a bit rate reports its PPS's QP 26).
+  { filter: 'low_bitrate', signal: 'quantiser', op: '>', limit: (c) => c.maxQuantiser },
   { filter: 'low_bitrate', signal: 'bits_per_pixel', op: '<', limit: (c) => c.minBitsPerPixel },
   // Present only when the safety option is on (the score is costly, so it is measured last).
   { filter: 'unsafe', signal: 'nsfw', op: '>', limit: (c) => c.maxNsfw },

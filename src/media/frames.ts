@@ -16,6 +16,11 @@ export interface Frame {
   height: number;
   /** RGB24 pixels, width * height * 3 bytes. Valid only until the next frame is requested. */
   data: Buffer;
+  /**
+   * How coarsely the decoder says the frame was quantised, 0..1 on its codec's scale (see
+   * QUANTISER_SCALE); NaN or absent where the codec exports no frame quantiser.
+   */
+  quantiser?: number;
 }
 
 /** What the caller's probe knows of the source; lets the reader decode less where that is safe. */
@@ -58,6 +63,38 @@ export function analysisSize(displayWidth: number, displayHeight: number, width:
 export const DEINTERLACE = 'yadif=mode=send_frame:deint=interlaced';
 
 const SHOWINFO = /\] n:\s*(\d+)\s+pts:\s*\S+\s+pts_time:\s*(-?[\d.e+-]+)/;
+/** showinfo's last line of a frame. */
+const SHOWINFO_END = '] color_range:';
+/** showinfo's line for the decoder's video encoding parameters (`-export_side_data venc_params`). */
+const VENC_PARAMS = /video encoding parameters: type (\d+);(?: qp=(-?\d+);)?/;
+
+/**
+ * The frame quantiser's full scale per AVVideoEncParamsType, for the types whose frame-level value
+ * showinfo prints: 0 is VP9 (base q index 0-255), 1 is H.264 (the picture's initial QP from its
+ * PPS, 0-51: x264 in CRF or CQP mode writes its rate factor there, bit-rate modes write 26). Type 2
+ * (MPEG-1/2/4, H.263, MS-MPEG4) carries only per-block qscales, which showinfo does not print.
+ * showinfo leaves out a qp of 0.
+ */
+const QUANTISER_SCALE: Record<number, number> = { 0: 255, 1: 51 };
+/** Codecs whose decoders export a frame quantiser showinfo prints; the export costs nothing elsewhere then. */
+const QUANTISER_CODECS = new Set(['h264', 'vp9']);
+
+/**
+ * A frame's quantiser on 0..1 from its showinfo `video encoding parameters` line; NaN when the type
+ * has no frame scale. H.264 above 8 bits states its QP 6 a bit higher (10-bit QP 63 is 8-bit QP 51).
+ */
+export function parseQuantiser(line: string, bitDepth = 8): number | undefined {
+  const m = VENC_PARAMS.exec(line);
+  if (!m) return undefined;
+  const type = Number(m[1]);
+  const scale = QUANTISER_SCALE[type];
+  if (!scale) return Number.NaN;
+  const qp = Number(m[2] ?? 0) - (type === 1 ? 6 * Math.max(0, bitDepth - 8) : 0);
+  return Math.min(1, Math.max(0, qp / scale));
+}
+
+/** Bits per sample of a pixel format name (`yuv420p10le` 10), 8 when it names none. */
+const bitDepthOf = (pixFmt = ''): number => Number(/p(\d{2})(le|be)$/.exec(pixFmt)?.[1] ?? 8);
 const DECODE_ERROR = /error|invalid|corrupt|partial file|missing picture|concealing/i;
 
 /**
@@ -107,6 +144,8 @@ function filterChain(opts: FrameReaderOptions): string {
 export function frameReaderArgs(file: string, opts: FrameReaderOptions): string[] {
   const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
   if (opts.hwaccel) args.push('-hwaccel', opts.hwaccel);
+  // The decoder's per-frame quantiser, which showinfo prints (the analysis reads it as a signal).
+  if (!opts.source || QUANTISER_CODECS.has(opts.source.codec)) args.push('-export_side_data', 'venc_params');
   args.push(
     ...decodeShortcuts(opts),
     '-i', ffmpegInput(file),
@@ -130,17 +169,32 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
   const child = spawnTool(FFMPEG, args, opts.signal);
   child.stdin.end();
   const times: number[] = [];
+  const quantisers: number[] = [];
+  const bitDepth = bitDepthOf(opts.source?.pixFmt);
+  /** Frames whose showinfo lines have all arrived (a frame's lines end with its colour line or the next frame's). */
+  let complete = 0;
   const stderr = new TailBuffer();
   let errors = 0;
   let pendingLine = '';
+  const showinfoLine = (line: string): void => {
+    const m = SHOWINFO.exec(line);
+    if (m) {
+      complete = times.length;
+      times.push(Number(m[2]));
+      quantisers.push(Number.NaN);
+    } else if (line.includes(SHOWINFO_END)) {
+      complete = times.length;
+    } else if (times.length > 0 && line.includes('video encoding parameters')) {
+      quantisers[times.length - 1] = parseQuantiser(line, bitDepth) ?? Number.NaN;
+    }
+  };
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     const lines = (pendingLine + chunk).split('\n');
     pendingLine = lines.pop() ?? '';
     for (const line of lines) {
-      const m = SHOWINFO.exec(line);
-      if (m) times.push(Number(m[2]));
-      else if (!line.includes('showinfo')) {
+      if (line.includes('showinfo')) showinfoLine(line);
+      else {
         if (DECODE_ERROR.test(line)) errors++;
         stderr.push(line + '\n');
       }
@@ -174,7 +228,8 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
           filled = 0;
           data = frame;
         }
-        yield { index, time: await timeOf(index), width, height, data };
+        const time = await timeOf(index);
+        yield { index, time, width, height, data, quantiser: quantisers[index] };
         index++;
       }
     }
@@ -192,9 +247,9 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
     if (summary) Object.assign(summary, { frames: index, errors, stderrTail: stderrTail(stderr.toString(), 5) });
   }
 
-  /** The stderr line for a frame is written before its pixels, but the two pipes are read independently. */
+  /** The stderr lines for a frame are written before its pixels, but the two pipes are read independently. */
   async function timeOf(i: number): Promise<number> {
-    while (times.length <= i) {
+    while (complete <= i) {
       let onData = (): void => undefined;
       let more: boolean;
       try {
@@ -209,11 +264,11 @@ export async function* readFrames(file: string, opts: FrameReaderOptions, summar
         // When the exit wins the race, the listener would otherwise stay attached.
         child.stderr.off('data', onData);
       }
-      if (!more && times.length <= i) {
-        // Flush a final line that arrived without a newline.
-        const m = SHOWINFO.exec(pendingLine);
-        if (m) times.push(Number(m[2]));
+      if (!more && complete <= i) {
+        // Flush a final line that arrived without a newline; after the exit every frame's lines are in.
+        if (pendingLine.includes('showinfo')) showinfoLine(pendingLine);
         pendingLine = '';
+        complete = times.length;
         if (times.length <= i) throw new SourceError(ErrorCode.DecodeFailed, 'ffmpeg produced a frame without a timestamp.');
       }
     }

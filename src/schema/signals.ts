@@ -9,7 +9,7 @@
 export const MEASURED_SIGNALS = [
   'motion_mean', 'motion_p90', 'sharpness', 'edge_sharpness', 'luma_mean', 'dark_share', 'bright_share', 'contrast', 'colorfulness',
   'frozen_share', 'single_color_share', 'bar_top', 'bar_bottom', 'bar_left', 'bar_right',
-  'local_motion', 'relative_motion', 'camera_motion', 'scene_motion', 'bits_per_pixel',
+  'local_motion', 'relative_motion', 'camera_motion', 'scene_motion', 'bits_per_pixel', 'quantiser',
 ] as const;
 export type MeasuredSignal = (typeof MEASURED_SIGNALS)[number];
 

@@ -25,8 +25,18 @@ describe('judgeClip', () => {
     assert.equal(reason({ ...good, sharpness: 3.25 }), 'blurry: sharpness=3.25 < 100');
     assert.equal(reason({ ...good, edge_sharpness: 12.5 }), 'blurry: edge_sharpness=12.5 < 18');
     assert.equal(reason({ ...good, bits_per_pixel: 0.0031 }), 'low_bitrate: bits_per_pixel=0.0031 < 0.012');
+    assert.equal(reason({ ...good, quantiser: 45 / 51 }), 'low_bitrate: quantiser=0.882 > 0.78');
     assert.equal(reason({ ...good, frozen_share: 0.8 }), 'frozen: frozen_share=0.8 > 0.5');
     assert.equal(reason({ ...good, single_color_share: 0.9, motion_mean: 0 }), 'single_color: single_color_share=0.9 > 0.5');
+  });
+
+  it('low_bitrate: the quantiser where the codec gives one, bits per pixel for every codec', () => {
+    assert.equal(reason({ ...good, quantiser: 20 / 51 }), 'kept');
+    assert.equal(reason({ ...good, quantiser: 39 / 51 }), 'kept');
+    assert.equal(reason({ ...good, quantiser: 40 / 51 }), 'low_bitrate: quantiser=0.784 > 0.78');
+    // An H.264 stream coded at a bit rate states QP 26 whatever it spent: a starved one still goes.
+    assert.equal(reason({ ...good, quantiser: 26 / 51, bits_per_pixel: 0.004 }), 'low_bitrate: bits_per_pixel=0.004 < 0.012');
+    assert.equal(judgeClip({ ...good, quantiser: 1 }, { ...cfg, maxQuantiser: 1 }, { cropBars: false }).keep, true);
   });
 
   it('drops letterboxed clips only when bars are not cropped, and crops them', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { decodeShortcuts, readFrames, type FrameReaderOptions } from '../../src/media/frames.js';
+import { decodeShortcuts, parseQuantiser, readFrames, type FrameReaderOptions } from '../../src/media/frames.js';
 import { probe } from '../../src/media/probe.js';
 import { ffmpeg, tempDir, type TempDir } from '../helpers/media.js';
 
@@ -111,6 +111,24 @@ describe('frame reader with decode shortcuts', () => {
     for (const p of got.pixels) assert.ok(p.every((v) => v === 255), 'a white frame has a pixel below 255');
   });
 
+  it("gives every h264 frame the decoder's quantiser (x264 crf 30: QP 30 of 51), and none to mjpeg, mpeg4, vp8", { timeout: 120_000 }, async () => {
+    const file = dir.file('crf30.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', SOURCE, '-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '30', '-pix_fmt', 'yuv420p', file]);
+    const quantisers = async (f: string) => {
+      const out: (number | undefined)[] = [];
+      for await (const frame of readFrames(f, { width: W, height: H, source: (await probe(f)).video })) out.push(frame.quantiser);
+      return out;
+    };
+    const h264 = await quantisers(file);
+    assert.equal(h264.length, FRAMES);
+    for (const q of h264) assert.ok(q !== undefined && Math.abs(q - 30 / 51) < 1e-9, `quantiser ${q}`);
+    for (const c of CODECS.filter((c) => c.name !== 'h264')) {
+      const q = await quantisers(dir.file(c.file));
+      assert.equal(q.length, FRAMES);
+      assert.ok(q.every((v) => v === undefined || Number.isNaN(v)), `${c.name}: ${q.slice(0, 3).join(', ')}`);
+    }
+  });
+
   it('stops ffmpeg when the consumer stops early', { timeout: 60_000 }, async () => {
     let n = 0;
     for await (const f of readFrames(dir.file('h264.mp4'), { width: W, height: H })) {
@@ -120,6 +138,23 @@ describe('frame reader with decode shortcuts', () => {
       }
     }
     assert.equal(n, 5);
+  });
+});
+
+describe('parseQuantiser', () => {
+  const line = (params: string) => `[Parsed_showinfo_2 @ 0x55d]   side data - video encoding parameters: ${params}`;
+  it('reads the frame quantiser on its codec scale from a showinfo line', () => {
+    assert.equal(parseQuantiser(line('type 1; qp=51; delta_qp[1][0]=-2; delta_qp[1][1]=-2; 300 blocks; ')), 1);
+    assert.equal(parseQuantiser(line('type 1; qp=17; 3600 blocks; ')), 17 / 51);
+    assert.equal(parseQuantiser(line('type 0; qp=123; ')), 123 / 255);
+    // 10-bit H.264 states QP 12 higher.
+    assert.equal(parseQuantiser(line('type 1; qp=42; 300 blocks; '), 10), 30 / 51);
+    // showinfo leaves out a qp of 0.
+    assert.equal(parseQuantiser(line('type 1; 300 blocks; ')), 0);
+  });
+  it('gives NaN for per-block-only parameters (MPEG-2/4) and nothing for other lines', () => {
+    assert.ok(Number.isNaN(parseQuantiser(line('type 2; 300 blocks; '))));
+    assert.equal(parseQuantiser('[Parsed_showinfo_2 @ 0x55d] color_range:pc color_space:gbr'), undefined);
   });
 });
 
