@@ -5,7 +5,7 @@ import { analysed } from './work.js';
 
 export const measureStage: SourceStage = {
   name: 'measure',
-  description: 'per-clip signals (motion, local/camera/scene motion, sharpness, edge sharpness, exposure, frozen, single colour, bars, bits per pixel) and perceptual signature',
+  description: 'per-clip signals (motion, local/camera/scene motion, sharpness, edge sharpness, exposure, frozen, single colour, bars, bits per pixel, quantiser) and perceptual signature',
   timing: 'extract',
   async run(work) {
     const { signals } = analysed(work, this.name);
