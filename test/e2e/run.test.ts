@@ -142,6 +142,10 @@ describe('clipmill run on a mixed manifest', () => {
       else assert.ok(String(r.shard).endsWith('.tar'));
       assert.ok((r.end_time as number) > (r.start_time as number));
     }
+    // The decoder's quantiser is an index column like the other signals (x264's default crf 23: QP 23 of 51).
+    const quantisers = await queryIndex(out(), (t) => `SELECT quantiser, bits_per_pixel FROM ${t} WHERE status = 'kept'`);
+    assert.ok(quantisers.length > 0);
+    for (const q of quantisers) assert.ok(Math.abs((q.quantiser as number) - 23 / 51) < 1e-6, JSON.stringify(q));
     const stats = JSON.parse(await readFile(path.join(out(), 'stats.json'), 'utf8'));
     assert.equal(stats.count, 9);
     assert.equal(stats.successes, 2);
