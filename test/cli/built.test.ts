@@ -1,6 +1,7 @@
 /**
- * The compiled command (bin/clipmill.js → dist/): it starts without a TypeScript compiler, and
- * `--help` loads only the command-line parser, none of the heavy packages the commands need.
+ * The compiled command (bin/clipmill.js → dist/): it starts without a TypeScript compiler,
+ * `--help` loads only the command-line parser, none of the heavy packages the commands need, and
+ * the files its modules read (the verifier's model, the page assets) are beside them in dist/.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { tempDir } from '../helpers/media.js';
+import { cutVideo, tempDir } from '../helpers/media.js';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,6 +43,21 @@ describe('compiled clipmill command', () => {
   it('runs a command from dist/', async () => {
     const { stdout } = await exec(process.execPath, [BIN, 'inspect', '--help']);
     assert.match(stdout, /Usage: clipmill inspect/);
+  });
+
+  it('inspects a video from dist/ with the shipped boundary verifier, and with --rules-only', async () => {
+    const dir = await tempDir('clipmill-built-inspect-');
+    try {
+      const video = dir.file('cuts.mp4');
+      await cutVideo(video, [{ source: 'testsrc2', frames: 60 }, { source: 'mandelbrot', frames: 75 }], '320x180');
+      for (const flags of [[], ['--rules-only']]) {
+        const { stdout } = await exec(process.execPath, [BIN, 'inspect', '--json', ...flags, video]);
+        const result = JSON.parse(stdout) as { transitions: { kind: string; startFrame: number }[] };
+        assert.deepEqual(result.transitions.map((t) => [t.kind, t.startFrame]), [['cut', 60]], `inspect ${flags.join(' ')}`);
+      }
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('finds the files its modules read at run time in dist/ (the datasheet inlines the page assets)', async () => {
