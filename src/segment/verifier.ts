@@ -40,9 +40,15 @@ export class TreeVerifier implements BoundaryVerifier {
 
   /** Reads a model file; refused when it was trained on other features than this code computes. */
   static load(file: string): TreeVerifier {
-    const model = JSON.parse(readFileSync(file, 'utf8')) as TreeFile;
-    if (JSON.stringify(model.features) !== JSON.stringify(FEATURE_NAMES)) {
-      throw new Error(`${file}: the model's features (${model.features.join(', ')}) are not the ones this version computes`);
+    let model: TreeFile;
+    try {
+      model = JSON.parse(readFileSync(file, 'utf8')) as TreeFile;
+    } catch (err) {
+      throw new Error(`${file}: the boundary verifier's model could not be read (${(err as Error).message}); reinstall clipmill, or run with --rules-only`);
+    }
+    const features: unknown[] = Array.isArray(model?.features) ? model.features : [];
+    if (JSON.stringify(features) !== JSON.stringify(FEATURE_NAMES) || !Array.isArray(model.trees)) {
+      throw new Error(`${file}: the model's features (${features.join(', ') || 'none'}) are not the ones this version computes`);
     }
     return new TreeVerifier(model);
   }

@@ -40,6 +40,14 @@ describe('boundary verifier', () => {
     assert.throws(() => TreeVerifier.load(file), /old_feature/);
   });
 
+  it('a missing or damaged model file is a clear error naming it and the way around it', () => {
+    const damaged = dir.file('damaged.json');
+    writeFileSync(damaged, '{"features": [');
+    for (const file of [damaged, dir.file('absent.json')]) {
+      assert.throws(() => TreeVerifier.load(file), (err: Error) => err.message.startsWith(file) && /--rules-only/.test(err.message));
+    }
+  });
+
   it('the shipped model loads and scores a feature vector between 0 and 1', () => {
     const s = shippedVerifier().score(FEATURE_NAMES.map(() => 0));
     assert.ok(s > 0 && s < 1, String(s));
