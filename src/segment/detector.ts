@@ -4,7 +4,8 @@
  * whatever the video's length) and ten scalars per frame. Frames that repeat the picture before
  * them (a cadence of repeats) get no step. Cut candidates are checked and gradual transitions
  * decided while streaming, a bounded number of frames behind the newest (they need the
- * signatures); cuts and fades are decided in `finish` over the scalars.
+ * signatures); cuts and fades are decided in `finish` over the scalars, and there every boundary
+ * the rules found is scored by the learned verifier (verifier.ts), which may veto it.
  */
 import {
   computeSignature,
