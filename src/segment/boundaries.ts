@@ -248,9 +248,13 @@ function rampLength(away: (j: number) => number, from: number, dir: 1 | -1, maxR
   return n;
 }
 
+/** Whether two transitions share a frame. */
+export function overlaps(a: Transition, b: Transition): boolean {
+  return a.startFrame <= b.endFrame && b.startFrame <= a.endFrame;
+}
+
 /** Where a fade and a long-range change overlap, the fade's span (measured on contrast) is the sharper one. */
 function preferFades(changes: Transition[], fades: Transition[]): Transition[] {
-  const overlaps = (a: Transition, b: Transition) => a.startFrame <= b.endFrame && b.startFrame <= a.endFrame;
   return [...changes.filter((c) => !fades.some((f) => overlaps(c, f))), ...fades].sort((a, b) => a.startFrame - b.startFrame);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Transition } from '../types.js';
 import type { BoundarySeries } from './boundaries.js';
-import { medianOf, quantile } from './stats.js';
+import { quantile, windowMedianMad } from './stats.js';
 
 /** The long-range distances (to the frame `span` earlier), beside the series the rules read. */
 export interface FeatureSeries extends BoundarySeries {
@@ -53,12 +53,10 @@ export function boundaryFeatures(series: FeatureSeries, t: Transition, fps: numb
   const w = Math.max(3, Math.round(LEVEL_SEC * fps));
   const peak = argMax(step, s, e);
   const peakStep = finite(step[peak], 0);
-  const around = valuesAround(step, s - w, s, e + 1, e + 1 + w);
-  const level = around.length ? medianOf(around) : 0;
-  const mad = around.length ? medianOf(around.map((v) => Math.abs(v - level))) : 0;
+  // The level of the second on either side, the boundary's own frames left out.
+  const { median: level, mad } = windowMedianMad(step, s - w, e + 1 + w, s, e + 1);
   const structure = finite(structureStep[argMax(structureStep, s, e)], 0);
-  const structureAround = valuesAround(structureStep, s - w, s, e + 1, e + 1 + w);
-  const structureLevel = structureAround.length ? medianOf(structureAround) : 0;
+  const structureLevel = windowMedianMad(structureStep, s - w, e + 1 + w, s, e + 1).median;
   const long = longRise(series.long, s, e, series.span, w);
   const colourLong = longRise(series.longHist, s, e, series.span, w);
   return [
@@ -93,17 +91,6 @@ function argMax(series: Float32Array, from: number, to: number): number {
     if (series[j] > finite(series[best], -Infinity)) best = j;
   }
   return best;
-}
-
-/** Finite values in [a0, a1) and [b0, b1). */
-function valuesAround(series: Float32Array, a0: number, a1: number, b0: number, b1: number): number[] {
-  const out: number[] = [];
-  const take = (from: number, to: number) => {
-    for (let j = Math.max(0, from); j < Math.min(series.length, to); j++) if (Number.isFinite(series[j])) out.push(series[j]);
-  };
-  take(a0, a1);
-  take(b0, b1);
-  return out;
 }
 
 /**

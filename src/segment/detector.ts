@@ -20,7 +20,7 @@ import {
 import { FrameTimes } from '../media/frame-times.js';
 import type { Frame } from '../media/frames.js';
 import type { Shot, Transition } from '../types.js';
-import { blankFades, combineTransitions, findCuts, gradualTransitions, type BoundarySeries } from './boundaries.js';
+import { blankFades, combineTransitions, findCuts, gradualTransitions, overlaps, type BoundarySeries } from './boundaries.js';
 import { boundaryFeatures } from './boundary-features.js';
 import { CutCandidates } from './cut-candidates.js';
 import { GradualScanner } from './gradual.js';
@@ -156,7 +156,7 @@ export class ShotDetector {
       const features = boundaryFeatures(withLong, transition, this.fps);
       const score = this.verifier ? this.verifier.score(features) : 1;
       // A fade over blank frames is no look-alike of motion: the verifier does not veto it.
-      const blank = fades.some((f) => f.startFrame <= transition.endFrame && transition.startFrame <= f.endFrame);
+      const blank = fades.some((f) => overlaps(f, transition));
       return { transition, features, score, kept: blank || score >= VERIFIER_KEEP };
     });
     const transitions = candidates.filter((c) => c.kept).map((c) => c.transition);
