@@ -93,6 +93,10 @@ function sumPixels(
   let diff = 0;
   for (let i = 0, p = 0, row = 0; i < n; row++) {
     const rowCell = cellOfRow[row];
+    // A cell's pixels in this row are summed apart and added once: adding into the array pixel by
+    // pixel waits on the previous store each time. Float32 lumas sum exactly in float64 in any order.
+    let cell = cellOfColumn[0];
+    let cellSum = 0;
     for (let x = 0; x < width; x++, i++, p += 3) {
       const r = rgb[p];
       const g = rgb[p + 1];
@@ -101,7 +105,12 @@ function sumPixels(
       const stored = Math.fround(y);
       diff += Math.abs(stored - prev[i]);
       luma[i] = stored;
-      cellSums[rowCell + cellOfColumn[x]] += stored;
+      if (cellOfColumn[x] !== cell) {
+        cellSums[rowCell + cell] += cellSum;
+        cell = cellOfColumn[x];
+        cellSum = 0;
+      }
+      cellSum += stored;
       sum += y;
       sumSq += y * y;
       dark += y < DARK ? 1 : 0;
@@ -113,6 +122,7 @@ function sumPixels(
       ybSum += yb;
       ybSq += yb * yb;
     }
+    cellSums[rowCell + cell] += cellSum;
   }
   out[SUM] = sum;
   out[SUM_SQ] = sumSq;

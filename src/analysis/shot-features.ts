@@ -123,17 +123,27 @@ export function computeSignature(rgb: Buffer, width: number, height: number, sig
   let p = 0;
   for (let y = 0; y < height; y++) {
     const base = rowBase[y];
+    // Each cell's run of pixels in this row is summed apart and added once (adding into the array
+    // pixel by pixel waits on the previous store each time); integer sums, so the order is free.
+    let cell = cellOfColumn[0];
+    let cellSum = 0;
     for (let x = 0; x < width; x++, p += 3) {
       const r = rgb[p];
       const g = rgb[p + 1];
       const b = rgb[p + 2];
       // Integer BT.601-like luma and two opponent chroma axes, all 0..255.
       const luma = (77 * r + 150 * g + 29 * b) >> 8;
-      sums[base + cellOfColumn[x]] += luma;
+      if (cellOfColumn[x] !== cell) {
+        sums[base + cell] += cellSum;
+        cell = cellOfColumn[x];
+        cellSum = 0;
+      }
+      cellSum += luma;
       counts[luma]++;
       counts[256 + ((b - luma + 255) >> 1)]++;
       counts[512 + ((r - luma + 255) >> 1)]++;
     }
+    sums[base + cell] += cellSum;
   }
   const pixels = width * height;
   let total = 0;
@@ -174,21 +184,37 @@ function shiftedGridDiff(a: ShotSignature, b: ShotSignature, dx: number, dy: num
   return shiftedCellDiff(a.grid, b.grid, a.cols, a.rows, dx, dy) / 255;
 }
 
-/** Mean absolute difference of two cell arrays with `b` shifted by (dx, dy) cells, over the overlap. */
-function shiftedCellDiff(a: Float32Array, b: Float32Array, cols: number, rows: number, dx: number, dy: number): number {
+/**
+ * Mean absolute difference of two cell arrays with `b` shifted by (dx, dy) cells, over the overlap.
+ * Infinity as soon as the mean is sure to exceed `above` (the sum only grows), for a search that
+ * keeps the least.
+ */
+function shiftedCellDiff(a: Float32Array, b: Float32Array, cols: number, rows: number, dx: number, dy: number, above = Infinity): number {
   let sum = 0;
-  let n = 0;
   const y0 = Math.max(0, -dy);
   const y1 = Math.min(rows, rows - dy);
   const x0 = Math.max(0, -dx);
   const x1 = Math.min(cols, cols - dx);
+  const n = Math.max(0, y1 - y0) * Math.max(0, x1 - x0);
+  // A margin over the bound so that rounding in the product can never drop a shift that ties or wins.
+  const limit = above * n * (1 + 1e-9);
   for (let y = y0; y < y1; y++) {
     const ra = y * cols;
     const rb = (y + dy) * cols + dx;
     for (let x = x0; x < x1; x++) sum += Math.abs(a[ra + x] - b[rb + x]);
-    n += x1 - x0;
+    if (sum > limit) return Infinity;
   }
   return n ? sum / n : 0;
+}
+
+/** The least shiftedCellDiff over shifts of up to `radius` cells each way. */
+function leastShiftedDiff(a: Float32Array, b: Float32Array, cols: number, rows: number, radius: number): number {
+  // The unshifted comparison first: it is usually the least, and bounds the others early.
+  let best = shiftedCellDiff(a, b, cols, rows, 0, 0);
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) if (dx || dy) best = Math.min(best, shiftedCellDiff(a, b, cols, rows, dx, dy, best));
+  }
+  return best;
 }
 
 /**
@@ -197,11 +223,7 @@ function shiftedCellDiff(a: Float32Array, b: Float32Array, cols: number, rows: n
  * picture's own change; a cut moves it to about 1 whatever the light does.
  */
 export function structureDistance(a: ShotSignature, b: ShotSignature, radius = 2): number {
-  let best = Infinity;
-  for (let dy = -radius; dy <= radius; dy++) {
-    for (let dx = -radius; dx <= radius; dx++) best = Math.min(best, shiftedCellDiff(a.shape, b.shape, a.cols, a.rows, dx, dy));
-  }
-  return best;
+  return leastShiftedDiff(a.shape, b.shape, a.cols, a.rows, radius);
 }
 
 /** Cell luma difference (0..255) above which a cell counts as changed in `changedShare`. */
@@ -232,11 +254,7 @@ export function frameDistance(a: ShotSignature, b: ShotSignature): number {
  * and hand-held shake between consecutive frames do not look like new content.
  */
 export function motionCompensatedDistance(a: ShotSignature, b: ShotSignature, radius = 2): number {
-  let best = Infinity;
-  for (let dy = -radius; dy <= radius; dy++) {
-    for (let dx = -radius; dx <= radius; dx++) best = Math.min(best, shiftedGridDiff(a, b, dx, dy));
-  }
-  return histDistance(a, b) + GRID_WEIGHT * best;
+  return histDistance(a, b) + GRID_WEIGHT * (leastShiftedDiff(a.grid, b.grid, a.cols, a.rows, radius) / 255);
 }
 
 /**
