@@ -15,7 +15,7 @@
  * command (bin/clipmill.js; run `npm run build` first).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { parseArgs, promisify } from 'node:util';
 import { defaultConfig } from '../../src/config/schema.js';
 import { videoEncoderArgs } from '../../src/media/extract-plan.js';
 import { probe } from '../../src/media/probe.js';
+import { RecordStore } from '../../src/store/record-store.js';
 import type { SourceRecord } from '../../src/types.js';
 import { cutVideo } from '../../test/helpers/media.js';
 import type { Split } from '../media/manifest.js';
@@ -109,11 +110,11 @@ interface RunFigures {
 }
 
 /** Yield, stage seconds and drop reasons from a finished run's source records. */
-function readRun(out: string): RunFigures {
+async function readRun(out: string): Promise<RunFigures> {
   const figures: RunFigures = { keptSec: 0, inputSec: 0, stages: {}, dropped: {} };
-  const dir = path.join(out, 'sources');
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
-    const record = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as SourceRecord;
+  for await (const entry of new RecordStore(out).files()) {
+    if (entry.kind !== 'record') continue;
+    const record = JSON.parse(readFileSync(entry.file, 'utf8')) as SourceRecord;
     figures.inputSec += record.probe?.durationSec ?? 0;
     for (const clip of record.clips) {
       if (clip.status === 'kept') figures.keptSec += clip.duration;
@@ -152,7 +153,7 @@ try {
       wall[step].push(t.wall);
       cpu[step].push(t.cpu);
     }
-    last = readRun(out);
+    last = await readRun(out);
     await rm(out, { recursive: true, force: true });
   }
   const m = Object.fromEntries(steps.map((s) => [s, { wall: median(wall[s]), cpu: median(cpu[s]) }])) as Record<(typeof steps)[number], { wall: number; cpu: number }>;
