@@ -123,27 +123,17 @@ export function computeSignature(rgb: Buffer, width: number, height: number, sig
   let p = 0;
   for (let y = 0; y < height; y++) {
     const base = rowBase[y];
-    // Each cell's run of pixels in this row is summed apart and added once (adding into the array
-    // pixel by pixel waits on the previous store each time); integer sums, so the order is free.
-    let cell = cellOfColumn[0];
-    let cellSum = 0;
     for (let x = 0; x < width; x++, p += 3) {
       const r = rgb[p];
       const g = rgb[p + 1];
       const b = rgb[p + 2];
       // Integer BT.601-like luma and two opponent chroma axes, all 0..255.
       const luma = (77 * r + 150 * g + 29 * b) >> 8;
-      if (cellOfColumn[x] !== cell) {
-        sums[base + cell] += cellSum;
-        cell = cellOfColumn[x];
-        cellSum = 0;
-      }
-      cellSum += luma;
+      sums[base + cellOfColumn[x]] += luma;
       counts[luma]++;
       counts[256 + ((b - luma + 255) >> 1)]++;
       counts[512 + ((r - luma + 255) >> 1)]++;
     }
-    sums[base + cell] += cellSum;
   }
   const pixels = width * height;
   let total = 0;
