@@ -133,9 +133,10 @@ export const FilterConfig = z.strictObject({
    * away, src/analysis/edge-sharpness.ts) is below this. It does not count noise and 8-bit steps in
    * flat areas, so a blurred dark, low-contrast scene that minSharpness reads as sharp is caught;
    * minSharpness catches blurred text and line art, which this measure reads as sharper than
-   * blurred edges. Set on bench/filters' dev split: blurred up to 15.6, good from 20.3.
+   * blurred edges. Set on bench/filters' dev split: every blurred copy up to 20.1 (those that
+   * minSharpness keeps up to 16.7), good from 27.4; 23 lies between the midpoints of the two gaps.
    */
-  minEdgeSharpness: z.number().min(0).default(18),
+  minEdgeSharpness: z.number().min(0).default(23),
   /**
    * Drop clips of sources coded with fewer bits per pixel per frame than this (container bit rate
    * over width x height x fps): heavy compression such as x264 crf 51 (0.001-0.007 on real

@@ -84,6 +84,28 @@ describe('edge sharpness', () => {
     }
   });
 
+  it('reads point lights on a night scene as sharp, and blurred as blurred', () => {
+    // Dark blocks of buildings (levels 18-38 on 12) under 80 one-pixel lights (120-255): the re-blur
+    // spreads each light's slope onto pixels that had none, which must not read as a soft edge.
+    for (const seed of [1, 2, 3]) {
+      const rnd = random(seed);
+      const p = new Float32Array(W * H).fill(12);
+      for (let k = 0; k < 25; k++) {
+        const x0 = Math.floor(rnd() * W);
+        const y0 = Math.floor(rnd() * H * 0.5 + H * 0.3);
+        const w = 5 + Math.floor(rnd() * 20);
+        const v = 18 + rnd() * 20;
+        for (let y = y0; y < H; y++) for (let x = x0; x < Math.min(W, x0 + w); x++) p[y * W + x] = v;
+      }
+      for (let k = 0; k < 80; k++) p[Math.floor(H * 0.3 + rnd() * H * 0.65) * W + 1 + Math.floor(rnd() * (W - 2))] = 120 + rnd() * 135;
+      const unit = p.map((v) => v / 255);
+      const s = edgeSharpness(levels(unit, 0, 255, 2), W, H);
+      const b = edgeSharpness(levels(gaussian(unit, 1.5), 0, 255, 2), W, H);
+      assert.ok(s > MIN_EDGE_SHARPNESS + 3, `sharp lights, seed ${seed}: ${s}`);
+      assert.ok(b < MIN_EDGE_SHARPNESS - 1, `blurred lights, seed ${seed}: ${b}`);
+    }
+  });
+
   it('finds the edges of a few small objects on a flat background', () => {
     // Two discs of 8 px on grey (a stimulus film): few edge pixels, but sharp ones.
     const p = new Float32Array(W * H).map((_, i) => {
