@@ -25,7 +25,7 @@ interface Variant {
   share: number;
   /** ... and, with `seed`, only those 8-connected to a pixel whose slope reaches seed.share × seed.quantile. */
   seed?: { quantile: number; share: number };
-  /** Weight each edge pixel by its re-blurred slope to this power (0: the shipped plain sums). */
+  /** Weight each edge pixel by its re-blurred slope to this power (0: plain sums, the measure shipped until Dec 2). */
   power?: number;
 }
 const VARIANTS: Variant[] = [
