@@ -10,6 +10,7 @@
 import { edgeSharpness } from '../../src/analysis/edge-sharpness.js';
 import { measureBars, measureFrame, sharpnessOf } from '../../src/analysis/frame-metrics.js';
 import { Thumbnailer } from '../../src/analysis/phash.js';
+import { PixelKernels } from '../../src/analysis/pixel-kernels.js';
 import { computeSignature, motionCompensatedDistance, newSignature, structureDistance } from '../../src/analysis/shot-features.js';
 import { FrameSignals } from '../../src/analysis/signals.js';
 import { analysisSize, readFrames, type Frame } from '../../src/media/frames.js';
@@ -26,18 +27,16 @@ for await (const f of readFrames(file, { width, height, source: info.video })) {
   frames.push({ ...f, data: Buffer.from(f.data) });
   if (frames.length >= MAX_FRAMES) break;
 }
-const luma = new Float32Array(width * height);
-const prevLuma = new Float32Array(width * height);
-const thumbnailer = new Thumbnailer(width, height);
-const cellSums = new Float64Array(32 * 32);
+const pixels = new PixelKernels(new Thumbnailer(width, height));
+const luma = pixels.luma;
 const sigs = frames.map(() => newSignature(width, height));
 const eachPair = (fn: (i: number) => void) => {
   for (let i = 1; i < frames.length; i++) fn(i);
 };
 
 const steps: [string, () => void][] = [
-  ['measureFrame', () => frames.forEach((f) => measureFrame(f.data, luma, prevLuma, thumbnailer, cellSums))],
-  ['sharpnessOf', () => frames.forEach(() => sharpnessOf(luma, width, height))],
+  ['measureFrame', () => frames.forEach((f) => measureFrame(pixels, f.data, true))],
+  ['sharpnessOf', () => frames.forEach(() => sharpnessOf(pixels))],
   ['edgeSharpness', () => frames.forEach(() => edgeSharpness(luma, width, height))],
   ['measureBars', () => frames.forEach(() => measureBars(luma, width, height))],
   ['computeSignature', () => frames.forEach((f, i) => computeSignature(f.data, width, height, sigs[i]))],

@@ -10,7 +10,9 @@
 import path from 'node:path';
 import { probe } from '../../src/media/probe.js';
 import { edgeSharpness } from '../../src/analysis/edge-sharpness.js';
-import { sharpnessOf } from '../../src/analysis/frame-metrics.js';
+import { measureFrame, sharpnessOf } from '../../src/analysis/frame-metrics.js';
+import { Thumbnailer } from '../../src/analysis/phash.js';
+import { PixelKernels } from '../../src/analysis/pixel-kernels.js';
 import { FilterConfig } from '../../src/config/schema.js';
 import { analysisSize, readFrames } from '../../src/media/frames.js';
 import { medianOf, quantile } from '../../src/segment/stats.js';
@@ -114,14 +116,14 @@ async function scores(copy: Copy): Promise<{ s: number[]; laplacian: number }> {
   const size = analysisSize(info.video.width, info.video.height, 160);
   const per: number[][] = MEASURES.map(() => []);
   const laplacian: number[] = [];
+  const pixels = new PixelKernels(new Thumbnailer(size.width, size.height));
   let n = 0;
   for await (const f of readFrames(copy.file, { ...size, source: info.video })) {
     if (n++ % 4) continue;
-    const luma = new Float32Array(size.width * size.height);
-    // The weights of measureFrame (src/analysis/frame-metrics.ts), which the pipeline measures on.
-    for (let i = 0; i < luma.length; i++) luma[i] = 0.299 * f.data[3 * i] + 0.587 * f.data[3 * i + 1] + 0.114 * f.data[3 * i + 2];
-    MEASURES.forEach((m, k) => per[k].push(m.of(luma, size.width, size.height)));
-    laplacian.push(sharpnessOf(luma, size.width, size.height));
+    // The luma plane the pipeline measures on.
+    measureFrame(pixels, f.data, false);
+    MEASURES.forEach((m, k) => per[k].push(m.of(pixels.luma, size.width, size.height)));
+    laplacian.push(sharpnessOf(pixels));
   }
   return { s: per.map(medianOf), laplacian: medianOf(laplacian) };
 }

@@ -4,6 +4,7 @@
  * count as new content) and a soft-binned colour histogram (luma + two chroma axes). Both are tiny, so a
  * detector can keep a window of them instead of whole frames.
  */
+import { SignaturePixels } from './pixel-kernels.js';
 
 /** Contrast (mean absolute grid value) below which a shape is not scaled up further: flat frames stay flat. */
 const SHAPE_MIN_CONTRAST = 4;
@@ -71,33 +72,35 @@ const V_SOFT = softBins(C_BINS, Y_BINS + C_BINS);
 
 /** Which grid cell each pixel column and row falls in, and the pixels in each cell, for one frame size. */
 interface CellLayout {
-  width: number;
-  height: number;
-  cellOfColumn: Uint32Array;
-  /** First cell of each pixel row's grid row. */
-  rowBase: Uint32Array;
   pixelsInCell: Uint32Array;
+  /** The pixel pass, with that layout. */
+  pixels: SignaturePixels;
 }
 
-let layout: CellLayout | undefined;
 /**
- * Integer accumulators reused across frames (computeSignature runs to completion, one call at a
- * time): luma sums per cell, and full-resolution counts of each value of luma, u and v, which
- * are folded into the soft bins once per frame rather than per pixel.
+ * The layouts of the last few frame sizes, most recent last: analyses of several sources may run
+ * interleaved (computeSignature itself runs to completion, one call at a time).
  */
-let lumaSums = new Uint32Array(0);
-const valueCounts = new Uint32Array(3 * 256);
+const layouts = new Map<string, CellLayout>();
+const KEPT_LAYOUTS = 8;
 
 function layoutFor(width: number, height: number, cols: number, rows: number): CellLayout {
-  if (layout && layout.width === width && layout.height === height && layout.pixelsInCell.length === cols * rows) return layout;
+  const key = `${width}x${height}/${cols}x${rows}`;
+  const known = layouts.get(key);
+  if (known) {
+    layouts.delete(key);
+    layouts.set(key, known);
+    return known;
+  }
   const cellOfColumn = new Uint32Array(width);
   for (let x = 0; x < width; x++) cellOfColumn[x] = Math.floor((x * cols) / width);
   const rowBase = new Uint32Array(height);
   for (let y = 0; y < height; y++) rowBase[y] = Math.min(rows - 1, Math.floor((y * rows) / height)) * cols;
   const pixelsInCell = new Uint32Array(cols * rows);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixelsInCell[rowBase[y] + cellOfColumn[x]]++;
-  lumaSums = new Uint32Array(cols * rows);
-  layout = { width, height, cellOfColumn, rowBase, pixelsInCell };
+  const layout = { pixelsInCell, pixels: new SignaturePixels(width, height, cellOfColumn, rowBase, cols * rows) };
+  layouts.set(key, layout);
+  if (layouts.size > KEPT_LAYOUTS) layouts.delete(layouts.keys().next().value!);
   return layout;
 }
 
@@ -113,28 +116,14 @@ function foldSoft(counts: Uint32Array, start: number, bins: SoftBins, hist: Floa
 }
 
 /** Fills `sig` (reused to avoid garbage) from an RGB24 frame. */
-export function computeSignature(rgb: Buffer, width: number, height: number, sig: ShotSignature): void {
+export function computeSignature(rgb: Uint8Array, width: number, height: number, sig: ShotSignature): void {
   const { cols, rows, grid, hist } = sig;
-  const { cellOfColumn, rowBase, pixelsInCell } = layoutFor(width, height, cols, rows);
-  const sums = lumaSums;
-  const counts = valueCounts;
-  sums.fill(0);
-  counts.fill(0);
-  let p = 0;
-  for (let y = 0; y < height; y++) {
-    const base = rowBase[y];
-    for (let x = 0; x < width; x++, p += 3) {
-      const r = rgb[p];
-      const g = rgb[p + 1];
-      const b = rgb[p + 2];
-      // Integer BT.601-like luma and two opponent chroma axes, all 0..255.
-      const luma = (77 * r + 150 * g + 29 * b) >> 8;
-      sums[base + cellOfColumn[x]] += luma;
-      counts[luma]++;
-      counts[256 + ((b - luma + 255) >> 1)]++;
-      counts[512 + ((r - luma + 255) >> 1)]++;
-    }
-  }
+  const { pixelsInCell, pixels: pass } = layoutFor(width, height, cols, rows);
+  // Integer luma summed per cell, and counts of each luma and chroma value at full resolution,
+  // folded into the soft bins below once per frame rather than per pixel.
+  pass.measure(rgb);
+  const sums = pass.lumaSums;
+  const counts = pass.valueCounts;
   const pixels = width * height;
   let total = 0;
   for (let i = 0; i < sums.length; i++) total += sums[i];

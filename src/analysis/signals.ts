@@ -9,10 +9,10 @@ import type { Frame } from '../media/frames.js';
 import type { ProbeInfo } from '../types.js';
 import { FloatSeries } from '../segment/series.js';
 import { quantile } from '../segment/stats.js';
-import { edgeSharpness } from './edge-sharpness.js';
 import { measureBars, measureFrame, sharpnessOf } from './frame-metrics.js';
 import { THUMB, Thumbnailer, hashHex, phash } from './phash.js';
 import { PictureChange } from './picture-change.js';
+import { PixelKernels } from './pixel-kernels.js';
 
 /** Luma standard deviation below which a frame counts as a single colour. */
 const SINGLE_COLOR_STD = 4;
@@ -36,14 +36,12 @@ export type ClipSignals = Record<string, number>;
 
 export class FrameSignals {
   private readonly series = Object.fromEntries(PER_FRAME.map((k) => [k, new FloatSeries()])) as Record<PerFrame, FloatSeries>;
-  private luma: Float32Array;
-  private prevLuma: Float32Array;
+  private readonly pixels: PixelKernels;
   private hasPrev = false;
   private frames = 0;
 
   private readonly thumbnailer: Thumbnailer;
   private readonly cells = new Float32Array(THUMB * THUMB);
-  private readonly cellSums = new Float64Array(THUMB * THUMB);
   private readonly change = new PictureChange();
   private readonly binThumb = new Float32Array(THUMB * THUMB);
   private binIndex = -1;
@@ -56,24 +54,24 @@ export class FrameSignals {
     private readonly width: number,
     private readonly height: number,
   ) {
-    this.luma = new Float32Array(width * height);
-    this.prevLuma = new Float32Array(width * height);
     this.thumbnailer = new Thumbnailer(width, height);
+    this.pixels = new PixelKernels(this.thumbnailer);
   }
 
   push(frame: Frame): void {
     const { width, height } = this;
-    const m = measureFrame(frame.data, this.luma, this.hasPrev ? this.prevLuma : undefined, this.thumbnailer, this.cellSums);
+    const { pixels } = this;
+    const m = measureFrame(pixels, frame.data, this.hasPrev);
     const s = this.series;
     s.motion.push(m.motion);
-    s.sharpness.push(sharpnessOf(this.luma, width, height));
-    s.edgeSharpness.push(this.frames % EDGE_EVERY === 0 ? edgeSharpness(this.luma, width, height) : Number.NaN);
+    s.sharpness.push(sharpnessOf(pixels));
+    s.edgeSharpness.push(this.frames % EDGE_EVERY === 0 ? pixels.edgeSharpness() : Number.NaN);
     s.luma.push(m.lumaMean);
     s.dark.push(m.darkShare);
     s.bright.push(m.brightShare);
     s.contrast.push(m.contrast);
     s.colorfulness.push(m.colorfulness);
-    const bars = measureBars(this.luma, width, height);
+    const bars = measureBars(pixels.luma, width, height);
     s.barTop.push(bars ? bars.top / height : Number.NaN);
     s.barBottom.push(bars ? bars.bottom / height : Number.NaN);
     s.barLeft.push(bars ? bars.left / width : Number.NaN);
@@ -87,12 +85,11 @@ export class FrameSignals {
       this.binFirstFrame = this.frames;
     }
     this.cells.fill(0);
-    this.thumbnailer.addMeans(this.cellSums, this.cells);
+    this.thumbnailer.addMeans(pixels.cellSums, this.cells);
     this.change.push(this.cells, frame.time);
     for (let c = 0; c < this.cells.length; c++) this.binThumb[c] += this.cells[c];
     this.binFrames++;
 
-    [this.luma, this.prevLuma] = [this.prevLuma, this.luma];
     this.hasPrev = true;
     this.frames++;
   }
