@@ -454,3 +454,53 @@ export function signaturePixels(rgb: usize, width: i32, height: i32, cellOfColum
 @inline function bump(at: usize): void {
   store<u32>(at, load<u32>(at) + 1);
 }
+
+/**
+ * The least, over shifts of `b` by up to `radius` cells each way, of the mean absolute difference
+ * of two float32 cell grids (cols × rows) over their overlap: the shot detector's search for the
+ * camera's motion between two frames (shot-features.ts). The differences are taken in float64 as
+ * in JavaScript, summed in four lanes (so the last bits differ from a one-by-one sum), and a shift
+ * is given up on once its partial sum is sure to exceed the best so far. The unshifted comparison
+ * goes first: it is usually the least and bounds the others early.
+ */
+export function leastShiftedDiff(a: usize, b: usize, cols: i32, rows: i32, radius: i32): f64 {
+  let best = shiftedCellDiff(a, b, cols, rows, 0, 0, Infinity);
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) {
+      if (dx != 0 || dy != 0) best = min(best, shiftedCellDiff(a, b, cols, rows, dx, dy, best));
+    }
+  }
+  return best;
+}
+
+/** One shift of leastShiftedDiff: the mean, or Infinity once it is sure to exceed `above`. */
+function shiftedCellDiff(a: usize, b: usize, cols: i32, rows: i32, dx: i32, dy: i32, above: f64): f64 {
+  const y0 = max(0, -dy);
+  const y1 = min(rows, rows - dy);
+  const x0 = max(0, -dx);
+  const x1 = min(cols, cols - dx);
+  const n = max(0, y1 - y0) * max(0, x1 - x0);
+  if (n == 0) return 0;
+  // A margin over the bound so that rounding can never drop a shift that ties or wins.
+  const limit = above * <f64>n * (1 + 1e-9);
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
+  let tail: f64 = 0;
+  for (let y = y0; y < y1; y++) {
+    const pa = a + (<usize>(y * cols) << 2);
+    const pb = b + (<usize>((y + dy) * cols + dx) << 2);
+    let x = x0;
+    for (; x + 4 <= x1; x += 4) {
+      const va = v128.load(pa + (<usize>x << 2));
+      const vb = v128.load(pb + (<usize>x << 2));
+      lo = f64x2.add(lo, f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(va), f64x2.promote_low_f32x4(vb))));
+      const ha = i8x16.shuffle(va, va, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+      const hb = i8x16.shuffle(vb, vb, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+      hi = f64x2.add(hi, f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(ha), f64x2.promote_low_f32x4(hb))));
+    }
+    for (; x < x1; x++) tail += abs(<f64>load<f32>(pa + (<usize>x << 2)) - <f64>load<f32>(pb + (<usize>x << 2)));
+    const sum = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1) + tail;
+    if (sum > limit) return Infinity;
+  }
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1) + tail) / <f64>n;
+}

@@ -21,6 +21,7 @@ interface Exports {
   detailEnergies(luma: number, width: number, height: number, out: number): void;
   edgeSharpness(luma: number, width: number, height: number, rows: number, blurred: number, slopes: number, hist: number): number;
   signaturePixels(rgb: number, width: number, height: number, cellOfColumn: number, rowBase: number, sums: number, counts: number, scratch: number): void;
+  leastShiftedDiff(a: number, b: number, cols: number, rows: number, radius: number): number;
 }
 
 /**
@@ -180,5 +181,29 @@ export class SignaturePixels {
     this.valueCounts.fill(0);
     const { at } = this;
     this.kernels.signaturePixels(at.rgb, this.width, this.height, at.cellOfColumn, at.rowBase, at.sums, at.counts, at.scratch);
+  }
+}
+
+/**
+ * The shot detector's search over small shifts of one cell grid against another (shot-features.ts),
+ * for grids of up to `cells` cells: the least mean absolute difference over the overlap.
+ */
+export class ShiftSearch {
+  private readonly a: Float32Array;
+  private readonly b: Float32Array;
+  private readonly kernels: Exports;
+
+  constructor(readonly cells: number) {
+    const { kernels, buffer, at } = instantiate({ a: 4 * cells, b: 4 * cells });
+    this.kernels = kernels;
+    this.a = new Float32Array(buffer, at.a, cells);
+    this.b = new Float32Array(buffer, at.b, cells);
+  }
+
+  /** The least over shifts of `b` by up to `radius` cells each way (grids of cols × rows). */
+  least(a: Float32Array, b: Float32Array, cols: number, rows: number, radius: number): number {
+    this.a.set(a);
+    this.b.set(b);
+    return this.kernels.leastShiftedDiff(this.a.byteOffset, this.b.byteOffset, cols, rows, radius);
   }
 }

@@ -4,7 +4,7 @@
  * count as new content) and a soft-binned colour histogram (luma + two chroma axes). Both are tiny, so a
  * detector can keep a window of them instead of whole frames.
  */
-import { SignaturePixels } from './pixel-kernels.js';
+import { ShiftSearch, SignaturePixels } from './pixel-kernels.js';
 
 /** Contrast (mean absolute grid value) below which a shape is not scaled up further: flat frames stay flat. */
 const SHAPE_MIN_CONTRAST = 4;
@@ -158,42 +158,22 @@ export function histDistance(a: ShotSignature, b: ShotSignature): number {
   return sum / 6;
 }
 
-/** Mean absolute grid difference (0..1) with `b` shifted by (dx, dy) cells, over the overlap. */
-function shiftedGridDiff(a: ShotSignature, b: ShotSignature, dx: number, dy: number): number {
-  return shiftedCellDiff(a.grid, b.grid, a.cols, a.rows, dx, dy) / 255;
+/** Mean absolute grid difference (0..1), cell by cell. */
+function gridDiff(a: ShotSignature, b: ShotSignature): number {
+  let sum = 0;
+  for (let i = 0; i < a.grid.length; i++) sum += Math.abs(a.grid[i] - b.grid[i]);
+  return a.grid.length ? sum / a.grid.length / 255 : 0;
 }
+
+let shiftSearch: ShiftSearch | undefined;
 
 /**
- * Mean absolute difference of two cell arrays with `b` shifted by (dx, dy) cells, over the overlap.
- * Infinity as soon as the mean is sure to exceed `above` (the sum only grows), for a search that
- * keeps the least.
+ * The least mean absolute difference of two cell grids over their overlap, with `b` shifted by up
+ * to `radius` cells each way (wasm/pixels.ts).
  */
-function shiftedCellDiff(a: Float32Array, b: Float32Array, cols: number, rows: number, dx: number, dy: number, above = Infinity): number {
-  let sum = 0;
-  const y0 = Math.max(0, -dy);
-  const y1 = Math.min(rows, rows - dy);
-  const x0 = Math.max(0, -dx);
-  const x1 = Math.min(cols, cols - dx);
-  const n = Math.max(0, y1 - y0) * Math.max(0, x1 - x0);
-  // A margin over the bound so that rounding in the product can never drop a shift that ties or wins.
-  const limit = above * n * (1 + 1e-9);
-  for (let y = y0; y < y1; y++) {
-    const ra = y * cols;
-    const rb = (y + dy) * cols + dx;
-    for (let x = x0; x < x1; x++) sum += Math.abs(a[ra + x] - b[rb + x]);
-    if (sum > limit) return Infinity;
-  }
-  return n ? sum / n : 0;
-}
-
-/** The least shiftedCellDiff over shifts of up to `radius` cells each way. */
 function leastShiftedDiff(a: Float32Array, b: Float32Array, cols: number, rows: number, radius: number): number {
-  // The unshifted comparison first: it is usually the least, and bounds the others early.
-  let best = shiftedCellDiff(a, b, cols, rows, 0, 0);
-  for (let dy = -radius; dy <= radius; dy++) {
-    for (let dx = -radius; dx <= radius; dx++) if (dx || dy) best = Math.min(best, shiftedCellDiff(a, b, cols, rows, dx, dy, best));
-  }
-  return best;
+  if (!shiftSearch || shiftSearch.cells < a.length) shiftSearch = new ShiftSearch(a.length);
+  return shiftSearch.least(a, b, cols, rows, radius);
 }
 
 /**
@@ -220,12 +200,12 @@ export function changedShare(a: ShotSignature, b: ShotSignature): number {
   return a.grid.length ? changed / a.grid.length : 0;
 }
 
-/** Content distance of two frames: colour histogram plus luma layout. */
 /** A distance between two signatures (frameDistance, histDistance, ...). */
 export type SignatureDistance = (a: ShotSignature, b: ShotSignature) => number;
 
+/** Content distance of two frames: colour histogram plus luma layout. */
 export function frameDistance(a: ShotSignature, b: ShotSignature): number {
-  return histDistance(a, b) + GRID_WEIGHT * shiftedGridDiff(a, b, 0, 0);
+  return histDistance(a, b) + GRID_WEIGHT * gridDiff(a, b);
 }
 
 /**

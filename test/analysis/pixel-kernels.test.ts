@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { edgeSharpness } from '../../src/analysis/edge-sharpness.js';
 import { measureFrame, sharpnessOf } from '../../src/analysis/frame-metrics.js';
 import { Thumbnailer } from '../../src/analysis/phash.js';
-import { PixelKernels, SignaturePixels, TOTAL } from '../../src/analysis/pixel-kernels.js';
+import { PixelKernels, ShiftSearch, SignaturePixels, TOTAL } from '../../src/analysis/pixel-kernels.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -212,6 +212,42 @@ describe('SignaturePixels', () => {
       pass.measure(rgb);
       assert.deepEqual(pass.lumaSums, sums, `${width}x${height} cell sums`);
       assert.deepEqual(pass.valueCounts, counts, `${width}x${height} value counts`);
+    }
+  });
+});
+
+describe('ShiftSearch', () => {
+  /** The search as the JavaScript did it: every shift summed in full, cell by cell. */
+  function oracleLeast(a: Float32Array, b: Float32Array, cols: number, rows: number, radius: number): number {
+    let best = Infinity;
+    for (let dy = -radius; dy <= radius; dy++) {
+      for (let dx = -radius; dx <= radius; dx++) {
+        let sum = 0;
+        const y0 = Math.max(0, -dy), y1 = Math.min(rows, rows - dy), x0 = Math.max(0, -dx), x1 = Math.min(cols, cols - dx);
+        for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += Math.abs(a[y * cols + x] - b[(y + dy) * cols + dx + x]);
+        const n = Math.max(0, y1 - y0) * Math.max(0, x1 - x0);
+        best = Math.min(best, n ? sum / n : 0);
+      }
+    }
+    return best;
+  }
+
+  it('finds the least mean difference over small shifts, as the full search does', () => {
+    const search = new ShiftSearch(32 * 24);
+    for (const [cols, rows] of [[32, 24], [32, 18], [7, 5], [13, 9]]) {
+      const noise = randomBytes(2 * cols * rows, cols + rows);
+      const a = Float32Array.from({ length: cols * rows }, (_, i) => noise[i] - 128 + (i % cols) * 0.37);
+      for (const [sx, sy] of [[0, 0], [1, -2], [-2, 1], [2, 2]]) {
+        // `b` is `a` moved by (sx, sy) cells plus a little noise, so the least is at that shift.
+        const b = Float32Array.from({ length: cols * rows }, (_, i) => {
+          const x = Math.min(cols - 1, Math.max(0, (i % cols) - sx));
+          const y = Math.min(rows - 1, Math.max(0, Math.floor(i / cols) - sy));
+          return a[y * cols + x] + noise[cols * rows + i] / 64;
+        });
+        close(search.least(a, b, cols, rows, 2), oracleLeast(a, b, cols, rows, 2), `${cols}x${rows} moved ${sx},${sy}`);
+        close(search.least(b, a, cols, rows, 1), oracleLeast(b, a, cols, rows, 1), `${cols}x${rows} moved ${sx},${sy}, radius 1`);
+      }
+      assert.equal(search.least(a, a, cols, rows, 2), 0, `${cols}x${rows} against itself`);
     }
   });
 });
