@@ -209,6 +209,24 @@ export function frameDistance(a: ShotSignature, b: ShotSignature): number {
 }
 
 /**
+ * frameDistance(a, b) where that is below `bound`; otherwise some value at least `bound`, found
+ * without summing the whole grid (every term is non-negative, so a partial sum that reaches the
+ * bound settles it). For a smallest distance or a threshold test, the same answer for less work.
+ */
+export function frameDistanceBelow(a: ShotSignature, b: ShotSignature, bound: number): number {
+  const hist = histDistance(a, b);
+  const n = a.grid.length;
+  if (n === 0) return hist;
+  if (!(hist < bound)) return Infinity;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += Math.abs(a.grid[i] - b.grid[i]);
+    if ((i & 31) === 31 && hist + GRID_WEIGHT * (sum / n / 255) >= bound) return Infinity;
+  }
+  return hist + GRID_WEIGHT * (sum / n / 255);
+}
+
+/**
  * Like frameDistance, but the layout term takes the best of small global shifts, so camera pans
  * and hand-held shake between consecutive frames do not look like new content.
  */
@@ -217,24 +235,50 @@ export function motionCompensatedDistance(a: ShotSignature, b: ShotSignature, ra
 }
 
 /**
- * How far frame `mid` is from being a mix of `pre` and `post`, as a share of their layout
- * difference (0: exactly a mix). A dissolve or fade blends the two pictures, so a frame inside it
- * is close to one weighting of them; a wipe shows each part of the picture from one of them. A pan
- * or a zoom shows content at new places, which neither explains. The better of the two readings,
- * with `pre` and `post` each shifted by up to one cell (the shots may move during the transition).
+ * Whether frame `mid` is a mix of `pre` and `post` to within `limit`: its mix residual, how far it
+ * is from being a mix as a share of their layout difference (0: exactly a mix), is at most `limit`
+ * in some reading. A dissolve or fade blends the two pictures, so a frame inside it is close to one
+ * weighting of them; a wipe shows each part of the picture from one of them. A pan or a zoom shows
+ * content at new places, which neither explains. The readings are the blend and the choice, with
+ * `pre` and `post` each shifted by up to one cell (the shots may move during the transition); the
+ * unshifted one goes first, as a real mix usually settles it.
  */
-export function mixResidual(pre: ShotSignature, mid: ShotSignature, post: ShotSignature): number {
-  // Called for a few frames of each candidate transition only, so plain buffers will do.
-  const p = new Float32Array(pre.grid.length);
-  const q = new Float32Array(post.grid.length);
-  let best = Infinity;
-  for (let s = 0; s < 81; s++) {
-    shiftedGrid(pre, (s % 3) - 1, (Math.floor(s / 3) % 3) - 1, p);
-    shiftedGrid(post, (Math.floor(s / 9) % 3) - 1, Math.floor(s / 27) - 1, q);
-    best = Math.min(best, mixResidualOf(p, mid.grid, q));
-  }
-  return best;
+export function isMixOf(pre: ShotSignature, mid: ShotSignature, post: ShotSignature, limit: number): boolean {
+  const pres = shiftedPre.of(pre);
+  const posts = shiftedPost.of(post);
+  for (const q of SHIFT_ORDER) for (const p of SHIFT_ORDER) if (mixResidualOf(pres.get(p), mid.grid, posts.get(q)) <= limit) return true;
+  return false;
 }
+
+/** Shifts (index dx + 1 + 3 (dy + 1) for dx, dy in -1..1) in the order tried: unshifted first. */
+const SHIFT_ORDER = [4, 0, 1, 2, 3, 5, 6, 7, 8];
+
+/** A grid moved by each of the nine shifts, made on first use; its buffers are reused from call to call. */
+class ShiftedGrids {
+  private grids: Float32Array[] = [];
+  private made = 0;
+  private sig?: ShotSignature;
+
+  /** Shifts of `sig` from now on (isMixOf runs to completion, so one set per role will do). */
+  of(sig: ShotSignature): this {
+    if (this.grids[0]?.length !== sig.grid.length) this.grids = Array.from({ length: 9 }, () => new Float32Array(sig.grid.length));
+    this.sig = sig;
+    this.made = 0;
+    return this;
+  }
+
+  get(shift: number): Float32Array {
+    const out = this.grids[shift];
+    if (!(this.made & (1 << shift))) {
+      shiftedGrid(this.sig!, (shift % 3) - 1, Math.floor(shift / 3) - 1, out);
+      this.made |= 1 << shift;
+    }
+    return out;
+  }
+}
+
+const shiftedPre = new ShiftedGrids();
+const shiftedPost = new ShiftedGrids();
 
 /** The grid of `sig` moved by (dx, dy) cells, edges repeated, into `out`. */
 function shiftedGrid(sig: ShotSignature, dx: number, dy: number, out: Float32Array): void {

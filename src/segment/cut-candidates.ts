@@ -13,9 +13,9 @@
  */
 import {
   changedShare,
-  frameDistance,
+  frameDistanceBelow,
   histDistance,
-  mixResidual,
+  isMixOf,
   motionCompensatedDistance,
   structureDistance,
   type ShotSignature,
@@ -152,7 +152,7 @@ export class CutCandidates {
     let minStructure = Infinity;
     for (let a = 1; a <= f && c - a >= 0; a++) {
       for (let b = 0; a + b <= f && c + b <= last; b++) {
-        min = Math.min(min, frameDistance(sig(c - a), sig(c + b)));
+        min = Math.min(min, frameDistanceBelow(sig(c - a), sig(c + b), min));
         if (structure) minStructure = Math.min(minStructure, structureDistance(sig(c - a), sig(c + b)));
         if (b > 0) minHist = Math.min(minHist, histDistance(sig(c - a), sig(c + b)));
       }
@@ -188,7 +188,7 @@ export class CutCandidates {
     const ratio = (d: SignatureDistance) => d(sig(s - 1), sig(e)) / Math.max(0.01, d(sig(s - 1 - gap), sig(s - 1)), d(sig(e), sig(e + gap)));
     if (!(ratio(motionCompensatedDistance) >= SHORT_SEPARATION || ratio(histDistance) >= CUT_COLOUR_SEPARATION)) return;
     const mid = Math.round((s - 1 + e) / 2);
-    if (mixResidual(sig(s - 1), sig(mid), sig(e)) > SHORT_MIX_RESIDUAL) return;
+    if (!isMixOf(sig(s - 1), sig(mid), sig(e), SHORT_MIX_RESIDUAL)) return;
     this.shortTransitions.push({ kind: 'gradual', startFrame: s, endFrame: e - 1 });
   }
 

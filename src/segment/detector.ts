@@ -11,6 +11,7 @@ import {
   computeSignature,
   copySignature,
   frameDistance,
+  frameDistanceBelow,
   histDistance,
   motionCompensatedDistance,
   newSignature,
@@ -115,7 +116,7 @@ export class ShotDetector {
     computeSignature(frame.data, frame.width, frame.height, sig);
     this.times.push(frame.time);
 
-    const repeat = n > 0 && frameDistance(this.sig(n - 1), sig) < REPEAT_MAX;
+    const repeat = n > 0 && frameDistanceBelow(this.sig(n - 1), sig, REPEAT_MAX) < REPEAT_MAX;
     const stepValue = n === 0 ? 0 : repeat ? Number.NaN : motionCompensatedDistance(this.sig(n - 1), sig);
     this.step.set(n, stepValue);
     this.structureStep.set(n, n === 0 ? 0 : repeat ? Number.NaN : structureDistance(this.sig(n - 1), sig));

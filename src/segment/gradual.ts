@@ -11,7 +11,7 @@
  * Decisions lag the newest frame by a bounded number of frames, so the detector needs only a
  * bounded ring of signatures (see `GradualScanner.lookback`).
  */
-import { frameDistance, histDistance, mixResidual, type ShotSignature, type SignatureDistance } from '../analysis/shot-features.js';
+import { frameDistance, histDistance, isMixOf, type ShotSignature, type SignatureDistance } from '../analysis/shot-features.js';
 import type { Transition } from '../types.js';
 import type { FloatSeries } from './series.js';
 import { medianOf, quantile } from './stats.js';
@@ -60,7 +60,7 @@ const PROGRESS_MIN = 0.3;
 
 /**
  * Frames inside a transition are mixes of the frames around it (a blend, or parts of each), up to
- * this share of their difference (see mixResidual). Pans and zooms, whose steady progress and large
+ * this share of their difference (see isMixOf). Pans and zooms, whose steady progress and large
  * change look like a slow transition, show content at new places and stay well above it.
  */
 const MAX_MIX_RESIDUAL = 0.3;
@@ -203,7 +203,7 @@ export class GradualScanner {
     // not mixes (a wipe over fast motion); one that stands out in only one must look like a mix
     // too (a fast pan moves the layout, and often the colours a little, much as a transition does).
     const clear = Math.min(layout, colour) >= CLEAR_MARGIN && layout + colour >= CLEAR_SUM;
-    return clear || mixOf(sig, pre, post) <= MAX_MIX_RESIDUAL;
+    return clear || mixesEvenly(sig, pre, post);
   }
 
 }
@@ -235,12 +235,11 @@ function finiteValues(series: FloatSeries, from: number, to: number): number[] {
   return values;
 }
 
-/** The largest mix residual of frames sampled evenly inside (pre, post). */
-function mixOf(sig: (i: number) => ShotSignature, pre: number, post: number): number {
-  let worst = 0;
+/** Whether every frame sampled evenly inside (pre, post) is a mix of them (isMixOf, to within MAX_MIX_RESIDUAL). */
+function mixesEvenly(sig: (i: number) => ShotSignature, pre: number, post: number): boolean {
   for (let k = 1; k <= MIX_SAMPLES; k++) {
     const t = pre + Math.round((k * (post - pre)) / (MIX_SAMPLES + 1));
-    worst = Math.max(worst, mixResidual(sig(pre), sig(t), sig(post)));
+    if (!isMixOf(sig(pre), sig(t), sig(post), MAX_MIX_RESIDUAL)) return false;
   }
-  return worst;
+  return true;
 }
