@@ -59,12 +59,21 @@ const NOISE_K = 4;
 const MEDIAN_ABS_DIFF = 0.954;
 const CAMERA_EVERY = 8;
 
+/** The two windows local motion compares (a frame is in at most one). */
+const enum Window {
+  None,
+  Recent,
+  Past,
+}
+
 interface Held {
   index: number;
   time: number;
   cells: Float32Array;
   /** Noise standard deviation of a cell, from the change since the previous new picture. */
   noise: number;
+  /** The window whose sums hold the frame's cells. */
+  window: Window;
 }
 
 export class PictureChange {
@@ -86,6 +95,13 @@ export class PictureChange {
   /** Frames of the last LAG_SEC + WINDOW_SEC, oldest first, and spare buffers to reuse. */
   private held: Held[] = [];
   private readonly spare: Float32Array[] = [];
+  /**
+   * Per cell, the sum over the frames in each window, kept as frames enter and leave it. Float32
+   * cell means (0..255, none below 1e-3 but 0) added and taken away in float64 are exact: the
+   * sums never drift, however long the video.
+   */
+  private readonly recentSum = new Float64Array(CELLS);
+  private readonly pastSum = new Float64Array(CELLS);
   private readonly recentMean = new Float32Array(CELLS);
   private readonly pastMean = new Float32Array(CELLS);
   private readonly changes = new Float32Array(CELLS);
@@ -101,12 +117,16 @@ export class PictureChange {
     this.times.push(time);
     this.followRun(index, cells);
 
-    while (this.held.length > 0 && this.held[0].time <= time - LAG_SEC - WINDOW_SEC) this.spare.push(this.held.shift()!.cells);
+    while (this.held.length > 0 && this.held[0].time <= time - LAG_SEC - WINDOW_SEC) {
+      const old = this.held.shift()!;
+      this.place(old, Window.None);
+      this.spare.push(old.cells);
+    }
     const last = this.held.at(-1);
     if (last) this.noise = this.noiseSince(last.cells, cells);
     const copy = this.spare.pop() ?? new Float32Array(CELLS);
     copy.set(cells);
-    this.held.push({ index, time, cells: copy, noise: this.noise });
+    this.held.push({ index, time, cells: copy, noise: this.noise, window: Window.None });
     this.measureMotion(time);
   }
 
@@ -222,16 +242,18 @@ export class PictureChange {
     recent.length = 0;
     past.length = 0;
     for (const h of this.held) {
-      if (h.time > now - WINDOW_SEC) recent.push(h);
-      else if (h.time <= now - LAG_SEC && h.time > now - LAG_SEC - WINDOW_SEC) past.push(h);
+      const window = h.time > now - WINDOW_SEC ? Window.Recent : h.time <= now - LAG_SEC && h.time > now - LAG_SEC - WINDOW_SEC ? Window.Past : Window.None;
+      this.place(h, window);
+      if (window === Window.Recent) recent.push(h);
+      else if (window === Window.Past) past.push(h);
     }
     const index = this.motion.length;
     if (past.length === 0) {
       for (const series of [this.motion, this.motionFrom, this.camera, this.scene]) series.push(Number.NaN);
       return;
     }
-    meanInto(recent, this.recentMean);
-    meanInto(past, this.pastMean);
+    meanInto(this.recentSum, recent.length, this.recentMean);
+    meanInto(this.pastSum, past.length, this.pastMean);
     const noises = this.noises;
     noises.length = 0;
     for (const h of recent) noises.push(h.noise);
@@ -249,6 +271,18 @@ export class PictureChange {
     const shift = cameraShift(this.recentMean, this.pastMean);
     this.camera.push(Math.hypot(shift.dx, shift.dy) / THUMB / lag);
     this.scene.push(Math.max(0, shift.residual - allowance));
+  }
+
+  /** Moves frame `h` to `window`, taking its cells out of the sums of the one it was in and into the new one's. */
+  private place(h: Held, window: Window): void {
+    if (h.window === window) return;
+    if (h.window !== Window.None) addCells(this.sumOf(h.window), h.cells, -1);
+    if (window !== Window.None) addCells(this.sumOf(window), h.cells, 1);
+    h.window = window;
+  }
+
+  private sumOf(window: Window.Recent | Window.Past): Float64Array {
+    return window === Window.Recent ? this.recentSum : this.pastSum;
   }
 
   /** Cell noise from the change since the previous frame; an exact repeat keeps the last estimate. */
@@ -295,10 +329,12 @@ function stillDiffOf(anchor: Float32Array): number {
   return Math.min(STILL_CELL_DIFF, Math.max(STILL_FLOOR, STILL_REL * contrast));
 }
 
-function meanInto(frames: Held[], out: Float32Array): void {
-  out.fill(0);
-  for (const f of frames) for (let c = 0; c < CELLS; c++) out[c] += f.cells[c];
-  for (let c = 0; c < CELLS; c++) out[c] /= frames.length;
+function addCells(sums: Float64Array, cells: Float32Array, sign: 1 | -1): void {
+  for (let c = 0; c < CELLS; c++) sums[c] += sign * cells[c];
+}
+
+function meanInto(sums: Float64Array, frames: number, out: Float32Array): void {
+  for (let c = 0; c < CELLS; c++) out[c] = sums[c] / frames;
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
