@@ -96,9 +96,11 @@ export class PictureChange {
   private held: Held[] = [];
   private readonly spare: Float32Array[] = [];
   /**
-   * Per cell, the sum over the frames in each window, kept as frames enter and leave it. Float32
-   * cell means (0..255, none below 1e-3 but 0) added and taken away in float64 are exact: the
-   * sums never drift, however long the video.
+   * Per cell, the sum over the frames in each window, kept as frames enter and leave it. A cell
+   * mean is a float32 below 256 and, when not 0, at least 0.114 (the least luma) over its cell's
+   * pixels, so a multiple of 2^-40 at any analysis size up to 3840 wide; float64 holds sums of up
+   * to 32 of them (a window at up to 128 fps) exactly, so taking a frame out leaves exactly what
+   * the others add up to and the sums never drift.
    */
   private readonly recentSum = new Float64Array(CELLS);
   private readonly pastSum = new Float64Array(CELLS);
