@@ -158,13 +158,6 @@ export function histDistance(a: ShotSignature, b: ShotSignature): number {
   return sum / 6;
 }
 
-/** Mean absolute grid difference (0..1), cell by cell. */
-function gridDiff(a: ShotSignature, b: ShotSignature): number {
-  let sum = 0;
-  for (let i = 0; i < a.grid.length; i++) sum += Math.abs(a.grid[i] - b.grid[i]);
-  return a.grid.length ? sum / a.grid.length / 255 : 0;
-}
-
 let shiftSearch: ShiftSearch | undefined;
 
 /**
@@ -203,10 +196,13 @@ export function changedShare(a: ShotSignature, b: ShotSignature): number {
 /** A distance between two signatures (frameDistance, histDistance, ...). */
 export type SignatureDistance = (a: ShotSignature, b: ShotSignature) => number;
 
-/** Content distance of two frames: colour histogram plus luma layout. */
+/** Content distance of two frames: colour histogram plus luma layout (mean absolute cell difference, 0..1). */
 export function frameDistance(a: ShotSignature, b: ShotSignature): number {
-  return histDistance(a, b) + GRID_WEIGHT * gridDiff(a, b);
+  return frameDistanceBelow(a, b, Infinity);
 }
+
+/** Grid cells frameDistanceBelow sums between looks at its bound. */
+const BOUND_CHECK_CELLS = 32;
 
 /**
  * frameDistance(a, b) where that is below `bound`; otherwise some value at least `bound`, found
@@ -217,13 +213,15 @@ export function frameDistanceBelow(a: ShotSignature, b: ShotSignature, bound: nu
   const hist = histDistance(a, b);
   const n = a.grid.length;
   if (n === 0) return hist;
-  if (!(hist < bound)) return Infinity;
+  if (hist >= bound) return Infinity;
+  const distance = (sum: number) => hist + GRID_WEIGHT * (sum / n / 255);
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    sum += Math.abs(a.grid[i] - b.grid[i]);
-    if ((i & 31) === 31 && hist + GRID_WEIGHT * (sum / n / 255) >= bound) return Infinity;
+  for (let start = 0; start < n; start += BOUND_CHECK_CELLS) {
+    const end = Math.min(n, start + BOUND_CHECK_CELLS);
+    for (let i = start; i < end; i++) sum += Math.abs(a.grid[i] - b.grid[i]);
+    if (end < n && distance(sum) >= bound) return Infinity;
   }
-  return hist + GRID_WEIGHT * (sum / n / 255);
+  return distance(sum);
 }
 
 /**
