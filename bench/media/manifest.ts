@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 /**
  * `dev-video` and `heldout-video`: real videos added later for one split only (annotated in
  * bench/shots/truth), kinds of their own so that adding them moves no other file between splits.
+ * `late-dev-video`: real videos added to the development split's annotated corpus after the
+ * synthetic corpora were fixed; no synthetic video takes footage from them.
  */
-export type MediaKind = 'photo' | 'art' | 'video' | 'dev-video' | 'heldout-video';
+export type MediaKind = 'photo' | 'art' | 'video' | 'dev-video' | 'heldout-video' | 'late-dev-video';
 export type Split = 'dev' | 'heldout';
 
 export interface MediaEntry {
@@ -45,13 +47,13 @@ export function loadMedia(): MediaEntry[] {
 }
 
 /** Kinds whose files belong to one split whatever their hash. */
-const FIXED_SPLIT: Partial<Record<MediaKind, Split>> = { 'dev-video': 'dev', 'heldout-video': 'heldout' };
+const FIXED_SPLIT: Partial<Record<MediaKind, Split>> = { 'dev-video': 'dev', 'heldout-video': 'heldout', 'late-dev-video': 'dev' };
 
 /**
  * Development or held-out, by content hash: within each kind the files are ordered by sha256
  * and alternate, so both halves get about as many and neither depends on names or list order.
- * Files of `dev-video` and `heldout-video` take no part in the alternation: they are in their
- * kind's split.
+ * Files of `dev-video`, `heldout-video` and `late-dev-video` take no part in the alternation: they
+ * are in their kind's split.
  */
 export function splitByHash(entries: MediaEntry[], split: Split): MediaEntry[] {
   const fixed = entries.filter((e) => FIXED_SPLIT[e.kind] === split);

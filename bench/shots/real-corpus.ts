@@ -111,10 +111,10 @@ function pools(split: Split): Pools {
     videos: of('video')
       .filter((m) => SINGLE_SHOT_VIDEOS.test(m.inside))
       .map((m) => ({ ...m, duration: durationOf(m.file) })),
-    // `heldout-video` files were added after the held-out corpus was built: left out, so that
-    // corpus stays as it was.
+    // `heldout-video` and `late-dev-video` files were added after the corpora were built: left
+    // out, so that both stay as they were.
     unbroken: annotatedVideos(split)
-      .filter((v) => v.kind !== 'heldout-video' && v.truth.cuts.length === 0 && v.truth.gradual.length === 0)
+      .filter((v) => (v.kind === 'video' || v.kind === 'dev-video') && v.truth.cuts.length === 0 && v.truth.gradual.length === 0)
       .map((v) => ({ file: v.file, duration: durationOf(v.file) })),
   };
 }

@@ -59,6 +59,14 @@ const FLASH_SEC = 0.3;
 const BURST_LUMA = 25;
 /** ...which differ from each other by at most this share of the burst's height. */
 const BURST_RETURN = 0.5;
+/**
+ * A cut out of (or into) fast motion, where the pictures within the moving side differ about as
+ * much as the pictures across: the mean luma jumps at least this much (levels) in one frame...
+ */
+const LUMA_CUT_JUMP = 64;
+/** ...this many times the largest one-frame luma change within LUMA_CUT_SIDE frames on each side... */
+const LUMA_CUT_RATIO = 3;
+const LUMA_CUT_SIDE = 3;
 /** Longest gradual transition looked for, seconds. */
 const MAX_GRADUAL_SEC = 2;
 const MIN_GRADUAL_FRAMES = 3;
@@ -119,12 +127,13 @@ function findPlainCuts(series: BoundarySeries, params: BoundaryParams): number[]
     if (!(v >= CUT_MIN * params.threshold) || !isLocalMax(step, i, 2)) continue;
     const { median, mad } = windowMedianMad(step, i - window, i + window + 1, i - 1, i + 2);
     // Where a calm shot meets a busy one the window's level is the busy side's: a cut that clearly
-    // separates the two sides in both layout and colours needs no more.
-    if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad) && !clearlySeparates(series, i)) continue;
+    // separates the two sides in both layout and colours, or in brightness, needs no more.
+    const brightness = brightnessCut(series, i);
+    if (v < params.threshold * (CUT_MEDIAN_FACTOR * median + CUT_MAD_FACTOR * mad) && !clearlySeparates(series, i) && !brightness) continue;
     const a = across[i];
     if (Number.isFinite(a) && a < FLASH_RATIO * v) continue;
     if (series.colourReturn[i] < FLASH_RATIO) continue;
-    if (!separates(series, i)) continue;
+    if (!separates(series, i) && !brightness) continue;
     if (edgeOfLightBurst(series.luma, i, Math.max(2, Math.round(FLASH_SEC * params.fps)))) continue;
     cuts.push(i);
   }
@@ -135,6 +144,24 @@ function findPlainCuts(series: BoundarySeries, params: BoundaryParams): number[]
 function separates(series: BoundarySeries, i: number): boolean {
   if (!(series.changed[i] >= CUT_CHANGED_SHARE)) return false;
   return series.separation[i] >= CUT_SEPARATION || series.histSeparation[i] >= CUT_COLOUR_SEPARATION;
+}
+
+/**
+ * Whether frame i's picture differs from the one before in brightness far beyond what the motion
+ * on either side changes it, and in shapes too (a light switched on keeps its shapes). Motion
+ * does not move the mean luma of the whole picture by a quarter of its range in one frame; the
+ * flash and light-burst checks reject brightness that comes back.
+ */
+function brightnessCut(series: BoundarySeries, i: number): boolean {
+  const { luma } = series;
+  if (!(series.changed[i] >= CUT_CHANGED_SHARE) || !(series.structureStep[i] >= STRUCTURE_CUT_MIN)) return false;
+  if (i < LUMA_CUT_SIDE + 1 || i + LUMA_CUT_SIDE >= luma.length) return false;
+  const jump = Math.abs(luma[i] - luma[i - 1]);
+  let within = 0;
+  for (let j = i - LUMA_CUT_SIDE; j <= i + LUMA_CUT_SIDE; j++) {
+    if (j !== i) within = Math.max(within, Math.abs(luma[j] - luma[j - 1]));
+  }
+  return jump >= LUMA_CUT_JUMP && jump >= LUMA_CUT_RATIO * within;
 }
 
 function clearlySeparates(series: BoundarySeries, i: number): boolean {
