@@ -1,7 +1,7 @@
 /**
  * Shot-boundary detector fed frame by frame from the pipeline's single decode pass. It keeps a
- * bounded ring of frame signatures (a few KB each, the last 4.5 s or so of frames,
- * whatever the video's length) and ten scalars per frame. Frames that repeat the picture before
+ * bounded ring of frame signatures (a few KB each, the last 7 s or so of frames,
+ * whatever the video's length) and about a dozen scalars per frame. Frames that repeat the picture before
  * them (a cadence of repeats) get no step. Cut candidates are checked and gradual transitions
  * decided while streaming, a bounded number of frames behind the newest (they need the
  * signatures); cuts and fades are decided in `finish` over the scalars, and there every boundary
@@ -10,9 +10,7 @@
 import {
   computeSignature,
   copySignature,
-  frameDistance,
   frameDistanceBelow,
-  histDistance,
   motionCompensatedDistance,
   newSignature,
   structureDistance,
@@ -50,6 +48,12 @@ export interface BoundaryCandidate {
 
 /** Seconds compared by the long-range (gradual transition) distance. */
 const GRADUAL_WINDOW_SEC = 0.5;
+/**
+ * A second, longer window: over a dissolve of more than about twice the first window the picture
+ * changes within 0.5 s little more than the motion in the shots changes it, so only the longer
+ * comparison makes the dissolve stand out.
+ */
+const SLOW_GRADUAL_WINDOW_SEC = 1;
 /** Shortest shot: boundaries closer than this are one transition (see combineTransitions). */
 const MIN_SHOT_SEC = 0.5;
 /** Longest flash or light burst that must not count as a cut, seconds. */
@@ -73,14 +77,13 @@ export class ShotDetector {
   private readonly step = new FloatSeries();
   /** Structure step to the previous picture (blind to flicker; NaN on a repeat). */
   private readonly structureStep = new FloatSeries();
-  private readonly long = new FloatSeries();
-  /** Colour-histogram part of `long`: blind to layout, so fast motion barely moves it. */
-  private readonly longHist = new FloatSeries();
   private readonly contrast = new FloatSeries();
   private readonly luma = new FloatSeries();
   private readonly candidates: CutCandidates;
   private readonly verifier: BoundaryVerifier | null;
+  /** Gradual transitions over the 0.5 s window (whose distances the verifier reads too) and the 1 s one. */
   private readonly gradual: GradualScanner;
+  private readonly slowGradual: GradualScanner;
 
   constructor(opts: ShotDetectorOptions) {
     this.fps = opts.fps > 0 && Number.isFinite(opts.fps) ? opts.fps : 25;
@@ -97,15 +100,9 @@ export class ShotDetector {
       maxShort: this.span,
       threshold: this.threshold,
     });
-    this.gradual = new GradualScanner({
-      long: this.long,
-      longHist: this.longHist,
-      step: this.step,
-      sig: (i) => this.sig(i),
-      span: this.span,
-      fps: this.fps,
-      threshold: this.threshold,
-    });
+    const scanner = (span: number) => new GradualScanner({ step: this.step, sig: (i) => this.sig(i), span, fps: this.fps, threshold: this.threshold });
+    this.gradual = scanner(this.span);
+    this.slowGradual = scanner(Math.max(2 * this.span, Math.round(SLOW_GRADUAL_WINDOW_SEC * this.fps)));
   }
 
   /** Analyses one frame; `frame.data` is not kept. Frames must arrive in order. */
@@ -120,20 +117,22 @@ export class ShotDetector {
     const stepValue = n === 0 ? 0 : repeat ? Number.NaN : motionCompensatedDistance(this.sig(n - 1), sig);
     this.step.set(n, stepValue);
     this.structureStep.set(n, n === 0 ? 0 : repeat ? Number.NaN : structureDistance(this.sig(n - 1), sig));
-    this.long.set(n, n >= this.span ? frameDistance(this.sig(n - this.span), sig) : Number.NaN);
-    this.longHist.set(n, n >= this.span ? histDistance(this.sig(n - this.span), sig) : Number.NaN);
     this.contrast.set(n, sig.contrast);
     this.luma.set(n, sig.meanLuma);
     copySignature(sig, this.sig(n));
     this.count++;
 
     if (n > 0) this.candidates.push(n, stepValue, n);
-    this.gradual.advance(n, false);
+    for (const g of [this.gradual, this.slowGradual]) {
+      g.measure(n);
+      g.advance(n, false);
+    }
   }
 
   finish(): { shots: Shot[]; transitions: Transition[]; candidates: BoundaryCandidate[] } {
     this.candidates.finish(this.count - 1);
     this.gradual.advance(this.count - 1, true);
+    this.slowGradual.advance(this.count - 1, true);
     const series: BoundarySeries = {
       step: this.step.view(),
       structureStep: this.structureStep.view(),
@@ -152,7 +151,7 @@ export class ShotDetector {
     const cuts = findCuts(series, params);
     const fades = blankFades(series, params);
     const found = combineTransitions(cuts, gradualTransitions(this.changes(), fades, this.span), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
-    const withLong = { ...series, long: this.long.view(), longHist: this.longHist.view() };
+    const withLong = { ...series, long: this.gradual.long.view(), longHist: this.gradual.longHist.view() };
     const candidates = found.map((transition): BoundaryCandidate => {
       const features = boundaryFeatures(withLong, transition, this.fps);
       const score = this.verifier ? this.verifier.score(features) : 1;
@@ -166,12 +165,12 @@ export class ShotDetector {
 
   /** Gradual changes found while streaming (long-range and short ones), in frame order. */
   private changes(): Transition[] {
-    return [...this.gradual.found, ...this.candidates.shortTransitions].sort((a, b) => a.startFrame - b.startFrame);
+    return [...this.gradual.found, ...this.slowGradual.found, ...this.candidates.shortTransitions].sort((a, b) => a.startFrame - b.startFrame);
   }
 
   private allocate(width: number, height: number): void {
     this.current = newSignature(width, height);
-    const size = Math.max(GradualScanner.lookback(this.span, this.fps), CutCandidates.lookback(this.flashFrames, this.span)) + 2;
+    const size = Math.max(GradualScanner.lookback(this.slowGradual.span, this.fps), CutCandidates.lookback(this.flashFrames, this.span)) + 2;
     this.ring = Array.from({ length: size }, () => newSignature(width, height));
   }
 

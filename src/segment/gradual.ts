@@ -13,14 +13,10 @@
  */
 import { frameDistance, histDistance, isMixOf, type ShotSignature, type SignatureDistance } from '../analysis/shot-features.js';
 import type { Transition } from '../types.js';
-import type { FloatSeries } from './series.js';
+import { FloatSeries } from './series.js';
 import { medianOf, quantile } from './stats.js';
 
 export interface GradualInputs {
-  /** Distance of frame i to frame i-span. */
-  long: FloatSeries;
-  /** The colour-histogram part of `long`. */
-  longHist: FloatSeries;
   /** Motion-compensated distance of frame i to frame i-1. */
   step: FloatSeries;
   /** Signature of a recent frame (within `lookback` of the newest). */
@@ -79,6 +75,10 @@ interface Rise {
 
 export class GradualScanner {
   readonly found: Transition[] = [];
+  /** Distance of frame i to frame i-span (NaN for the first `span` frames). */
+  readonly long = new FloatSeries();
+  /** The colour-histogram part of `long`: blind to layout, so fast motion barely moves it. */
+  readonly longHist = new FloatSeries();
   private next: number;
   /** A transition starts no earlier than this: frames before it were decided. */
   private floor: number;
@@ -96,6 +96,11 @@ export class GradualScanner {
     this.stride = Math.max(1, Math.floor(src.span / 4));
   }
 
+  /** Frames between the two compared by the long-range distance. */
+  get span(): number {
+    return this.src.span;
+  }
+
   /** How many frames behind the newest the scanner may read a signature. */
   static lookback(span: number, fps: number): number {
     return GradualScanner.maxRun(span, fps) + 4 * span + 3;
@@ -110,6 +115,13 @@ export class GradualScanner {
     return span + Math.round(MAX_GRADUAL_SEC * fps);
   }
 
+  /** Measures frame n (whose signature `sig(n)` now holds) against the frame `span` before it. */
+  measure(n: number): void {
+    const { sig, span } = this.src;
+    this.long.set(n, n >= span ? frameDistance(sig(n - span), sig(n)) : Number.NaN);
+    this.longHist.set(n, n >= span ? histDistance(sig(n - span), sig(n)) : Number.NaN);
+  }
+
   /** Decides every frame it can, given frames up to `last` (all frames when `final`). */
   advance(last: number, final: boolean): void {
     while (this.next <= last) {
@@ -121,7 +133,8 @@ export class GradualScanner {
 
   /** Examines frame i: the next frame to examine, or undefined while later frames are needed. */
   private examine(i: number, last: number, final: boolean): number | undefined {
-    const { long, longHist, span } = this.src;
+    const { long, longHist } = this;
+    const { span } = this.src;
     // Colours alone may stand out where fast motion keeps the whole-picture distance high.
     const rise = this.risesAt(long, frameDistance, i) ?? this.risesAt(longHist, histDistance, i);
     if (!rise) return i + 1;
@@ -179,7 +192,8 @@ export class GradualScanner {
   }
 
   private accepts(s: number, e: number, last: number): boolean {
-    const { long, longHist, step, sig, span, threshold } = this.src;
+    const { long, longHist } = this;
+    const { step, sig, span, threshold } = this.src;
     const pre = s - 1;
     const post = e + 1;
     if (e - s + 1 < this.minFrames || post > last) return false;

@@ -91,4 +91,29 @@ describe('ShotDetector on dissolves and flat fades', () => {
     );
     assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
   });
+
+  // Over a crossfade of more than about 1.2 s the picture changes within half a second little more
+  // than the shots' own motion changes it: the detector's 1 s comparison finds these.
+  const slowFades: { picture: 'fractal' | 'cells'; seed: number; frames: number }[] = [
+    { picture: 'cells', seed: 2, frames: 30 },
+    { picture: 'fractal', seed: 4, frames: 34 },
+    { picture: 'fractal', seed: 7, frames: 40 },
+    { picture: 'cells', seed: 8, frames: 40 },
+  ];
+  for (const f of slowFades) {
+    it(`a ${f.frames}-frame crossfade from a dark panning ${f.picture} picture into a pale one with one object moving: one gradual boundary`, async () => {
+      const file = dir.file('slow-fade.mp4');
+      const pale = `color=c=0xb8b0a0:s=${fmt.width}x${fmt.height}:r=${fmt.fps}[bg];${still(fmt, 'cells', 1, f.seed + 9)},scale=60:60[obj];[bg][obj]overlay=x='100+40*sin(n/9)':y='60+20*sin(n/7)'`;
+      const truth = await renderFootage(
+        file,
+        fmt,
+        [
+          { chain: `${moves.pan(fmt, still(fmt, f.picture, 3, f.seed), 1)},lutyuv=y='val*0.35'`, frames: 90 },
+          { chain: pale, frames: 90 },
+        ],
+        [{ kind: 'xfade', transition: 'fade', frames: f.frames }],
+      );
+      assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
+    });
+  }
 });
