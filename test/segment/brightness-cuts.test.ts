@@ -15,7 +15,7 @@ const fmt: Format = { width: 320, height: 180, fps: 25 };
 
 /** A nearly flat, pale picture drifting slowly (mean luma about 215). */
 const pale = (seed: number) => `${moves.pan(fmt, still(fmt, 'fractal', 3, seed), 1)},gblur=sigma=3,lutyuv=y='205+val*0.1':u=128:v=128`;
-/** Luma falling by `rate` of itself each frame from frame `from` on, down to 30%. */
+/** Luma falling linearly from frame `from` on, by `rate` of its starting value a frame, down to 30% of it. */
 const darkening = (from: number, rate: number) => `geq=lum='p(X,Y)*max(0.3,1-max(0,N-${from})*${rate})':cb='p(X,Y)':cr='p(X,Y)'`;
 /** A dark picture under violent hand-held shake, darkening over its last frames. */
 const shakingDark = (picture: 'cells' | 'fractal', seed: number, px: number) =>
