@@ -1,7 +1,7 @@
 """Trains clipmill's boundary verifier (src/segment/verifier.ts) on CPU.
 
     /usr/bin/python3 bench/shots/train_verifier.py DATA.jsonl [DATA.jsonl ...]
-        [--out src/segment/boundary-model.json] [--trees 150] [--depth 3] [--rate 0.1]
+        [--out src/segment/boundary-model.json] [--trees 200] [--depth 2] [--rate 0.1]
         [--cv-set dev-annotated]
 
 DATA files come from bench/shots/verifier-data.ts: one boundary a line, its features and whether it
@@ -65,8 +65,8 @@ def main():
     ap.add_argument("data", nargs="+")
     ap.add_argument("--out", default="src/segment/boundary-model.json")
     ap.add_argument("--names", default=None, help="JSON list of feature names (default: read from FEATURE_NAMES in boundary-features.ts)")
-    ap.add_argument("--trees", type=int, default=150)
-    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--trees", type=int, default=200)
+    ap.add_argument("--depth", type=int, default=2)
     ap.add_argument("--rate", type=float, default=0.1)
     ap.add_argument("--cv-set", default=None)
     args = ap.parse_args()
