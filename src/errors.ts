@@ -17,7 +17,7 @@ export const ErrorCode = {
   CorruptVideo: 'corrupt_video',
   TruncatedVideo: 'truncated_video',
   UnsupportedCodec: 'unsupported_codec',
-  /** A real format, but not a video container clipmill reads (audio-only formats, raw streams, ...). */
+  /** A real format, but not a video container clipmill reads (audio-only formats, subtitle files, ...). */
   UnsupportedContainer: 'unsupported_container',
   DecodeFailed: 'decode_failed',
   EncodeFailed: 'encode_failed',

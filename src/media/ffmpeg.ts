@@ -17,11 +17,14 @@ export function ffmpegInput(file: string): string {
 }
 
 /**
- * Demuxers of self-contained video containers. Playlist demuxers (hls, dash, concat, ...) name
+ * Demuxers of self-contained video files: containers, then raw elementary streams (MPEG-1/2,
+ * H.264, HEVC, MPEG-4 part 2) and simple stream files (IVF, YUV4MPEG), which carry no index or
+ * timestamps but read nothing beyond the file. Playlist demuxers (hls, dash, concat, ...) name
  * other files or URLs to read, and image2 reads numbered file sequences: none of them is here.
  */
 export const CONTAINER_DEMUXERS = [
   'mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm', 'avi', 'mpegts', 'mpeg', 'flv', 'asf', 'ogg', 'mxf', 'nut',
+  'mpegvideo', 'h264', 'hevc', 'm4v', 'ivf', 'yuv4mpegpipe',
 ];
 
 const INPUT_RESTRICTIONS = ['-format_whitelist', CONTAINER_DEMUXERS.join(','), '-protocol_whitelist', 'file'];
