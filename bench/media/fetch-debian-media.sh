@@ -119,6 +119,8 @@ late-dev-video gnome-mahjongg /usr/share/help/C/gnome-mahjongg/figures/hints-vid
 late-dev-video k3b-data /usr/share/k3b/extra/k3bphotovcd.mpg
 late-dev-video forensics-samples-files /usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4
 late-dev-video python3-mecavideo /usr/share/pymecavideo/data/video/balle1-vp9.avi
+late-dev-video wx3.2-examples /usr/share/doc/wx3.2-examples/examples/samples/splash/press.mpg
+late-dev-video visp-images-data /usr/share/visp-images-data/ViSP-images/video/cube.mpeg
 '
 
 mkdir -p "$CACHE/debs" "$CACHE/files"
