@@ -30,8 +30,8 @@ export async function extractByStreamCopy(
   signal?: AbortSignal,
 ): Promise<ExtractedClip[]> {
   const ext = MP4_VIDEO.has(probe.video.codec) && (!probe.audio || MP4_AUDIO.has(probe.audio.codec)) ? 'mp4' : 'mkv';
-  const { keyframes, startTime: origin } = await videoKeyframes(input, signal);
-  const unflagged = unflaggedReason(keyframes, origin, clips);
+  const { keyframes, untimed, startTime: origin } = await videoKeyframes(input, signal);
+  const unflagged = unflaggedReason(keyframes, untimed, origin, clips);
   if (unflagged) return (await reencode()).map((clip) => ({ ...clip, reencodedBecause: unflagged }));
   const work = await makeWorkDir(dir);
   try {
@@ -78,17 +78,19 @@ export async function extractByStreamCopy(
 }
 
 /** Why the keyframe flags cannot cut these clips, or undefined when they can. */
-function unflaggedReason(keyframes: number[], origin: number, clips: ExtractSpan[]): string | undefined {
-  if (keyframes.length === 0) return 'no packet of the video stream is flagged as a keyframe, so it cannot be cut by stream copy';
+function unflaggedReason(keyframes: number[], untimed: number, origin: number, clips: ExtractSpan[]): string | undefined {
+  // Raw elementary streams flag their keyframes but give all of them, or all but the first, no timestamp.
+  const raw = untimed > 0 ? 'the keyframes of the video stream carry no timestamps (a raw elementary stream), so stream copy cannot cut at them' : undefined;
+  if (keyframes.length === 0) return raw ?? 'no packet of the video stream is flagged as a keyframe, so it cannot be cut by stream copy';
   const first = keyframes[0] - origin;
   if (keyframes.length === 1 && clips.some((c) => c.startTime > first + 1e-3)) {
-    return 'only the first packet of the video stream is flagged as a keyframe, so stream copy would start every clip at the beginning';
+    return raw ?? 'only the first packet of the video stream is flagged as a keyframe, so stream copy would start every clip at the beginning';
   }
   return undefined;
 }
 
-/** Reads packet headers only (no decoding): presentation times of the video keyframes. */
-async function videoKeyframes(input: string, signal?: AbortSignal): Promise<{ keyframes: number[]; startTime: number }> {
+/** Reads packet headers only (no decoding): presentation times of the video keyframes, and how many keyframes have none. */
+async function videoKeyframes(input: string, signal?: AbortSignal): Promise<{ keyframes: number[]; untimed: number; startTime: number }> {
   const res = await runTool(
     FFPROBE,
     ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'packet=pts_time,flags:format=start_time', '-of', 'json', ffmpegInput(input)],
@@ -98,11 +100,12 @@ async function videoKeyframes(input: string, signal?: AbortSignal): Promise<{ ke
     packets?: { pts_time?: string; flags?: string }[];
     format?: { start_time?: string };
   };
-  const keyframes = (parsed.packets ?? [])
-    .filter((p) => p.flags?.startsWith('K') && p.pts_time !== undefined)
+  const flagged = (parsed.packets ?? []).filter((p) => p.flags?.startsWith('K'));
+  const keyframes = flagged
+    .filter((p) => p.pts_time !== undefined)
     .map((p) => Number(p.pts_time))
     .sort((a, b) => a - b);
-  return { keyframes, startTime: Number(parsed.format?.start_time ?? 0) || 0 };
+  return { keyframes, untimed: flagged.length - keyframes.length, startTime: Number(parsed.format?.start_time ?? 0) || 0 };
 }
 
 async function measure(file: string, signal?: AbortSignal): Promise<{ frames: number; duration: number }> {

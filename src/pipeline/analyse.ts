@@ -48,7 +48,19 @@ export async function analyseVideo(file: string, probe: ProbeInfo, opts: Analyse
   }
   checkDecode(decode, probe);
   const { shots, transitions, candidates } = detector.finish();
+  completeProbe(probe, shots, decode.frames);
   return { times, shots, transitions, candidates, signals, decode };
+}
+
+/**
+ * Fills in, from the decode, the length of a source whose file states none (raw elementary
+ * streams: ffprobe gives no duration, or one from a header bit rate that means "variable"), so
+ * its record, durations and progress count the video it holds. The probe is the record's own.
+ */
+function completeProbe(probe: ProbeInfo, shots: Shot[], frames: number): void {
+  if (probe.video.frameCount > 0 && probe.durationSec > 0) return;
+  probe.video.frameCount = frames;
+  probe.durationSec = shots[shots.length - 1].endTime - shots[0].startTime;
 }
 
 /** A decode that produced nothing, or stopped well short of the stated length with errors, fails the source. */
