@@ -84,6 +84,8 @@ export class ShotDetector {
   /** Gradual transitions over the 0.5 s window (whose distances the verifier reads too) and the 1 s one. */
   private readonly gradual: GradualScanner;
   private readonly slowGradual: GradualScanner;
+  /** Both scanners, for what is done to each alike. */
+  private readonly scanners: readonly GradualScanner[];
 
   constructor(opts: ShotDetectorOptions) {
     this.fps = opts.fps > 0 && Number.isFinite(opts.fps) ? opts.fps : 25;
@@ -103,6 +105,7 @@ export class ShotDetector {
     const scanner = (span: number) => new GradualScanner({ step: this.step, sig: (i) => this.sig(i), span, fps: this.fps, threshold: this.threshold });
     this.gradual = scanner(this.span);
     this.slowGradual = scanner(Math.max(2 * this.span, Math.round(SLOW_GRADUAL_WINDOW_SEC * this.fps)));
+    this.scanners = [this.gradual, this.slowGradual];
   }
 
   /** Analyses one frame; `frame.data` is not kept. Frames must arrive in order. */
@@ -123,7 +126,7 @@ export class ShotDetector {
     this.count++;
 
     if (n > 0) this.candidates.push(n, stepValue, n);
-    for (const g of [this.gradual, this.slowGradual]) {
+    for (const g of this.scanners) {
       g.measure(n);
       g.advance(n, false);
     }
@@ -131,8 +134,7 @@ export class ShotDetector {
 
   finish(): { shots: Shot[]; transitions: Transition[]; candidates: BoundaryCandidate[] } {
     this.candidates.finish(this.count - 1);
-    this.gradual.advance(this.count - 1, true);
-    this.slowGradual.advance(this.count - 1, true);
+    for (const g of this.scanners) g.advance(this.count - 1, true);
     const series: BoundarySeries = {
       step: this.step.view(),
       structureStep: this.structureStep.view(),
@@ -165,7 +167,7 @@ export class ShotDetector {
 
   /** Gradual changes found while streaming (long-range and short ones), in frame order. */
   private changes(): Transition[] {
-    return [...this.gradual.found, ...this.slowGradual.found, ...this.candidates.shortTransitions].sort((a, b) => a.startFrame - b.startFrame);
+    return [...this.scanners.flatMap((g) => g.found), ...this.candidates.shortTransitions].sort((a, b) => a.startFrame - b.startFrame);
   }
 
   private allocate(width: number, height: number): void {

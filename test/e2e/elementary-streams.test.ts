@@ -2,7 +2,8 @@
  * Video files without a container index: raw MPEG-1, MPEG-2 and H.264 elementary streams, IVF (VP8)
  * and YUV4MPEG. Each holds two shots joined by a hard cut at a frame known by construction; a run
  * over their folder cuts each at that frame and writes clips of exactly the planned frames. The
- * elementary streams flag no keyframe, so `--stream-copy` re-encodes them and says so.
+ * elementary streams give their keyframes no timestamps, so `--stream-copy` re-encodes them and
+ * says so.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -80,7 +81,7 @@ describe('elementary streams and simple stream files', () => {
     }
   });
 
-  it('with --stream-copy, the streams that flag no keyframe are re-encoded and say why', async () => {
+  it('with --stream-copy, the elementary streams are re-encoded and say why', async () => {
     const out = dir.file('out-copy');
     const res = await runCli(['run', dir.file('in'), '-o', out, '--min-clip', '1', '--stream-copy']);
     assert.equal(res.code, 0, res.stderr);
