@@ -16,12 +16,19 @@ import { clipBytes, withClipFile } from './clip-bytes.js';
 const MAX_WIDTH = 320;
 
 async function frameAt(file: string, seconds: number): Promise<Buffer> {
-  const res = await runTool(FFMPEG, [
-    '-nostdin', '-hide_banner', '-loglevel', 'error',
-    '-ss', seconds.toFixed(3), '-i', ffmpegInput(file),
-    '-map', '0:V:0', '-vf', `scale='min(${MAX_WIDTH},iw)':-2`,
-    '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
-  ]);
+  const grab = (seek: 'input' | 'output') => {
+    const at = ['-ss', seconds.toFixed(3)];
+    return runTool(FFMPEG, [
+      '-nostdin', '-hide_banner', '-loglevel', 'error',
+      ...(seek === 'input' ? at : []), '-i', ffmpegInput(file), ...(seek === 'output' ? at : []),
+      '-map', '0:V:0', '-vf', `scale='min(${MAX_WIDTH},iw)':-2`,
+      '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
+    ]);
+  };
+  let res = await grab('input');
+  // A raw elementary stream (.h264, .hevc) has no index to seek in: ffmpeg then gives no frame at
+  // all, so decode from the start up to the time instead.
+  if (res.code === 0 && res.stdout.length === 0) res = await grab('output');
   if (res.code !== 0 || res.stdout.length === 0) {
     throw new SourceError(ErrorCode.DecodeFailed, `Could not read a frame of ${file}: ${stderrTail(res.stderr) || 'no output'}.`);
   }

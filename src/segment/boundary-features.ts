@@ -43,7 +43,11 @@ const EPS = 1e-3;
 /** Seconds around a boundary whose steps set its local level. */
 const LEVEL_SEC = 1;
 
-export function boundaryFeatures(series: FeatureSeries, t: Transition, fps: number): number[] {
+/**
+ * The features of boundary `t`; `previous` is the boundary before it, whose frames (and the `span`
+ * after it) are left out of the long-range distances' calm level.
+ */
+export function boundaryFeatures(series: FeatureSeries, t: Transition, fps: number, previous?: Transition): number[] {
   const { step, structureStep } = series;
   const n = step.length;
   const s = t.startFrame;
@@ -57,8 +61,9 @@ export function boundaryFeatures(series: FeatureSeries, t: Transition, fps: numb
   const { median: level, mad } = windowMedianMad(step, s - w, e + 1 + w, s, e + 1);
   const structure = finite(structureStep[argMax(structureStep, s, e)], 0);
   const structureLevel = windowMedianMad(structureStep, s - w, e + 1 + w, s, e + 1).median;
-  const long = longRise(series.long, s, e, series.span, w);
-  const colourLong = longRise(series.longHist, s, e, series.span, w);
+  const raisedUntil = previous ? (previous.kind === 'cut' ? previous.startFrame : previous.endFrame) + series.span : -1;
+  const long = longRise(series.long, s, e, series.span, w, raisedUntil);
+  const colourLong = longRise(series.longHist, s, e, series.span, w, raisedUntil);
   return [
     t.kind === 'cut' ? 1 : 0,
     t.kind === 'cut' ? 0 : (t.endFrame - t.startFrame + 1) / fps,
@@ -95,13 +100,21 @@ function argMax(series: Float32Array, from: number, to: number): number {
 
 /**
  * The long-range distance over the boundary (from its start to `span` frames after its end: those
- * compare across it) and how far that stands above its calm level in the second before.
+ * compare across it) and how far that stands above its calm level in the two seconds before. The
+ * level leaves out frames up to `raisedUntil`, which compare across the boundary before (a
+ * dissolve right after another would otherwise seem to rise above nothing), unless that leaves none.
  */
-function longRise(long: Float32Array, s: number, e: number, span: number, w: number): { peak: number; overLevel: number } {
+function longRise(long: Float32Array, s: number, e: number, span: number, w: number, raisedUntil: number): { peak: number; overLevel: number } {
   let peak = 0;
   for (let j = Math.max(0, s); j <= Math.min(long.length - 1, e + span); j++) if (long[j] > peak) peak = long[j];
-  const history: number[] = [];
-  for (let j = Math.max(0, s - 2 * w); j < s; j++) if (Number.isFinite(long[j])) history.push(long[j]);
+  const all: number[] = [];
+  const quiet: number[] = [];
+  for (let j = Math.max(0, s - 2 * w); j < s; j++) {
+    if (!Number.isFinite(long[j])) continue;
+    all.push(long[j]);
+    if (j > raisedUntil) quiet.push(long[j]);
+  }
+  const history = quiet.length ? quiet : all;
   const level = history.length ? quantile(history, 0.3) : 0;
   return { peak, overLevel: Math.log((peak + EPS) / (level + EPS)) };
 }

@@ -154,8 +154,8 @@ export class ShotDetector {
     const fades = blankFades(series, params);
     const found = combineTransitions(cuts, gradualTransitions(this.changes(), fades, this.span), GradualScanner.edgeMargin(this.span), Math.round(MIN_SHOT_SEC * this.fps));
     const withLong = { ...series, long: this.gradual.long.view(), longHist: this.gradual.longHist.view() };
-    const candidates = found.map((transition): BoundaryCandidate => {
-      const features = boundaryFeatures(withLong, transition, this.fps);
+    const candidates = found.map((transition, k): BoundaryCandidate => {
+      const features = boundaryFeatures(withLong, transition, this.fps, found[k - 1]);
       const score = this.verifier ? this.verifier.score(features) : 1;
       // A fade over blank frames is no look-alike of motion: the verifier does not veto it.
       const blank = fades.some((f) => overlaps(f, transition));

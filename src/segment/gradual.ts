@@ -166,13 +166,24 @@ export class GradualScanner {
     const { span, threshold } = this.src;
     const v = series.at(i);
     if (!(v >= threshold * TRIGGER_MIN)) return undefined;
-    const history = finiteValues(series, i - this.context, i);
+    const history = this.quietValues(series, i - this.context, i);
     // Without enough past frames the usual level is unknown: a video's first moments are left
     // to the fade finder (which needs no history) rather than guessed at.
     if (history.length < span) return undefined;
     const level = quantile(history, LEVEL_QUANTILE);
     if (v < threshold * Math.max(TRIGGER_MIN, TRIGGER_FACTOR * level)) return undefined;
     return { series, distance, lo: level + EDGE_SHARE * (v - level) };
+  }
+
+  /**
+   * The finite values of `series` in [from, to) that do not compare across a transition already
+   * found (its frames and the `span` after it): those are raised by it, and taken into the usual
+   * level they would hide a second transition that follows at once (dissolves back to back).
+   */
+  private quietValues(series: FloatSeries, from: number, to: number): number[] {
+    const { span } = this.src;
+    const raised = this.found.filter((t) => t.endFrame + span >= from);
+    return finiteValues(series, from, to, (j) => raised.some((t) => j >= t.startFrame && j <= t.endFrame + span));
   }
 
   /**
@@ -240,9 +251,10 @@ function steadyProgress(sig: (i: number) => ShotSignature, pre: number, post: nu
   return prev!.from - first!.from >= PROGRESS_MIN * change && first!.to - prev!.to >= PROGRESS_MIN * change;
 }
 
-function finiteValues(series: FloatSeries, from: number, to: number): number[] {
+function finiteValues(series: FloatSeries, from: number, to: number, skip?: (frame: number) => boolean): number[] {
   const values: number[] = [];
   for (let j = Math.max(0, from); j < Math.min(series.length, to); j++) {
+    if (skip?.(j)) continue;
     const v = series.at(j);
     if (Number.isFinite(v)) values.push(v);
   }

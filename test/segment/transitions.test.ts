@@ -1,6 +1,6 @@
 /**
  * Regression tests for gradual transitions: a dissolve (slow, or over a few frames only) is one
- * gradual boundary, never two cuts or a cut and a span; a slow fade of a flat grey picture from
+ * gradual boundary, never two cuts or a cut and a span, also when the next one follows at once; a slow fade of a flat grey picture from
  * one level to another (every frame one flat level, no contrast at all) is found.
  */
 import assert from 'node:assert/strict';
@@ -87,6 +87,28 @@ describe('ShotDetector on dissolves and flat fades', () => {
         { kind: 'cut' },
         { kind: 'xfade', transition: 'fade', frames: 45 },
         { kind: 'xfade', transition: 'fade', frames: 30 },
+      ],
+    );
+    assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
+  });
+
+  it('three slow dissolves back to back, a few frames apart: one gradual boundary each', async () => {
+    // Each middle shot is its two dissolves with three frames between: the first dissolve still
+    // raises the 1 s comparison when the second begins.
+    const file = dir.file('back-to-back.mp4');
+    const truth = await renderFootage(
+      file,
+      fmt,
+      [
+        { chain: moves.shake(fmt, still(fmt, 'fractal', 3, 2), 1), frames: 120 },
+        { chain: moves.shake(fmt, still(fmt, 'cells', 3, 5), 1), frames: 103 },
+        { chain: moves.shake(fmt, still(fmt, 'stripes', 3, 7), 1), frames: 103 },
+        { chain: moves.shake(fmt, still(fmt, 'fractal', 3, 9), 1), frames: 120 },
+      ],
+      [
+        { kind: 'xfade', transition: 'fade', frames: 50 },
+        { kind: 'xfade', transition: 'fade', frames: 50 },
+        { kind: 'xfade', transition: 'fade', frames: 50 },
       ],
     );
     assertGradualOnce(truth, (await detectShots(file, fmt)).transitions);
