@@ -55,12 +55,15 @@ export async function analyseVideo(file: string, probe: ProbeInfo, opts: Analyse
 /**
  * Fills in, from the decode, the length of a source whose file states none (raw elementary
  * streams: ffprobe gives no duration, or one from a header bit rate that means "variable"), so
- * its record, durations and progress count the video it holds. The probe is the record's own.
+ * its record, durations and progress count the video it holds, and its bit rate (which the
+ * low_bitrate filter reads) is the file's size over that length. The probe is the record's own.
  */
 function completeProbe(probe: ProbeInfo, shots: Shot[], frames: number): void {
   if (probe.video.frameCount > 0 && probe.durationSec > 0) return;
   probe.video.frameCount = frames;
   probe.durationSec = shots[shots.length - 1].endTime - shots[0].startTime;
+  // MPEG-1's "variable" marker reads as a stated 105 Mbit/s; a raw H.264 stream states none.
+  probe.bitRate = probe.sizeBytes > 0 && probe.durationSec > 0 ? (probe.sizeBytes * 8) / probe.durationSec : undefined;
 }
 
 /** A decode that produced nothing, or stopped well short of the stated length with errors, fails the source. */

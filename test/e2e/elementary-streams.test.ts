@@ -1,7 +1,8 @@
 /**
  * Video files without a container index: raw MPEG-1, MPEG-2 and H.264 elementary streams, IVF (VP8)
  * and YUV4MPEG. Each holds two shots joined by a hard cut at a frame known by construction; a run
- * over their folder cuts each at that frame and writes clips of exactly the planned frames. The
+ * over their folder cuts each at that frame, counts its length and bit rate from the decode where
+ * the file states none, and writes clips of exactly the planned frames. The
  * elementary streams give their keyframes no timestamps, so `--stream-copy` re-encodes them and
  * says so.
  */
@@ -73,6 +74,10 @@ describe('elementary streams and simple stream files', () => {
       // The length the file does not state comes from the decode.
       assert.equal(rec.probe?.video.frameCount, 2 * SHOT_FRAMES, f.name);
       assert.ok(Math.abs((rec.probe?.durationSec ?? 0) - (2 * SHOT_FRAMES) / 25) < 0.05, `${f.name}: ${rec.probe?.durationSec} s`);
+      // Their bit rate (for low_bitrate) is the file's over that length, not a header field.
+      const { sizeBytes, durationSec, video } = rec.probe!;
+      const bitsPerPixel = (sizeBytes * 8) / (durationSec * video.width * video.height * video.fps);
+      for (const clip of rec.clips) assert.ok(Math.abs((clip.signals?.bits_per_pixel ?? Number.NaN) / bitsPerPixel - 1) < 0.01, `${f.name}: ${clip.signals?.bits_per_pixel} bits per pixel, the file has ${bitsPerPixel}`);
       assert.deepEqual(rec.transitions?.map((t) => [t.kind, t.startFrame]), [['cut', SHOT_FRAMES]], f.name);
       assert.deepEqual(rec.clips.map((c) => [c.startFrame, c.endFrame]), [[0, SHOT_FRAMES - 1], [SHOT_FRAMES, 2 * SHOT_FRAMES - 1]], f.name);
       const packed = rec.clips.filter((c) => files.has(c.clipId));
