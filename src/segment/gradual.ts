@@ -182,7 +182,9 @@ export class GradualScanner {
    */
   private quietValues(series: FloatSeries, from: number, to: number): number[] {
     const { span } = this.src;
-    const raised = this.found.filter((t) => t.endFrame + span >= from);
+    // Found in frame order, so only the last few can reach into [from, to).
+    const raised: Transition[] = [];
+    for (let k = this.found.length - 1; k >= 0 && this.found[k].endFrame + span >= from; k--) raised.push(this.found[k]);
     return finiteValues(series, from, to, (j) => raised.some((t) => j >= t.startFrame && j <= t.endFrame + span));
   }
 
