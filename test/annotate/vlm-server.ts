@@ -4,10 +4,10 @@
  * order, so a test can prove which frames of which clip reached the model. It counts requests,
  * tracks how many are in flight, and can be told to fail, delay or answer badly.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jpegMeanColour } from '../helpers/media.js';
 
 export type Behaviour = 'ok' | 'rate-limit-once' | 'bad-json' | 'server-error' | 'text';
 
@@ -46,11 +46,7 @@ const COLOURS: Record<string, [number, number, number]> = {
 
 /** The named colour nearest to a JPEG's average colour (decoded by ffmpeg to one pixel). */
 async function dominantColour(jpeg: Buffer): Promise<string> {
-  const out = await new Promise<Buffer>((resolve, reject) => {
-    const child = execFile('ffmpeg', ['-v', 'error', '-f', 'image2pipe', '-c:v', 'mjpeg', '-i', 'pipe:0', '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-    child.stdin!.end(jpeg);
-  });
-  const [r, g, b] = out;
+  const [r, g, b] = await jpegMeanColour(jpeg);
   let best = 'black';
   let bestD = Infinity;
   for (const [name, [cr, cg, cb]] of Object.entries(COLOURS)) {

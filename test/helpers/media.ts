@@ -40,6 +40,16 @@ export async function cutVideo(out: string, shots: { source: string; frames: num
   return cuts;
 }
 
+/** The average colour of a JPEG as [r, g, b], decoded by ffmpeg down to one pixel. */
+export async function jpegMeanColour(jpeg: Buffer): Promise<[number, number, number]> {
+  const out = await new Promise<Buffer>((resolve, reject) => {
+    const args = ['-v', 'error', '-f', 'image2pipe', '-c:v', 'mjpeg', '-i', 'pipe:0', '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+    const child = execFile('ffmpeg', args, { encoding: 'buffer' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    child.stdin!.end(jpeg);
+  });
+  return [out[0]!, out[1]!, out[2]!];
+}
+
 export interface TempDir {
   path: string;
   file(name: string): string;
