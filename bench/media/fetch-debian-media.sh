@@ -109,10 +109,6 @@ late-dev-video texlive-latex-extra /usr/share/texlive/texmf-dist/tex/latex/mwe/e
 late-dev-video python3-hug-doc /usr/share/doc/python3-hug/examples/streaming_movie_server/movie.mp4
 late-dev-video libgtkmm-4.0-doc /usr/share/doc/libgtkmm-4.0-dev/examples/gtk-demo/gtk-logo.webm
 late-dev-video k3b-data /usr/share/k3b/extra/k3bphotosvcd.mpg
-late-dev-video planetblupi-common /usr/share/planetblupi/movie/win005.mkv
-late-dev-video planetblupi-common /usr/share/planetblupi/movie/win129.mkv
-late-dev-video planetblupi-common /usr/share/planetblupi/movie/history2.mkv
-late-dev-video planetblupi-common /usr/share/planetblupi/movie/play105.mkv
 late-dev-video gnome-devel-docs /usr/share/help/C/gnome-devel-demos/media/message-board.ogv
 late-dev-video gnome-mahjongg /usr/share/help/C/gnome-mahjongg/figures/mahjongg-video.ogv
 late-dev-video gnome-mahjongg /usr/share/help/C/gnome-mahjongg/figures/hints-video.ogv

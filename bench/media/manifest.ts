@@ -37,13 +37,21 @@ export function loadMedia(): MediaEntry[] {
     const res = spawnSync('bash', [script], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (res.status !== 0) throw new Error(`${script} failed (exit ${res.status})`);
   }
-  return readFileSync(manifest, 'utf8')
+  const entries = readFileSync(manifest, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => {
       const [kind, pkg, version, inside, file, sha256] = line.split('\t');
       return { kind: kind as MediaKind, package: pkg, version, inside, file, sha256 };
     });
+  // The same bytes listed twice (under two kinds, say) could land in both splits.
+  const seen = new Map<string, MediaEntry>();
+  for (const e of entries) {
+    const first = seen.get(e.sha256);
+    if (first) throw new Error(`${manifest}: ${e.package} ${e.inside} (${e.kind}) has the same bytes as ${first.package} ${first.inside} (${first.kind}); list each file once`);
+    seen.set(e.sha256, e);
+  }
+  return entries;
 }
 
 /** Kinds whose files belong to one split whatever their hash. */

@@ -36,8 +36,13 @@ export function annotatedVideos(split: Split): AnnotatedVideo[] {
   const media = loadMedia();
   const out: AnnotatedVideo[] = [];
   const names = existsSync(TRUTH_DIR) ? readdirSync(TRUTH_DIR) : [];
+  // One file annotated twice, in two splits, would put held-out footage into development.
+  const annotatedAs = new Map<string, string>();
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     const truth = JSON.parse(readFileSync(path.join(TRUTH_DIR, name), 'utf8')) as AnnotatedTruth;
+    const twin = annotatedAs.get(truth.sha256);
+    if (twin) throw new Error(`${TRUTH_DIR}: ${name} and ${twin} annotate the same file (sha256 ${truth.sha256}); keep one`);
+    annotatedAs.set(truth.sha256, name);
     if (truth.split !== split) continue;
     const entry = media.find((m) => m.package === truth.package && m.inside === truth.inside);
     if (!entry) {
