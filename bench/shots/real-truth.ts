@@ -32,17 +32,27 @@ export interface AnnotatedVideo {
 
 export const TRUTH_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'truth');
 
+/**
+ * Every annotation in `dir`, by name (file name without .json), in name order. Throws when two
+ * annotate the same file: one file annotated twice, in two splits, would put held-out footage
+ * into development.
+ */
+export function readAnnotations(dir = TRUTH_DIR): { name: string; truth: AnnotatedTruth }[] {
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')).sort() : [];
+  const annotatedAs = new Map<string, string>();
+  return names.map((file) => {
+    const truth = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as AnnotatedTruth;
+    const twin = annotatedAs.get(truth.sha256);
+    if (twin) throw new Error(`${dir}: ${file} and ${twin} annotate the same file (sha256 ${truth.sha256}); keep one`);
+    annotatedAs.set(truth.sha256, file);
+    return { name: file.replace(/\.json$/, ''), truth };
+  });
+}
+
 export function annotatedVideos(split: Split): AnnotatedVideo[] {
   const media = loadMedia();
   const out: AnnotatedVideo[] = [];
-  const names = existsSync(TRUTH_DIR) ? readdirSync(TRUTH_DIR) : [];
-  // One file annotated twice, in two splits, would put held-out footage into development.
-  const annotatedAs = new Map<string, string>();
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-    const truth = JSON.parse(readFileSync(path.join(TRUTH_DIR, name), 'utf8')) as AnnotatedTruth;
-    const twin = annotatedAs.get(truth.sha256);
-    if (twin) throw new Error(`${TRUTH_DIR}: ${name} and ${twin} annotate the same file (sha256 ${truth.sha256}); keep one`);
-    annotatedAs.set(truth.sha256, name);
+  for (const { name, truth } of readAnnotations()) {
     if (truth.split !== split) continue;
     const entry = media.find((m) => m.package === truth.package && m.inside === truth.inside);
     if (!entry) {
@@ -50,7 +60,7 @@ export function annotatedVideos(split: Split): AnnotatedVideo[] {
     } else if (entry.sha256 !== truth.sha256) {
       console.error(`skipped ${name}: ${entry.file} has sha256 ${entry.sha256}, the annotation is for ${truth.sha256}`);
     } else {
-      out.push({ name: name.replace(/\.json$/, ''), file: entry.file, kind: entry.kind, truth });
+      out.push({ name, file: entry.file, kind: entry.kind, truth });
     }
   }
   return out;
