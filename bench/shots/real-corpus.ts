@@ -43,6 +43,14 @@ const ENCODE: Record<Codec, { ext: string; args: (gop: number) => string[] }> = 
   msmpeg4: { ext: 'avi', args: (g) => ['-c:v', 'msmpeg4', '-q:v', '4', '-g', `${g}`, '-pix_fmt', 'yuv420p'] },
 };
 
+/**
+ * Threads of every encoder. ffmpeg's default follows the machine's cores, and x264, libvpx and
+ * ffmpeg's MPEG encoders write other pictures for other thread counts, so the corpus (and the
+ * verifier trained on it) would differ from machine to machine. 3 is what that default was on the
+ * 2-core machine the corpora were first built on.
+ */
+const ENCODER_THREADS = 3;
+
 export interface RealSpec extends Canvas {
   name: string;
   split: Split;
@@ -447,13 +455,15 @@ async function build(spec: RealSpec, media: MediaEntry[], dir: string): Promise<
   spec.shots.forEach((shot, i) => {
     chains.push(shotChain(shot, i, inputCount, spec));
     for (const inp of lookInputs(shot.look)) {
-      if (inp.video) inputs.push('-ss', `${inp.start ?? 0}`);
+      // One decoding thread: a seek into an H.264 source can start on frames that need references
+      // it lacks, and with several threads their concealment differs from run to run.
+      if (inp.video) inputs.push('-threads', '1', '-ss', `${inp.start ?? 0}`);
       inputs.push('-i', `file:${inp.file}`);
       inputCount++;
     }
   });
   const { parts, truth } = joinScenes(spec.shots, spec.joins, spec.fps);
-  const args = [...inputs, '-filter_complex', [...chains, ...parts].join(';'), '-map', '[out]', ...enc.args(spec.gop), '-an'];
+  const args = [...inputs, '-filter_complex', [...chains, ...parts].join(';'), '-map', '[out]', ...enc.args(spec.gop), '-threads', `${ENCODER_THREADS}`, '-an'];
   // The command itself is the cache key: any change to the spec or the chains rebuilds the video.
   const specHash = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
   if (existsSync(file) && existsSync(truthFile)) {
