@@ -147,10 +147,10 @@ export function frameReaderArgs(file: string, opts: FrameReaderOptions): string[
   // The decoder's per-frame quantiser, which showinfo prints (the analysis reads it as a signal).
   if (!opts.source || QUANTISER_CODECS.has(opts.source.codec)) args.push('-export_side_data', 'venc_params');
   args.push(
-    // One decoding thread. Several give the same pictures only for streams without errors: on a
-    // broken one (an Ogg file whose keyframes are not marked, a cut into an H.264 GOP) the frames
-    // they conceal differ from run to run, and so would the boundaries. One thread also costs less
-    // CPU; the analysis's own work runs beside it.
+    // One decoding thread. With several, the frames of a damaged stream (an Ogg file whose
+    // keyframes are not marked) differ from run to run, and with ffmpeg 5.1's Theora decoder even
+    // those of a sound one; the boundaries would differ with them. One thread also costs less CPU;
+    // the analysis's own work runs beside it.
     '-threads', '1',
     ...decodeShortcuts(opts),
     '-i', ffmpegInput(file),
