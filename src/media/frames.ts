@@ -148,8 +148,8 @@ export function frameReaderArgs(file: string, opts: FrameReaderOptions): string[
   if (!opts.source || QUANTISER_CODECS.has(opts.source.codec)) args.push('-export_side_data', 'venc_params');
   args.push(
     // One decoding thread. With several, the frames of a damaged stream (an Ogg file whose
-    // keyframes are not marked) differ from run to run, and with ffmpeg 5.1's Theora decoder even
-    // those of a sound one; the boundaries would differ with them. One thread also costs less CPU;
+    // keyframes are not marked) differ from run to run, and with ffmpeg 5.1's Theora decoder some
+    // sound streams too; the boundaries would differ with them. One thread also costs less CPU;
     // the analysis's own work runs beside it.
     '-threads', '1',
     ...decodeShortcuts(opts),
