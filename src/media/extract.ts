@@ -31,7 +31,7 @@ import {
   type ExtractSpan,
   type OutputSize,
 } from './extract-plan.js';
-import { ffmpegInput } from './ffmpeg.js';
+import { exactDecodeArgs, ffmpegInput } from './ffmpeg.js';
 import { DEINTERLACE } from './frames.js';
 import { isInterlaced } from './probe.js';
 
@@ -106,7 +106,7 @@ export async function extractClips(
   const work = await makeWorkDir(dir);
   try {
     const pass = video.forcesKeyframes ? finalPass(cfg, audio !== undefined) : INTERMEDIATE;
-    await runEncoder(buildArgs(input, groups, pass, work, audio, opts.hwaccel, isInterlaced(probe)), opts.signal);
+    await runEncoder(buildArgs(input, groups, pass, work, audio, opts.hwaccel, probe), opts.signal);
     const results: ExtractedClip[] = [];
     const moves: { from: string; to: string }[] = [];
     for (const [g, group] of groups.entries()) {
@@ -210,13 +210,13 @@ function buildArgs(
   work: string,
   audio: AudioPlan | undefined,
   hwaccel: 'cuda' | undefined,
-  interlaced: boolean,
+  probe: ProbeInfo,
 ): string[] {
   const lastFrame = Math.max(...groups.flatMap((g) => g.spans.map((s) => s.endFrame)));
   const lastTime = Math.max(...groups.flatMap((g) => g.spans.map((s) => s.endTime)));
   const graph: string[] = [];
   // Decoding stops after the last kept frame: trim ends the stream there.
-  const deinterlace = interlaced ? `,${DEINTERLACE}` : '';
+  const deinterlace = isInterlaced(probe) ? `,${DEINTERLACE}` : '';
   graph.push(`[0:V:0]trim=end_frame=${lastFrame + 1}${deinterlace}${fanOut('split', groups.length, 'vin')}`);
   if (audio) {
     const resample = audio.resample ? `aresample=${audio.sampleRate},` : '';
@@ -226,7 +226,7 @@ function buildArgs(
 
   const args: string[] = [];
   if (hwaccel) args.push('-hwaccel', hwaccel);
-  args.push('-i', ffmpegInput(input), '-filter_complex', graph.join(';'));
+  args.push(...exactDecodeArgs(probe.video.codec), '-i', ffmpegInput(input), '-filter_complex', graph.join(';'));
   for (const [g, group] of groups.entries()) {
     const splits = splitFrames(group.counts);
     args.push('-map', `[v${g}]`);

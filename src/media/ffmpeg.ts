@@ -17,6 +17,16 @@ export function ffmpegInput(file: string): string {
 }
 
 /**
+ * Input options for decoding a source of this video codec to exact frames. ffmpeg 5.1's threaded
+ * Theora decoder corrupts a few blocks, differently on each run (five decodes of one sound stream,
+ * five MD5s); on one thread it is exact. The other decoders give the same frames with any thread
+ * count on sound streams, so they keep theirs.
+ */
+export function exactDecodeArgs(codec: string | undefined): string[] {
+  return codec === 'theora' || codec === 'vp3' ? ['-threads', '1'] : [];
+}
+
+/**
  * Demuxers of self-contained video files: containers, then raw elementary streams (MPEG-1/2,
  * H.264, HEVC, MPEG-4 part 2) and simple stream files (IVF, YUV4MPEG), which carry no index or
  * timestamps but read nothing beyond the file. Playlist demuxers (hls, dash, concat, ...) name
