@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErrorCode, SourceError } from '../errors.js';
-import { FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
 
 /** Indices of `count` frames spread evenly over `total` frames: the middle of each equal part. */
 export function evenlySpacedFrames(total: number, count: number): number[] {
@@ -37,7 +37,7 @@ export async function clipJpegFrames(clipFile: string, opts: ClipFramesOptions):
   try {
     const res = await runTool(FFMPEG, [
       '-nostdin', '-hide_banner', '-loglevel', 'error',
-      '-i', ffmpegInput(clipFile),
+      ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(clipFile),
       '-map', '0:V:0',
       '-vf', `select='${select}',scale='min(${opts.width},iw)':-2`,
       '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '3',
@@ -61,7 +61,7 @@ export async function clipRgbFrames(clipFile: string, opts: ClipFramesOptions & 
   const { width, height } = opts;
   const res = await runTool(FFMPEG, [
     '-nostdin', '-hide_banner', '-loglevel', 'error',
-    '-i', ffmpegInput(clipFile),
+    ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(clipFile),
     '-map', '0:V:0',
     '-vf', `select='${selectFrames(opts.frameCount, opts.count)}',scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`,
     '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',

@@ -27,6 +27,13 @@ export function exactDecodeArgs(codec: string | undefined): string[] {
 }
 
 /**
+ * Input options for an exact decode of a file whose codec the caller does not know (a written clip
+ * keeps its source's stream, Theora included, when extraction copies streams): one thread, which
+ * is exact for every codec. These decodes are short; one thread costs them wall time, not CPU.
+ */
+export const EXACT_DECODE_ANY_CODEC = ['-threads', '1'];
+
+/**
  * Demuxers of self-contained video files: containers, then raw elementary streams (MPEG-1/2,
  * H.264, HEVC, MPEG-4 part 2) and simple stream files (IVF, YUV4MPEG), which carry no index or
  * timestamps but read nothing beyond the file. Playlist demuxers (hls, dash, concat, ...) name

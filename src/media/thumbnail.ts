@@ -1,6 +1,6 @@
 /** A JPEG thumbnail of a clip: ffmpeg's `thumbnail` filter picks a representative frame among the first ones. */
 import { ErrorCode, SourceError } from '../errors.js';
-import { FFMPEG, ffmpegInput, runTool, stderrTail } from './ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, ffmpegInput, runTool, stderrTail } from './ffmpeg.js';
 
 /** Frames the filter compares; a clip shorter than this uses all of its frames. */
 const CANDIDATE_FRAMES = 50;
@@ -8,7 +8,7 @@ const CANDIDATE_FRAMES = 50;
 export async function makeThumbnail(clipFile: string, maxWidth = 320): Promise<Buffer> {
   const res = await runTool(FFMPEG, [
     '-nostdin', '-hide_banner', '-loglevel', 'error',
-    '-i', ffmpegInput(clipFile),
+    ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(clipFile),
     '-map', '0:V:0',
     '-vf', `thumbnail=${CANDIDATE_FRAMES},scale='min(${maxWidth},iw)':-2`,
     '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2pipe', 'pipe:1',

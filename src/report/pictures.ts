@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ErrorCode, SourceError } from '../errors.js';
-import { FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipView } from './dataset.js';
@@ -20,7 +20,7 @@ async function frameAt(file: string, seconds: number): Promise<Buffer> {
     const at = ['-ss', seconds.toFixed(3)];
     return runTool(FFMPEG, [
       '-nostdin', '-hide_banner', '-loglevel', 'error',
-      ...(seek === 'input' ? at : []), '-i', ffmpegInput(file), ...(seek === 'output' ? at : []),
+      ...(seek === 'input' ? at : []), ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(file), ...(seek === 'output' ? at : []),
       '-map', '0:V:0', '-vf', `scale='min(${MAX_WIDTH},iw)':-2`,
       '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
     ]);
