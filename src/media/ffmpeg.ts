@@ -17,21 +17,21 @@ export function ffmpegInput(file: string): string {
 }
 
 /**
+ * Input options for an exact decode of any codec: one thread. Used where the caller does not know
+ * the codec (a written clip keeps its source's stream, Theora included, when extraction copies
+ * streams) or must be exact on damaged streams too. These decodes cost wall time, not CPU.
+ */
+export const EXACT_DECODE_ANY_CODEC: readonly string[] = ['-threads', '1'];
+
+/**
  * Input options for decoding a source of this video codec to exact frames. ffmpeg 5.1's threaded
  * Theora decoder corrupts a few blocks, differently on each run (five decodes of one sound stream,
  * five MD5s); on one thread it is exact. The other decoders give the same frames with any thread
  * count on sound streams, so they keep theirs.
  */
-export function exactDecodeArgs(codec: string | undefined): string[] {
-  return codec === 'theora' || codec === 'vp3' ? ['-threads', '1'] : [];
+export function exactDecodeArgs(codec: string | undefined): readonly string[] {
+  return codec === 'theora' || codec === 'vp3' ? EXACT_DECODE_ANY_CODEC : [];
 }
-
-/**
- * Input options for an exact decode of a file whose codec the caller does not know (a written clip
- * keeps its source's stream, Theora included, when extraction copies streams): one thread, which
- * is exact for every codec. These decodes are short; one thread costs them wall time, not CPU.
- */
-export const EXACT_DECODE_ANY_CODEC = ['-threads', '1'];
 
 /**
  * Demuxers of self-contained video files: containers, then raw elementary streams (MPEG-1/2,

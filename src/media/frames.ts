@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { ErrorCode, SourceError } from '../errors.js';
-import { FFMPEG, TailBuffer, ffmpegInput, missingToolError, spawnTool, stderrTail } from './ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, TailBuffer, ffmpegInput, missingToolError, spawnTool, stderrTail } from './ffmpeg.js';
 
 export interface Frame {
   /** 0-based index in presentation order. */
@@ -151,7 +151,7 @@ export function frameReaderArgs(file: string, opts: FrameReaderOptions): string[
     // keyframes are not marked) differ from run to run, and with ffmpeg 5.1's Theora decoder some
     // sound streams too; the boundaries would differ with them. One thread also costs less CPU;
     // the analysis's own work runs beside it.
-    '-threads', '1',
+    ...EXACT_DECODE_ANY_CODEC,
     ...decodeShortcuts(opts),
     '-i', ffmpegInput(file),
     // The first real video stream (not cover art), as probe and extraction pick it, so frame indices agree.
