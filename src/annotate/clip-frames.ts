@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErrorCode, SourceError } from '../errors.js';
-import { EXACT_DECODE_ANY_CODEC, FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, SCALE_SAME_ON_ANY_CPU, ffmpegInput, jpegOutput, runTool, stderrTail } from '../media/ffmpeg.js';
 
 /** Indices of `count` frames spread evenly over `total` frames: the middle of each equal part. */
 export function evenlySpacedFrames(total: number, count: number): number[] {
@@ -39,8 +39,8 @@ export async function clipJpegFrames(clipFile: string, opts: ClipFramesOptions):
       '-nostdin', '-hide_banner', '-loglevel', 'error',
       ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(clipFile),
       '-map', '0:V:0',
-      '-vf', `select='${select}',scale='min(${opts.width},iw)':-2`,
-      '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '3',
+      '-vf', `select='${select}',scale='min(${opts.width},iw)':-2:flags=bicubic+${SCALE_SAME_ON_ANY_CPU}`,
+      '-fps_mode', 'passthrough', ...jpegOutput(3),
       path.join(dir, 'frame-%03d.jpg'),
     ], { signal: opts.signal });
     const names = (await readdir(dir)).sort();
@@ -63,7 +63,7 @@ export async function clipRgbFrames(clipFile: string, opts: ClipFramesOptions & 
     '-nostdin', '-hide_banner', '-loglevel', 'error',
     ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(clipFile),
     '-map', '0:V:0',
-    '-vf', `select='${selectFrames(opts.frameCount, opts.count)}',scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`,
+    '-vf', `select='${selectFrames(opts.frameCount, opts.count)}',scale=${width}:${height}:force_original_aspect_ratio=increase:flags=bicubic+${SCALE_SAME_ON_ANY_CPU},crop=${width}:${height}`,
     '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ], { signal: opts.signal });
   const frameBytes = width * height * 3;

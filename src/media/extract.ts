@@ -31,7 +31,7 @@ import {
   type ExtractSpan,
   type OutputSize,
 } from './extract-plan.js';
-import { exactDecodeArgs, ffmpegInput } from './ffmpeg.js';
+import { SCALE_SAME_ON_ANY_CPU, exactDecodeArgs, ffmpegInput } from './ffmpeg.js';
 import { DEINTERLACE } from './frames.js';
 import { isInterlaced } from './probe.js';
 
@@ -267,7 +267,7 @@ function groupFilters(g: number, group: Group, audio: AudioPlan | undefined): st
     `select='${videoSelectExpr(spans, ratios)}'`,
     retime,
     cropFilter(spans[0].crop),
-    `scale=${size.width}:${size.height}:flags=bicubic`,
+    `scale=${size.width}:${size.height}:flags=bicubic+${SCALE_SAME_ON_ANY_CPU}`,
     'setsar=1',
   ].filter(Boolean);
   const out = [`[vin${g}]${video.join(',')}[v${g}]`];

@@ -17,11 +17,39 @@ export function ffmpegInput(file: string): string {
 }
 
 /**
- * Input options for an exact decode of any codec: one thread. Used where the caller does not know
- * the codec (a written clip keeps its source's stream, Theora included, when extraction copies
- * streams) or must be exact on damaged streams too. These decodes cost wall time, not CPU.
+ * Input options that make a decoder give the same frames on every CPU. The MPEG-2, MPEG-4 part 2
+ * and MS-MPEG4 decoders pick an IDCT by the CPU's instruction sets, and those round differently
+ * from the C code and from each other (3 of 25 real videos decoded to other pixels with SSE2 only,
+ * or with no SIMD, than with all of this machine's (AVX-512)); `bitexact` makes every choice match the C code.
+ * Bit-exact codecs (H.264, VP8/9, MJPEG, ...) decode as before.
  */
-export const EXACT_DECODE_ANY_CODEC: readonly string[] = ['-threads', '1'];
+export const SAME_FRAMES_ON_ANY_CPU: readonly string[] = ['-flags', 'bitexact'];
+
+/**
+ * swscale flags (after the algorithm, as in `flags=area+${SCALE_SAME_ON_ANY_CPU}`) that make a
+ * scale or pixel-format conversion give the same pixels on every CPU: without them its SIMD paths
+ * round otherwise than its C code, differently for each instruction set (a bicubic 720p-to-360p
+ * downscale; the YUV-to-RGB conversion of 2 of the 25 real videos, both MJPEG). They cost no
+ * measurable CPU here.
+ */
+export const SCALE_SAME_ON_ANY_CPU = 'accurate_rnd+bitexact';
+
+/**
+ * Output options of a JPEG frame at this quality (ffmpeg's 2-31, lower is better) that is the
+ * same on every CPU: the MJPEG encoder's default forward DCT is picked by instruction set and
+ * rounds otherwise than the C code; `-dct int` is that C code everywhere.
+ */
+export function jpegOutput(quality: number): string[] {
+  return ['-c:v', 'mjpeg', '-q:v', String(quality), '-dct', 'int'];
+}
+
+/**
+ * Input options for an exact decode of any codec: one thread, and the same frames on any CPU.
+ * Used where the caller does not know the codec (a written clip keeps its source's stream, Theora
+ * included, when extraction copies streams) or must be exact on damaged streams too. One thread
+ * costs wall time, not CPU.
+ */
+export const EXACT_DECODE_ANY_CODEC: readonly string[] = ['-threads', '1', ...SAME_FRAMES_ON_ANY_CPU];
 
 /**
  * Input options for decoding a source of this video codec to exact frames. ffmpeg 5.1's threaded
@@ -30,7 +58,7 @@ export const EXACT_DECODE_ANY_CODEC: readonly string[] = ['-threads', '1'];
  * count on sound streams, so they keep theirs.
  */
 export function exactDecodeArgs(codec: string | undefined): readonly string[] {
-  return codec === 'theora' || codec === 'vp3' ? EXACT_DECODE_ANY_CODEC : [];
+  return codec === 'theora' || codec === 'vp3' ? EXACT_DECODE_ANY_CODEC : SAME_FRAMES_ON_ANY_CPU;
 }
 
 /**

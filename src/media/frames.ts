@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { ErrorCode, SourceError } from '../errors.js';
-import { EXACT_DECODE_ANY_CODEC, FFMPEG, TailBuffer, ffmpegInput, missingToolError, spawnTool, stderrTail } from './ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, SCALE_SAME_ON_ANY_CPU, TailBuffer, ffmpegInput, missingToolError, spawnTool, stderrTail } from './ffmpeg.js';
 
 export interface Frame {
   /** 0-based index in presentation order. */
@@ -134,7 +134,7 @@ function lowresLevel(source: SourceVideo, out: { width: number; height: number }
 const SHORT_RGB = /^(rgb|bgr)(555|565)(le|be)$/;
 
 function filterChain(opts: FrameReaderOptions): string {
-  const steps = [`scale=${opts.width}:${opts.height}:flags=area`, 'format=rgb24', 'showinfo=checksum=0'];
+  const steps = [`scale=${opts.width}:${opts.height}:flags=area+${SCALE_SAME_ON_ANY_CPU}`, 'format=rgb24', 'showinfo=checksum=0'];
   if (opts.deinterlace) steps.unshift(DEINTERLACE);
   else if (SHORT_RGB.test(opts.source?.pixFmt ?? '')) steps.unshift('format=bgr0');
   return steps.join(',');

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ErrorCode, SourceError } from '../errors.js';
-import { EXACT_DECODE_ANY_CODEC, FFMPEG, ffmpegInput, runTool, stderrTail } from '../media/ffmpeg.js';
+import { EXACT_DECODE_ANY_CODEC, FFMPEG, SCALE_SAME_ON_ANY_CPU, ffmpegInput, jpegOutput, runTool, stderrTail } from '../media/ffmpeg.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 import type { SourceRecord } from '../types.js';
 import type { ClipView } from './dataset.js';
@@ -21,8 +21,8 @@ async function frameAt(file: string, seconds: number): Promise<Buffer> {
     return runTool(FFMPEG, [
       '-nostdin', '-hide_banner', '-loglevel', 'error',
       ...(seek === 'input' ? at : []), ...EXACT_DECODE_ANY_CODEC, '-i', ffmpegInput(file), ...(seek === 'output' ? at : []),
-      '-map', '0:V:0', '-vf', `scale='min(${MAX_WIDTH},iw)':-2`,
-      '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
+      '-map', '0:V:0', '-vf', `scale='min(${MAX_WIDTH},iw)':-2:flags=bicubic+${SCALE_SAME_ON_ANY_CPU}`,
+      '-frames:v', '1', ...jpegOutput(5), '-f', 'image2pipe', 'pipe:1',
     ]);
   };
   let res = await grab('input');
