@@ -10,6 +10,7 @@ import { access, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ffmpegInput } from '../../src/media/ffmpeg.js';
+import { ENCODER_THREADS, SAME_ON_ANY_CPU } from '../media/same-on-any-machine.js';
 
 const exec = promisify(execFile);
 
@@ -116,8 +117,10 @@ function videoCopies(width: number, fps: number): { name: string; expect: Expect
   ];
 }
 
+/** Runs ffmpeg; `args` end with the output, before which the encoder's threads go. */
 async function ffmpeg(args: string[]): Promise<void> {
-  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 1 << 26 });
+  const encoderThreads = ['-threads', String(ENCODER_THREADS)];
+  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...SAME_ON_ANY_CPU, ...args.slice(0, -1), ...encoderThreads, args[args.length - 1]], { maxBuffer: 1 << 26 });
 }
 
 const exists = (file: string) => access(file).then(() => true, () => false);

@@ -29,6 +29,7 @@ import { loadMedia, splitByHash, type MediaEntry, type Split } from '../media/ma
 import { annotatedVideos } from './real-truth.js';
 import { rng } from './corpus.js';
 import { lookInputs, shotChain, type Canvas, type Look, type ShotSpec } from './looks.js';
+import { ENCODER_THREADS, SAME_ON_ANY_CPU } from '../media/same-on-any-machine.js';
 import { joinScenes, runFfmpeg, type Join, type Truth } from './synth.js';
 
 export type Codec = 'h264' | 'vp8' | 'mpeg4' | 'mpeg2' | 'mjpeg' | 'theora' | 'msmpeg4';
@@ -42,14 +43,6 @@ const ENCODE: Record<Codec, { ext: string; args: (gop: number) => string[] }> = 
   theora: { ext: 'ogv', args: (g) => ['-c:v', 'libtheora', '-q:v', '6', '-g', `${g}`, '-pix_fmt', 'yuv420p'] },
   msmpeg4: { ext: 'avi', args: (g) => ['-c:v', 'msmpeg4', '-q:v', '4', '-g', `${g}`, '-pix_fmt', 'yuv420p'] },
 };
-
-/**
- * Threads of every encoder. ffmpeg's default follows the machine's cores, and x264, libvpx and
- * ffmpeg's MPEG encoders write other pictures for other thread counts, so the corpus (and the
- * verifier trained on it) would differ from machine to machine. 3 is what that default was on the
- * 2-core machine the corpora were first built on.
- */
-const ENCODER_THREADS = 3;
 
 export interface RealSpec extends Canvas {
   name: string;
@@ -463,7 +456,7 @@ async function build(spec: RealSpec, media: MediaEntry[], dir: string): Promise<
     }
   });
   const { parts, truth } = joinScenes(spec.shots, spec.joins, spec.fps);
-  const args = [...inputs, '-filter_complex', [...chains, ...parts].join(';'), '-map', '[out]', ...enc.args(spec.gop), '-threads', `${ENCODER_THREADS}`, '-an'];
+  const args = [...SAME_ON_ANY_CPU, ...inputs, '-filter_complex', [...chains, ...parts].join(';'), '-map', '[out]', ...enc.args(spec.gop), '-threads', `${ENCODER_THREADS}`, '-an'];
   // The command itself is the cache key: any change to the spec or the chains rebuilds the video.
   const specHash = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
   if (existsSync(file) && existsSync(truthFile)) {
