@@ -6,11 +6,16 @@
  *   reader    readFrames into node, shortcuts on (source codec and size given)
  *   +detect   reader + ShotDetector
  *   analyse   the real analyseVideo (src/pipeline/analyse.ts: reader + detector + quality signals)
- *   psd       PySceneDetect's adaptive detector (OpenCV backend, defaults), when its source is found
+ *   psd       PySceneDetect's adaptive detector (OpenCV backend, defaults), when its source is found:
+ *             the whole python process (interpreter start and imports, about 0.6 s, included)
+ *   psd-work  the same runs, their opening and detecting alone, as the script itself times them
+ *             (wall, and CPU of all its threads): what a batch over many files pays per file
+ *   cli       `clipmill inspect FILE --json`, the whole process (node start, module loading and
+ *             the verifier included), as a user runs it: to compare with psd
  *   base      with --baseline-root DIR: analyseVideo of another checkout (an export of an earlier
  *             commit: `git archive REV src package.json | tar -x -C DIR` plus a node_modules link)
  * Figures are frames per second of wall time and CPU milliseconds per frame, median of --reps runs
- * (the machine is shared).
+ * (the machine is shared). In-process, analyse compares with psd-work; as whole processes, cli with psd.
  *
  *   node --import tsx bench/analysis/run.ts [--reps 3] [--baseline-root DIR] [--steps bare,analyse,psd]
  *        [--real-only | --synthetic-only | FILE...] [--max-frames 3000]
@@ -32,7 +37,7 @@ import { benchFiles } from './files.js';
 
 const ANALYSIS_WIDTH = 160;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const STEPS = ['bare', 'ffmpeg', 'exact', 'reader', '+detect', 'analyse', 'base', 'psd'] as const;
+const STEPS = ['bare', 'ffmpeg', 'exact', 'reader', '+detect', 'analyse', 'base', 'psd', 'psd-work', 'cli'] as const;
 type Step = (typeof STEPS)[number];
 
 function arg(name: string, fallback: number): number {
@@ -88,6 +93,21 @@ async function countFrames(opts: FrameReaderOptions, file: string, detector?: Sh
   return n;
 }
 
+/** A step's own account of its time, for one that times itself inside a process it starts. */
+interface SelfTimed {
+  wall: number;
+  cpu: number;
+}
+
+/** PySceneDetect's run of one file; the script prints its own time beside the cuts. */
+async function pySceneDetectRun(file: string, psd: string): Promise<SelfTimed> {
+  const out = await run('/usr/bin/python3', [path.join(HERE, 'pyscenedetect_adaptive.py'), file], { ...process.env, PYTHONPATH: psd });
+  const { wall, cpu } = JSON.parse(out) as SelfTimed;
+  return { wall, cpu };
+}
+
+const CLI = path.join(HERE, '../../bin/clipmill.js');
+
 function stepsFor(file: string, info: ProbeInfo, psd: string | undefined): Record<Step, (() => Promise<unknown>) | undefined> {
   const size = analysisSize(info.video.width, info.video.height, ANALYSIS_WIDTH);
   const base: FrameReaderOptions = { ...size, deinterlace: isInterlaced(info) };
@@ -100,9 +120,9 @@ function stepsFor(file: string, info: ProbeInfo, psd: string | undefined): Recor
     '+detect': () => countFrames(withSource, file, new ShotDetector({ fps: info.video.fps || 25 })),
     analyse: () => analyseVideo(file, info, { analysisWidth: ANALYSIS_WIDTH, threshold: 1 }),
     base: baseline ? () => baseline(file, info, { analysisWidth: ANALYSIS_WIDTH, threshold: 1 }) : undefined,
-    psd: psd
-      ? () => run('/usr/bin/python3', [path.join(HERE, 'pyscenedetect_adaptive.py'), file], { ...process.env, PYTHONPATH: psd })
-      : undefined,
+    psd: psd ? () => pySceneDetectRun(file, psd) : undefined,
+    'psd-work': undefined, // read off each psd run
+    cli: () => run(process.execPath, [CLI, 'inspect', file, '--json']),
   };
 }
 
@@ -113,14 +133,14 @@ function childrenCpu(): number {
 }
 const CLOCK_TICKS = 100;
 
-/** Wall seconds and CPU seconds (node and its children together; steady when the machine is shared). */
-async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+/** Wall seconds and CPU seconds (node and its children together; steady when the machine is shared), and what `fn` returned. */
+async function timed(fn: () => Promise<unknown>): Promise<SelfTimed & { result: unknown }> {
   const cpu0 = process.cpuUsage();
   const child0 = childrenCpu();
   const t0 = performance.now();
-  await fn();
+  const result = await fn();
   const own = process.cpuUsage(cpu0);
-  return { wall: (performance.now() - t0) / 1000, cpu: (own.user + own.system) / 1e6 + childrenCpu() - child0 };
+  return { wall: (performance.now() - t0) / 1000, cpu: (own.user + own.system) / 1e6 + childrenCpu() - child0, result };
 }
 
 interface Row {
@@ -147,6 +167,11 @@ async function measure(name: string, file: string, reps: number, psd: string | u
       const t = await timed(fn);
       (walls[step] ??= []).push(t.wall);
       (cpus[step] ??= []).push(t.cpu);
+      if (step === 'psd') {
+        const work = t.result as SelfTimed;
+        (walls['psd-work'] ??= []).push(work.wall);
+        (cpus['psd-work'] ??= []).push(work.cpu);
+      }
     }
   }
   const medians = (by: Partial<Record<Step, number[]>>) => Object.fromEntries(Object.entries(by).map(([k, v]) => [k, median(v!)])) as Partial<Record<Step, number>>;
@@ -177,12 +202,12 @@ function printTable(rows: Row[], key: 'seconds' | 'cpu'): void {
     if (v === undefined) return '-';
     return key === 'seconds' ? (r.frames / v).toFixed(0) : ((1000 * v) / r.frames).toFixed(2);
   };
-  console.log(`| file | codec | size | frames | ${STEPS.join(' | ')} | analyse vs bare | analyse vs psd | reader vs bare | analyse vs base |`);
-  console.log(`|${' --- |'.repeat(STEPS.length + 8)}`);
+  console.log(`| file | codec | size | frames | ${STEPS.join(' | ')} | analyse vs bare | analyse vs psd-work | cli vs psd | reader vs bare | analyse vs base |`);
+  console.log(`|${' --- |'.repeat(STEPS.length + 9)}`);
   for (const r of [...rows, totalRow(rows)]) {
     const v = r[key];
     const cells = STEPS.map((step) => cell(r, step));
-    console.log(`| ${r.name} | ${r.codec} | ${r.size} | ${r.frames} | ${cells.join(' | ')} | ${ratio(v.analyse, v.bare)} | ${ratio(v.analyse, v.psd)} | ${ratio(v.reader, v.bare)} | ${ratio(v.analyse, v.base)} |`);
+    console.log(`| ${r.name} | ${r.codec} | ${r.size} | ${r.frames} | ${cells.join(' | ')} | ${ratio(v.analyse, v.bare)} | ${ratio(v.analyse, v['psd-work'])} | ${ratio(v.cli, v.psd)} | ${ratio(v.reader, v.bare)} | ${ratio(v.analyse, v.base)} |`);
   }
 }
 
