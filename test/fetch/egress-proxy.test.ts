@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEgressProxy, throughGuard, type EgressProxy } from '../../src/fetch/egress-proxy.js';
-import { ffmpeg } from '../pack/fixture.js';
+import { ffmpeg } from '../helpers/media.js';
 
 const ALLOWED = '127.0.0.1';
 const REFUSED = '127.0.0.2';

@@ -7,9 +7,20 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
-/** Runs ffmpeg quietly with the given arguments (output path last). */
+/**
+ * Runs ffmpeg quietly with the given arguments (output path last), so that the fixture holds the
+ * same pictures on every machine: ffmpeg's own code as C alone (its SIMD code, picked by the CPU's
+ * instruction sets, rounds otherwise: scaling, IDCTs, its MPEG and MJPEG encoders' DCTs), and one
+ * encoder thread unless the arguments name a count (the default follows the cores, and the x264,
+ * MPEG-2/4, VP8 and Theora encoders write other pictures for other counts).
+ */
 export async function ffmpeg(args: string[]): Promise<void> {
-  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 1 << 26 });
+  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-cpuflags', '0', ...withEncoderThreads(args)], { maxBuffer: 1 << 26 });
+}
+
+function withEncoderThreads(args: string[]): string[] {
+  const output = args.slice(args.lastIndexOf('-i') + 2);
+  return output.includes('-threads') ? args : [...args.slice(0, -1), '-threads', '1', ...args.slice(-1)];
 }
 
 /**

@@ -4,7 +4,6 @@
  * marked pending (`pending/<id>`), as a run leaves sources whose part its writer never committed,
  * so pack's sweep commits them into parts first.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { after, before } from 'node:test';
 import tar from 'tar-stream';
 import { markPending } from '../../src/pack/part-markers.js';
 import type { KeptClip, SourceRecord } from '../../src/types.js';
+import { ffmpeg } from '../helpers/media.js';
 
 export interface ClipSpec {
   lavfi: string;
@@ -27,16 +27,6 @@ export const CLIP_FILES: Record<string, ClipSpec> = {
   'src-a-75-137': { lavfi: 'smptebars', width: 160, height: 90, seconds: 2.5 },
   'src-b-0-24': { lavfi: 'testsrc2', width: 180, height: 320, seconds: 1 },
 };
-
-export function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${stderr}`))));
-  });
-}
 
 /** Makes every clip file once, into a cache folder reused by each test's output directory. */
 export async function makeClipCache(): Promise<string> {
