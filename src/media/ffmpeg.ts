@@ -18,9 +18,9 @@ export function ffmpegInput(file: string): string {
 
 /**
  * Input options that make a decoder give the same frames on every CPU. The MPEG-2, MPEG-4 part 2
- * and MS-MPEG4 decoders pick an IDCT by the CPU's instruction sets, and those round differently
- * from the C code and from each other (3 of 25 real videos decoded to other pixels with SSE2 only,
- * or with no SIMD, than with all of this machine's (AVX-512)); `bitexact` makes every choice match the C code.
+ * and MS-MPEG4 decoders pick an IDCT by the CPU's instruction sets, and those round otherwise than
+ * the C code and than each other (3 of 25 real videos decoded to other pixels with SSE2 only or
+ * with C alone than with this machine's AVX-512); `bitexact` makes every choice match the C code.
  * Bit-exact codecs (H.264, VP8/9, MJPEG, ...) decode as before.
  */
 export const SAME_FRAMES_ON_ANY_CPU: readonly string[] = ['-flags', 'bitexact'];
@@ -52,10 +52,10 @@ export function jpegOutput(quality: number): string[] {
 export const EXACT_DECODE_ANY_CODEC: readonly string[] = ['-threads', '1', ...SAME_FRAMES_ON_ANY_CPU];
 
 /**
- * Input options for decoding a source of this video codec to exact frames. ffmpeg 5.1's threaded
- * Theora decoder corrupts a few blocks, differently on each run (five decodes of one sound stream,
- * five MD5s); on one thread it is exact. The other decoders give the same frames with any thread
- * count on sound streams, so they keep theirs.
+ * Input options for decoding a source of this video codec to exact frames, the same on any CPU.
+ * ffmpeg 5.1's threaded Theora decoder corrupts a few blocks, differently on each run (five
+ * decodes of one sound stream, five MD5s); on one thread it is exact. The other decoders give the
+ * same frames with any thread count on sound streams, so they keep theirs.
  */
 export function exactDecodeArgs(codec: string | undefined): readonly string[] {
   return codec === 'theora' || codec === 'vp3' ? EXACT_DECODE_ANY_CODEC : SAME_FRAMES_ON_ANY_CPU;
