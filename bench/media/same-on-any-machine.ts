@@ -7,8 +7,9 @@
  * ffmpeg's own code (decoders, filters, swscale, its MPEG and MJPEG encoders) as C alone. Its SIMD
  * code is picked by the CPU's instruction sets and much of it rounds otherwise: built with this
  * machine's AVX-512 and with C alone, 4 shots-corpus videos of 4 tried decoded to other MD5s. C
- * alone makes a build 1.2-4x slower. x264, libvpx and libtheora pick their own SIMD, which they
- * keep bit-exact with their C code.
+ * alone makes a build 1.2-4x slower. x264, libvpx and libtheora pick their own SIMD, which this does
+ * not reach (x264 and libvpx test their assembly against their C code for equal output; that is
+ * not checked here).
  */
 export const SAME_ON_ANY_CPU = ['-cpuflags', '0'];
 
