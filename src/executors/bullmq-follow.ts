@@ -47,18 +47,31 @@ export async function followRun(opts: FollowOptions): Promise<FollowResult> {
   }
   const readRecord = opts.readRecord ?? ((id: string) => new OutputDir(meta.outDir).readRecord(id));
   const reported = new Set<string>();
-  const report = async (sourceId: string): Promise<void> => {
-    if (reported.has(sourceId)) return;
+  // One read per source at a time: a job's completed event and the final sweep can ask at once.
+  const reading = new Map<string, Promise<void>>();
+  const readAndReport = async (sourceId: string): Promise<void> => {
     const record = await readRecord(sourceId);
     if (!record || reported.has(sourceId)) return;
     reported.add(sourceId);
     progress?.finished(record);
   };
+  const report = (sourceId: string): Promise<void> => {
+    if (reported.has(sourceId)) return Promise.resolve();
+    let pending = reading.get(sourceId);
+    if (!pending) {
+      pending = readAndReport(sourceId).finally(() => reading.delete(sourceId));
+      reading.set(sourceId, pending);
+    }
+    return pending;
+  };
   const events = new QueueEvents(SOURCES_QUEUE, { connection, lastEventId: opts.since });
   events.on('completed', ({ jobId, returnvalue }) => {
     if (runOfJob(jobId) !== runId) return;
     const status = (returnvalue as unknown as SourceJobResult | undefined)?.status;
-    if (status && status !== 'cancelled') void report(jobId.slice(runId.length + 1));
+    if (status && status !== 'cancelled') {
+      // Progress only: a record that cannot be read now is read again by the final sweep.
+      report(jobId.slice(runId.length + 1)).catch((err: unknown) => progress?.log(`could not read the record of ${jobId}: ${(err as Error).message}`));
+    }
   });
   events.on('failed', ({ jobId, failedReason }) => {
     if (runOfJob(jobId) === runId) progress?.log(`job ${jobId} failed: ${failedReason}`);

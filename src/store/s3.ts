@@ -14,7 +14,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -117,7 +117,7 @@ export class ObjectTooLarge extends Error {
 }
 
 /**
- * Downloads one object to `dest` (through `<dest>.part`, renamed when complete), hashing it on
+ * Downloads one object to `dest` (through `<dest>.<random>.part`, renamed when complete), hashing it on
  * the way. An object over `maxBytes` is refused from its announced size, or cut off when it grows.
  */
 export async function downloadObject(loc: S3Location, dest: string, opts: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<DownloadedObject> {
@@ -139,7 +139,9 @@ export async function downloadObject(loc: S3Location, dest: string, opts: { maxB
       done(null, chunk);
     },
   });
-  const part = `${dest}.part`;
+  // A part file of its own: two downloads of one object to one place at once (a follower reading a
+  // record twice) would otherwise write into the same file and the second rename find it gone.
+  const part = `${dest}.${randomUUID().slice(0, 8)}.part`;
   try {
     await pipeline(body, meter, createWriteStream(part), { signal: opts.signal });
   } catch (err) {

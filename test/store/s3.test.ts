@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,17 @@ describe('the S3 layer on a loopback server', () => {
     const dest = dir.file('big.bin');
     await assert.rejects(downloadObject({ bucket: 'data', key: 'big.bin' }, dest, { maxBytes: 1000 }), ObjectTooLarge);
     await assert.rejects(readFile(dest));
-    await assert.rejects(readFile(`${dest}.part`));
+    assert.deepEqual((await readdir(path.dirname(dest))).filter((n) => n.startsWith('big.bin')), [], 'no part file is left');
+  });
+
+  it('downloads one object to one place twice at once: both succeed and the file is the whole object', async () => {
+    const body = randomBytes(3 * MiB);
+    await putObject({ bucket: 'data', key: 'twice.bin' }, body);
+    const dest = dir.file('twice.bin');
+    const got = await Promise.all([0, 1, 2].map(() => downloadObject({ bucket: 'data', key: 'twice.bin' }, dest)));
+    for (const g of got) assert.equal(g.bytes, body.length);
+    assert.ok((await readFile(dest)).equals(body));
+    assert.deepEqual((await readdir(path.dirname(dest))).filter((n) => n.startsWith('twice.bin')), ['twice.bin']);
   });
 
   it('fetches an s3:// source with provenance, and fails a missing or too large one with a stable code', async () => {
