@@ -69,7 +69,8 @@ export async function followRun(opts: FollowOptions): Promise<FollowResult> {
     if (runOfJob(jobId) !== runId) return;
     const status = (returnvalue as unknown as SourceJobResult | undefined)?.status;
     if (status && status !== 'cancelled') {
-      // Progress only: a record that cannot be read now is read again by the final sweep.
+      // Progress only: a record that cannot be read now is read again by the final sweep when it
+      // is among the expected sources (the first EXPECTED_CAP of the run).
       report(jobId.slice(runId.length + 1)).catch((err: unknown) => progress?.log(`could not read the record of ${jobId}: ${(err as Error).message}`));
     }
   });
